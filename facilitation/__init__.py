@@ -1,0 +1,8 @@
+"""Townhall's deliberation rules: pure functions, standard library only.
+
+Entry points: `facilitation.room` (`RoomState`, `initial_state`, `decide`, `evolve`,
+`fold`, `next_deadlines`, `TimerExpired`), `facilitation.roles.can`,
+`facilitation.codec` (wire mapping), `facilitation.views` (`snapshot`, `project`),
+`facilitation.errors.ERRORS`. One module per feature, each with its commands, events,
+state, `decide` and `evolve`. The rules are described in docs/rules.md.
+"""

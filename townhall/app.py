@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
@@ -11,10 +12,27 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
+from facilitation.room import RoomState
+from realtime.log import open_log
+from realtime.server import Realtime, RealtimeConfig
+from townhall import rooms
+from townhall.api import api_routes
+from townhall.api.context import ApiDeps
+from townhall.archiving import Archiver
+from townhall.auth import Authenticator
+from townhall.db import SessionFactory, create_engine, session_factory
+from townhall.domain import TownhallDomain
+from townhall.live import LiveRooms
+from townhall.logstore import SqlStore
+from townhall.metrics import default_metrics
+from townhall.migrating import migrate_exclusively
+from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
+from townhall.static import FrontendFiles
+from townhall.tokens import load_server_secret
 
 VERSION = version("townhall")
 
@@ -27,31 +45,93 @@ def _database_kind(url: str) -> str:
     return "postgresql" if url.startswith("postgresql") else "sqlite"
 
 
+@dataclass
+class Services:
+    """What one worker runs, built in the lifespan and torn down with it."""
+
+    sessions: SessionFactory
+    realtime: Realtime[RoomState]
+    live: LiveRooms
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    url = settings.effective_database_url
+    holder: dict[str, Services] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        yield
+        await migrate_exclusively(url, settings.data_dir)
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        secret = load_server_secret(settings.secret_key, settings.data_dir)
+        store = None if settings.distributed else SqlStore(sessions)
+        log = open_log(settings.bus_url, store=store)
+        origins = settings.allowed_origins or (settings.base_url,)
+        realtime: Realtime[RoomState] = Realtime(
+            log,
+            TownhallDomain(),
+            Authenticator(sessions, secret),
+            RealtimeConfig(origins=origins),
+        )
+        archiver = Archiver(sessions, log)
+        live = LiveRooms(
+            realtime,
+            archiver,
+            lambda room, role: rooms.current_link_version(sessions, room, role),
+            Presence(settings.redis_url if settings.distributed else None),
+        )
+        default_metrics().observe_realtime(realtime)
+        await realtime.start()
+        await live.start(await archiver.unfinished_rooms())
+        holder["services"] = Services(sessions, realtime, live)
+        app.state.services = holder["services"]
+        try:
+            yield
+        finally:
+            await live.close()
+            await realtime.close()
+            await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
+        services = holder.get("services")
+        bus = services.realtime.health() if services else {}
+        ok = bool(bus.get("log", {}).get("ok", True))
         return JSONResponse(
             {
-                "status": "ok",
+                "status": "ok" if ok else "degraded",
                 "version": VERSION,
                 "bus": "redis" if settings.distributed else "memory",
-                "database": _database_kind(settings.effective_database_url),
-            }
+                "database": _database_kind(url),
+                "realtime": bus,
+            },
+            status_code=200 if ok else 503,
         )
 
-    routes = [
+    def api_deps() -> ApiDeps:
+        services = holder["services"]
+        return ApiDeps(sessions=services.sessions, room_commands=services.live)
+
+    routes: list[BaseRoute] = [
         Route("/health", health),
-        Mount("/", StaticFiles(directory=frontend_dir(), html=True), name="frontend"),
+        *api_routes(settings, api_deps),
+        WebSocketRoute("/ws", _LazyRealtime(holder)),
+        Mount("/", FrontendFiles(directory=str(frontend_dir())), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     return app
+
+
+class _LazyRealtime:
+    """The ``/ws`` endpoint; the hub itself is built in the lifespan."""
+
+    def __init__(self, holder: dict[str, Services]) -> None:
+        self._holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._holder["services"].realtime(scope, receive, send)
 
 
 def app_factory() -> Starlette:

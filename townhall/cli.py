@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
 from townhall.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the API client loads only for the commands that use it
+    from townhall.api.client import ApiClientError, OrganiserClient
+
+T = TypeVar("T")
 
 
 def _settings_or_exit(**flags: Any) -> Settings:
@@ -65,6 +74,260 @@ def serve(**flags: Any) -> None:
         workers=settings.workers if settings.workers > 1 else None,
         log_level=settings.log_level,
         **UVICORN_OPTIONS,
+    )
+
+
+# --- organiser commands (REST client and database maintenance) ----------------------
+
+_server_option = click.option(
+    "--server",
+    envvar="TOWNHALL_SERVER",
+    help="URL of a running Townhall server (default: http://HOST:PORT of the settings).",
+)
+_key_option = click.option(
+    "--key",
+    envvar="TOWNHALL_ORGANISER_KEY",
+    help="Organiser key (default: TOWNHALL_ORGANISER_KEY).",
+)
+_db_options = [
+    click.option("--database-url", help="SQLAlchemy async URL (default SQLite in the data dir)."),
+    click.option("--data-dir", type=click.Path(file_okay=False), help="Where SQLite data lives."),
+]
+
+
+def _db_flags(command: Any) -> Any:
+    for option in reversed(_db_options):
+        command = option(command)
+    return command
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _migrate(settings: Settings) -> None:
+    from townhall.migrating import migrate_exclusively
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate_exclusively(settings.effective_database_url, settings.data_dir)
+
+
+async def _with_sessions(settings: Settings, job: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``job(sessions)`` on the settings' database, migrated first."""
+    from townhall.db import create_engine, session_factory
+
+    await _migrate(settings)
+    engine = create_engine(settings.effective_database_url)
+    try:
+        return await job(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _new_key(settings: Settings, label: str) -> str:
+    from townhall import rooms
+
+    return await _with_sessions(settings, lambda s: rooms.create_api_key(s, label))
+
+
+def _client(server: str | None, key: str | None) -> OrganiserClient:
+    from townhall.api.client import OrganiserClient
+
+    if not server:
+        try:
+            server = load_settings().base_url
+        except SettingsError:
+            server = "http://127.0.0.1:8000"
+    return OrganiserClient(server=server, key=key)
+
+
+def _fail(error: ApiClientError) -> NoReturn:
+    click.echo(f"Error: {error.explain()}", err=True)
+    if error.code == "unreachable":
+        click.echo("Start a server first: `townhall serve` (or `make run`).", err=True)
+    elif error.code == "unauthorized":
+        click.echo("Create a key with `townhall keys create` and pass it with --key.", err=True)
+    raise SystemExit(1)
+
+
+def _print_links(created: dict[str, Any]) -> None:
+    click.echo(f"id: {created['id']}")
+    for role in ("facilitator", "participant", "observer"):
+        click.echo(f"{role}: {created['links'][role]}")
+
+
+@main.command()
+@_db_flags
+def migrate(**flags: Any) -> None:
+    """Create or upgrade the database schema."""
+    import asyncio
+
+    from townhall.db import head
+
+    settings = _settings_or_exit(**flags)
+    asyncio.run(_migrate(settings))
+    click.echo(f"{_shown_url(settings.effective_database_url)} is at revision {head()}")
+
+
+@main.group()
+def keys() -> None:
+    """Organiser API keys."""
+
+
+@keys.command("create")
+@click.option("--label", default="", help="A note on who or what uses the key.")
+@_db_flags
+def keys_create(label: str, **flags: Any) -> None:
+    """Create an organiser key; it is printed once and stored only as a hash."""
+    import asyncio
+
+    from townhall import rooms
+    from townhall.tokens import digest
+
+    settings = _settings_or_exit(**flags)
+    key = asyncio.run(_new_key(settings, label))
+    listed = asyncio.run(_with_sessions(settings, rooms.list_api_keys))
+    key_id = next(row.id for row in listed if row.key_hash == digest(key))
+    click.echo(key)  # alone on stdout, so a script can capture it
+    click.echo(
+        "Keep this key now: it is stored only as a hash and cannot be shown again.\n"
+        f"Its id (for `townhall keys revoke`): {key_id}",
+        err=True,
+    )
+
+
+@keys.command("list")
+@_db_flags
+def keys_list(**flags: Any) -> None:
+    """List organiser keys (ids and labels; the keys themselves are not stored)."""
+    import asyncio
+
+    from townhall import rooms
+
+    rows = asyncio.run(_with_sessions(_settings_or_exit(**flags), rooms.list_api_keys))
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        click.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {state:<24}  {row.label}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@_db_flags
+def keys_revoke(key_id: str, **flags: Any) -> None:
+    """Revoke an organiser key by its id (see `townhall keys list`)."""
+    import asyncio
+
+    from townhall import rooms
+
+    settings = _settings_or_exit(**flags)
+    if not asyncio.run(_with_sessions(settings, lambda s: rooms.revoke_api_key(s, key_id))):
+        raise click.ClickException(f"no active key with id {key_id}")
+    click.echo(f"revoked {key_id}")
+
+
+@main.command()
+@click.argument("agenda_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_server_option
+@_key_option
+@click.option("--json", "as_json", is_flag=True, help="Print the server's answer as JSON.")
+def create(agenda_file: Path, server: str | None, key: str | None, as_json: bool) -> None:
+    """Create a town hall from a YAML agenda file and print its three links."""
+    from townhall.api.client import ApiClientError, read_agenda_file
+
+    if not key:
+        raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
+    try:
+        created = _client(server, key).create(read_agenda_file(agenda_file))
+    except ApiClientError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(created, indent=2))
+    else:
+        _print_links(created)
+
+
+EXPORT_FORMATS = ("pdf", "md", "html", "json", "csv")
+
+
+@main.command()
+@click.argument("townhall_id")
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from -o's suffix."
+)
+@click.option("-o", "--output", required=True, help="File to write; - for standard output.")
+@click.option("--public", is_flag=True, help="Use the open-data endpoint (no key).")
+@_server_option
+@_key_option
+def export(
+    townhall_id: str,
+    fmt: str | None,
+    output: str,
+    public: bool,
+    server: str | None,
+    key: str | None,
+) -> None:
+    """Download the minutes (md, html, pdf, json) or the transcript (csv) of a session."""
+    from townhall.api.client import ApiClientError
+
+    suffix = Path(output).suffix.lstrip(".").lower()
+    fmt = fmt or (suffix if suffix in EXPORT_FORMATS else None)
+    if fmt is None:
+        raise click.UsageError("say --format pdf|md|html|json|csv (or name -o FILE.md ...)")
+    if not public and not key:
+        raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
+    client = _client(server, None if public else key)
+    stack = contextlib.ExitStack()
+
+    def progress(total: int | None) -> Callable[[int], None]:
+        bar: Any = click.progressbar(length=total, label=f"{townhall_id}.{fmt}", file=sys.stderr)
+        return cast("Callable[[int], None]", stack.enter_context(bar).update)
+
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        with stack:
+            if output == "-":
+                out = sys.stdout.buffer
+                for chunk in client.export(townhall_id, fmt, public=public):
+                    out.write(chunk)
+                return
+            with partial.open("wb") as sink:
+                for chunk in client.export(townhall_id, fmt, public=public, progress=progress):
+                    sink.write(chunk)
+        partial.replace(target)  # a failed download never leaves a truncated file
+    except ApiClientError as exc:
+        partial.unlink(missing_ok=True)
+        _fail(exc)
+    click.echo(f"wrote {target} ({target.stat().st_size} bytes)", err=True)
+
+
+@main.command()
+@_server_option
+@_key_option
+@_db_flags
+def demo(server: str | None, key: str | None, **flags: Any) -> None:
+    """Create a demo town hall on a running server and print its three links.
+
+    Without a key, one is created in the local database, the one `townhall serve` uses
+    with the same --database-url / --data-dir (by default both use the data dir).
+    """
+    import asyncio
+
+    from townhall.api.client import DEMO_TOWNHALL, ApiClientError
+
+    if not key:
+        key = asyncio.run(_new_key(_settings_or_exit(**flags), "townhall demo"))
+    try:
+        created = _client(server, key).create(DEMO_TOWNHALL)
+    except ApiClientError as exc:
+        _fail(exc)
+    _print_links(created)
+    click.echo(
+        "Open the facilitator link in one browser window and the participant link in "
+        "another; the observer link is for a big screen or the public.",
+        err=True,
     )
 
 

@@ -19,7 +19,15 @@ def test_health_reports_version_bus_and_database(tmp_path: Path) -> None:
     assert body["version"] == "0.1.0"
 
 
-def test_postgres_url_is_reported_as_postgresql(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path, database_url="postgresql+asyncpg://u@h/db")
+def test_postgres_url_is_reported_as_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    settings = load_settings(data_dir=tmp_path, database_url=postgres_url)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["database"] == "postgresql"
+
+
+def test_security_headers_on_the_page(tmp_path: Path) -> None:
+    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+        page = client.get("/")
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"

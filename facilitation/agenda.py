@@ -1,0 +1,206 @@
+"""The agenda: ordered items with planned durations, and setting them up (add, update,
+remove, reorder). Running them is in facilitation.agenda_timing.
+
+Planned vs actual: `duration_s` vs `actual_s` (end - start - paused time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from facilitation.base import Command, Event, refuse
+from facilitation.guards import organiser_or_member
+
+if TYPE_CHECKING:
+    from facilitation.room import RoomState
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+MAX_DURATION_S = 24 * 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    id: str
+    title: str
+    description: str = ""
+    duration_s: int
+    status: str = "pending"  # pending | running | paused | done
+    started: datetime | None = None
+    ended: datetime | None = None
+    deadline: datetime | None = None  # while running
+    remaining_s: float | None = None  # while paused (negative once overrun)
+    paused_at: datetime | None = None
+    paused_s: float = 0.0
+    extended_s: int = 0
+    overrun: bool = False
+
+    @property
+    def actual_s(self) -> float | None:
+        """Time the item really ran, pauses excluded (None until it is completed)."""
+        if self.started is None or self.ended is None:
+            return None
+        return (self.ended - self.started).total_seconds() - self.paused_s
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agenda:
+    items: Mapping[str, Item] = field(default_factory=dict)
+    order: tuple[str, ...] = ()
+    current: str | None = None  # the running or paused item
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddAgendaItem(Command):
+    name: ClassVar[str] = "agenda.add"
+    item: str
+    title: str
+    duration_s: int
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateAgendaItem(Command):
+    name: ClassVar[str] = "agenda.update"
+    item: str
+    title: str | None = None
+    duration_s: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveAgendaItem(Command):
+    name: ClassVar[str] = "agenda.remove"
+    item: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReorderAgenda(Command):
+    name: ClassVar[str] = "agenda.reorder"
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemAdded(Event):
+    name: ClassVar[str] = "agenda.added"
+    item: str
+    title: str
+    duration_s: int
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemUpdated(Event):
+    name: ClassVar[str] = "agenda.updated"
+    item: str
+    title: str
+    duration_s: int
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaItemRemoved(Event):
+    name: ClassVar[str] = "agenda.removed"
+    item: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaReordered(Event):
+    name: ClassVar[str] = "agenda.reordered"
+    items: tuple[str, ...]
+
+
+def get_item(room: RoomState, item: str) -> Item:
+    found = room.agenda.items.get(item)
+    if found is None:
+        raise refuse("item_not_found", item)
+    return found
+
+
+def with_item(room: RoomState, agenda: Agenda, item: Item) -> RoomState:
+    return replace(room, agenda=replace(agenda, items={**agenda.items, item.id: item}))
+
+
+def _check(title: str | None, duration_s: int | None, description: str | None) -> None:
+    if title is not None and not 0 < len(title.strip()) <= MAX_TITLE:
+        raise refuse("invalid_data", "title")
+    if duration_s is not None and not 0 < duration_s <= MAX_DURATION_S:
+        raise refuse("invalid_data", "duration_s")
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise refuse("invalid_data", "description")
+
+
+def decide(command: Command, room: RoomState) -> list[Event]:
+    organiser_or_member(room, command.actor)
+    at = command.at
+    if isinstance(command, AddAgendaItem):
+        if command.item in room.agenda.items:
+            raise refuse("duplicate_id", command.item)
+        _check(command.title, command.duration_s, command.description)
+        return [
+            AgendaItemAdded(
+                at=at,
+                item=command.item,
+                title=command.title.strip(),
+                duration_s=command.duration_s,
+                description=command.description,
+            )
+        ]
+    if isinstance(command, UpdateAgendaItem):
+        item = get_item(room, command.item)
+        _check(command.title, command.duration_s, command.description)
+        return [
+            AgendaItemUpdated(
+                at=at,
+                item=item.id,
+                title=item.title if command.title is None else command.title.strip(),
+                duration_s=command.duration_s or item.duration_s,
+                description=item.description
+                if command.description is None
+                else command.description,
+            )
+        ]
+    if isinstance(command, RemoveAgendaItem):
+        item = get_item(room, command.item)
+        if item.status in ("running", "paused"):
+            raise refuse("item_running")
+        if item.status == "done":
+            raise refuse("item_done")
+        return [AgendaItemRemoved(at=at, item=item.id)]
+    assert isinstance(command, ReorderAgenda)
+    if len(command.items) != len(room.agenda.order) or set(command.items) != set(room.agenda.order):
+        raise refuse("invalid_order")
+    return [AgendaReordered(at=at, items=command.items)]
+
+
+def evolve(room: RoomState, event: Event) -> RoomState:
+    agenda = room.agenda
+    if isinstance(event, AgendaItemAdded):
+        item = Item(
+            id=event.item,
+            title=event.title,
+            description=event.description,
+            duration_s=event.duration_s,
+        )
+        return with_item(room, replace(agenda, order=(*agenda.order, item.id)), item)
+    if isinstance(event, AgendaReordered):
+        return replace(room, agenda=replace(agenda, order=event.items))
+    assert isinstance(event, AgendaItemUpdated | AgendaItemRemoved)
+    found = agenda.items.get(event.item)
+    if found is None:
+        return room
+    if isinstance(event, AgendaItemRemoved):
+        items = {k: v for k, v in agenda.items.items() if k != event.item}
+        order = tuple(i for i in agenda.order if i != event.item)
+        return replace(room, agenda=replace(agenda, items=items, order=order))
+    item = replace(
+        found, title=event.title, duration_s=event.duration_s, description=event.description
+    )
+    return with_item(room, agenda, item)
+
+
+COMMANDS = (AddAgendaItem, UpdateAgendaItem, RemoveAgendaItem, ReorderAgenda)
+EVENTS = (AgendaItemAdded, AgendaItemUpdated, AgendaItemRemoved, AgendaReordered)

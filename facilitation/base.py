@@ -1,0 +1,103 @@
+"""The vocabulary every feature shares: roles, actors, commands, events, refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from facilitation.errors import ERRORS
+
+
+class Role(StrEnum):
+    ORGANISER = "organiser"
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class Actor:
+    participant: str
+    role: Role
+
+
+# Server-issued bookkeeping (presence counts) acts as this facilitator-role actor; it has
+# no person record and is never reachable from the wire (see facilitation.codec).
+SYSTEM = Actor("system", Role.FACILITATOR)
+ORGANISER = Actor("organiser", Role.ORGANISER)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    name: ClassVar[str] = ""
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    name: ClassVar[str] = ""
+    at: datetime
+
+
+class DomainError(Exception):
+    """A refused command. `code` is stable and listed in facilitation.errors.ERRORS."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        self.code = code
+        base = ERRORS[code]
+        self.message = f"{base} ({detail})" if detail else base
+        super().__init__(f"{code}: {self.message}")
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (role, mute, removal, lobby)."""
+
+
+class NotFound(DomainError):
+    """The command names an object that does not exist."""
+
+
+class Conflict(DomainError):
+    """The command does not fit the current state of the room."""
+
+
+class InvalidInput(DomainError):
+    """The command's data is malformed or out of range."""
+
+
+_FORBIDDEN = {
+    "forbidden",
+    "not_present",
+    "not_admitted",
+    "muted",
+    "removed",
+    "banned",
+    "room_locked",
+    "rate_limited",
+    "target_is_facilitator",
+    "not_eligible",
+    "not_your_turn",
+}
+_INPUT = {
+    "unknown_command",
+    "invalid_data",
+    "text_too_long",
+    "text_empty",
+    "invalid_poll",
+    "invalid_choice",
+    "invalid_order",
+}
+
+
+def refuse(code: str, detail: str | None = None) -> DomainError:
+    """The refusal for `code`, as the subclass its category calls for."""
+    if code in _FORBIDDEN:
+        return Forbidden(code, detail)
+    if code in _INPUT:
+        return InvalidInput(code, detail)
+    if code.endswith("_not_found"):
+        return NotFound(code, detail)
+    return Conflict(code, detail)

@@ -1,0 +1,181 @@
+"""Who is in the room: joining (with lobby and lock), leaving, attendance, observers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
+
+if TYPE_CHECKING:
+    from facilitation.room import RoomState
+
+MAX_NAME = 80
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One stretch of presence, for the attendance list of the minutes."""
+
+    joined: datetime
+    left: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    id: str
+    name: str
+    role: Role
+    status: str  # "waiting" | "present" | "left" | "removed"
+    muted: bool = False
+    banned: bool = False
+    stays: tuple[Stay, ...] = ()
+    last_statement: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class People:
+    by_id: Mapping[str, Person] = field(default_factory=dict)
+    observers: int = 0
+    observers_peak: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinRoom(Command):
+    """Server-issued when a `hello` brings a participant or facilitator in."""
+
+    name: ClassVar[str] = "participant.join"
+    display_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeaveRoom(Command):
+    name: ClassVar[str] = "participant.leave"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdatePresence(Command):
+    """Server-issued count of connected observers (they are not participants)."""
+
+    name: ClassVar[str] = "presence.update"
+    actor: Actor = SYSTEM
+    observers: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantJoined(Event):
+    name: ClassVar[str] = "participant.joined"
+    participant: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantWaiting(Event):
+    name: ClassVar[str] = "participant.waiting"
+    participant: str
+    display_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantLeft(Event):
+    name: ClassVar[str] = "participant.left"
+    participant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PresenceUpdated(Event):
+    name: ClassVar[str] = "presence.updated"
+    observers: int
+
+
+def decide(command: Command, room: RoomState) -> list[Event]:
+    if isinstance(command, JoinRoom):
+        return _join(command, room)
+    if isinstance(command, LeaveRoom):
+        person = room.people.by_id.get(command.actor.participant)
+        if person is None or person.status not in ("present", "waiting"):
+            return []  # a disconnect of someone already gone: nothing to record
+        return [ParticipantLeft(at=command.at, participant=person.id)]
+    assert isinstance(command, UpdatePresence)
+    if command.observers < 0:
+        raise refuse("invalid_data", "observers")
+    if command.observers == room.people.observers:
+        return []
+    return [PresenceUpdated(at=command.at, observers=command.observers)]
+
+
+def _join(command: JoinRoom, room: RoomState) -> list[Event]:
+    who = command.actor.participant
+    name = command.display_name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise refuse("invalid_data", "name")
+    known = room.people.by_id.get(who)
+    if known is not None:
+        if known.status == "removed":
+            raise refuse("banned" if known.banned else "removed")
+        if known.status != "left":
+            return []  # a second connection of someone already here
+        # A returning participant keeps their first name and skips lock and lobby.
+        return [
+            ParticipantJoined(
+                at=command.at, participant=who, display_name=known.name, role=known.role
+            )
+        ]
+    is_participant = command.actor.role == Role.PARTICIPANT
+    if is_participant and room.locked:
+        raise refuse("room_locked")
+    if is_participant and room.settings.lobby:
+        return [ParticipantWaiting(at=command.at, participant=who, display_name=name)]
+    return [
+        ParticipantJoined(
+            at=command.at, participant=who, display_name=name, role=command.actor.role
+        )
+    ]
+
+
+def evolve(room: RoomState, event: Event) -> RoomState:
+    people = room.people
+    if isinstance(event, PresenceUpdated):
+        peak = max(people.observers_peak, event.observers)
+        return replace(room, people=replace(people, observers=event.observers, observers_peak=peak))
+    if isinstance(event, ParticipantWaiting):
+        person = Person(
+            id=event.participant, name=event.display_name, role=Role.PARTICIPANT, status="waiting"
+        )
+        return with_person(room, person)
+    if isinstance(event, ParticipantJoined):
+        old = people.by_id.get(event.participant)
+        stays = (old.stays if old else ()) + (Stay(event.at),)
+        base = old or Person(
+            id=event.participant, name=event.display_name, role=_role(event.role), status="present"
+        )
+        return with_person(room, replace(base, status="present", stays=stays))
+    assert isinstance(event, ParticipantLeft)
+    leaving = people.by_id.get(event.participant)
+    if leaving is None:
+        return room
+    return with_person(room, close_stay(replace(leaving, status="left"), event.at))
+
+
+def _role(value: str) -> Role:
+    # Only the two roles that join are stored; anything else reads as a participant.
+    return Role.FACILITATOR if value == Role.FACILITATOR else Role.PARTICIPANT
+
+
+def close_stay(person: Person, at: datetime) -> Person:
+    """Ends the open stretch of presence, if any (leave, removal, session end)."""
+    if person.stays and person.stays[-1].left is None:
+        return replace(person, stays=(*person.stays[:-1], Stay(person.stays[-1].joined, at)))
+    return person
+
+
+def with_person(room: RoomState, person: Person) -> RoomState:
+    by_id = {**room.people.by_id, person.id: person}
+    return replace(room, people=replace(room.people, by_id=by_id))
+
+
+COMMANDS = (JoinRoom, LeaveRoom, UpdatePresence)
+EVENTS = (ParticipantJoined, ParticipantWaiting, ParticipantLeft, PresenceUpdated)

@@ -1,0 +1,330 @@
+"""Polls: draft → open → closed (→ published), with secret or named ballots.
+
+A secret poll stores ballots under an opaque key, `ballot_key(secret, poll, participant)`
+(HMAC-SHA256 with the room's ballot secret, which lives outside the log), so neither the
+log nor the state links a voter to a choice; a later ballot under the same key replaces
+the earlier one. Named polls key ballots by participant id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from facilitation.base import Command, Event, refuse
+from facilitation.guards import member, require_live, speaker
+from facilitation.tally import Choice, Tally, add, contribution, count, from_totals
+
+if TYPE_CHECKING:
+    from facilitation.room import RoomState
+
+KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score")
+YES_NO_ABSTAIN = ("yes", "no", "abstain")
+MAX_OPTIONS = 50
+MAX_OPTION = 200
+MAX_QUESTION = 500
+MAX_SCORE = 5
+
+
+def ballot_key(secret: bytes, poll: str, participant: str) -> str:
+    message = f"{poll}\x00{participant}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Poll:
+    id: str
+    question: str
+    kind: str
+    options: tuple[str, ...]
+    max_choices: int
+    secret: bool
+    results: str  # "live" | "on_close"
+    duration_s: int | None
+    quorum: int  # minimum ballots; 0 = none
+    item: str | None  # the agenda item running when it was created
+    status: str = "draft"  # draft | open | closed | published
+    created: datetime
+    opened: datetime | None = None
+    closes: datetime | None = None
+    closed: datetime | None = None
+    published: datetime | None = None
+    eligible: frozenset[str] = frozenset()
+    ballots: Mapping[str, Choice] = field(default_factory=dict)
+    totals: tuple[int, ...] = ()  # running counts (non-ranked), so a vote costs O(options)
+    result: Tally | None = None  # frozen at close
+
+    def tally(self) -> Tally:
+        if self.kind == "ranked":
+            return count(self.kind, len(self.options), self.ballots.values(), self.quorum)
+        totals = list(self.totals) or [0] * len(self.options)
+        return from_totals(totals, len(self.ballots), self.quorum)
+
+    def results_public(self) -> bool:
+        """Whether participants and observers may see the tally now."""
+        if self.results == "live":
+            return self.status != "draft"
+        return self.status == "published"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreatePoll(Command):
+    name: ClassVar[str] = "poll.create"
+    poll: str
+    question: str
+    kind: str
+    options: tuple[str, ...] = ()
+    max_choices: int | None = None
+    secret: bool = True
+    results: str = "live"
+    duration_s: int | None = None
+    quorum: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenPoll(Command):
+    name: ClassVar[str] = "poll.open"
+    poll: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CastVote(Command):
+    name: ClassVar[str] = "poll.vote"
+    poll: str
+    ballot: str
+    choice: Choice
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosePoll(Command):
+    name: ClassVar[str] = "poll.close"
+    poll: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishPoll(Command):
+    name: ClassVar[str] = "poll.publish"
+    poll: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollCreated(Event):
+    name: ClassVar[str] = "poll.created"
+    poll: str
+    question: str
+    kind: str
+    options: tuple[str, ...]
+    max_choices: int
+    secret: bool
+    results: str
+    duration_s: int | None
+    quorum: int
+    item: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollOpened(Event):
+    name: ClassVar[str] = "poll.opened"
+    poll: str
+    eligible: tuple[str, ...]
+    closes: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoteCounted(Event):
+    """`ballot` is the opaque key (secret poll) or the participant id (named poll);
+    `participant` is set for named polls only."""
+
+    name: ClassVar[str] = "vote.counted"
+    poll: str
+    ballot: str
+    participant: str | None
+    choice: Choice
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollClosed(Event):
+    name: ClassVar[str] = "poll.closed"
+    poll: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollPublished(Event):
+    name: ClassVar[str] = "poll.published"
+    poll: str
+
+
+def get(room: RoomState, poll: str) -> Poll:
+    found = room.polls.get(poll)
+    if found is None:
+        raise refuse("poll_not_found", poll)
+    return found
+
+
+def decide(command: Command, room: RoomState) -> list[Event]:
+    if isinstance(command, CreatePoll):
+        # Drafts may be prepared before the session starts.
+        member(room, command.actor)
+        return [_create(command, room)]
+    require_live(room)
+    if isinstance(command, CastVote):
+        return _vote(command, room)
+    member(room, command.actor)
+    assert isinstance(command, OpenPoll | ClosePoll | PublishPoll)
+    poll = get(room, command.poll)
+    if isinstance(command, OpenPoll):
+        if poll.status != "draft":
+            raise refuse("poll_not_draft")
+        return [open_event(room, poll, command.at)]
+    if isinstance(command, ClosePoll):
+        if poll.status != "open":
+            raise refuse("poll_not_open")
+        return [PollClosed(at=command.at, poll=poll.id)]
+    if poll.status == "published":
+        raise refuse("poll_already_published")
+    if poll.status != "closed":
+        raise refuse("poll_not_closed")
+    return [PollPublished(at=command.at, poll=poll.id)]
+
+
+def open_event(room: RoomState, poll: Poll, at: datetime) -> PollOpened:
+    # The electorate is frozen now: everyone admitted, present and not removed.
+    eligible = tuple(sorted(p.id for p in room.people.by_id.values() if p.status == "present"))
+    closes = None if poll.duration_s is None else at + timedelta(seconds=poll.duration_s)
+    return PollOpened(at=at, poll=poll.id, eligible=eligible, closes=closes)
+
+
+def _create(command: CreatePoll, room: RoomState) -> PollCreated:
+    if command.poll in room.polls:
+        raise refuse("duplicate_id", command.poll)
+    if command.kind not in KINDS:
+        raise refuse("invalid_poll", "kind")
+    options = YES_NO_ABSTAIN if command.kind == "yes_no_abstain" else command.options
+    if not 2 <= len(options) <= MAX_OPTIONS or len(set(options)) != len(options):
+        raise refuse("invalid_poll", "options")
+    if any(not 0 < len(o.strip()) <= MAX_OPTION for o in options):
+        raise refuse("invalid_poll", "option text")
+    if not 0 < len(command.question.strip()) <= MAX_QUESTION:
+        raise refuse("invalid_poll", "question")
+    max_choices = command.max_choices or len(options)
+    if command.kind != "multiple":
+        max_choices = 1 if command.kind != "ranked" else len(options)
+    if not 1 <= max_choices <= len(options):
+        raise refuse("invalid_poll", "max_choices")
+    if command.results not in ("live", "on_close"):
+        raise refuse("invalid_poll", "results")
+    if command.duration_s is not None and command.duration_s <= 0:
+        raise refuse("invalid_poll", "duration_s")
+    if command.quorum is not None and command.quorum < 0:
+        raise refuse("invalid_poll", "quorum")
+    return PollCreated(
+        at=command.at,
+        poll=command.poll,
+        question=command.question.strip(),
+        kind=command.kind,
+        options=tuple(options),
+        max_choices=max_choices,
+        secret=command.secret,
+        results=command.results,
+        duration_s=command.duration_s,
+        quorum=command.quorum or 0,
+        item=room.agenda.current,
+    )
+
+
+def _vote(command: CastVote, room: RoomState) -> list[Event]:
+    person = speaker(room, command.actor)
+    poll = get(room, command.poll)
+    if poll.status != "open":
+        raise refuse("poll_not_open")
+    if person.id not in poll.eligible:
+        raise refuse("not_eligible")
+    check_choice(poll, command.choice)
+    ballot = command.ballot if poll.secret else person.id
+    return [
+        VoteCounted(
+            at=command.at,
+            poll=poll.id,
+            ballot=ballot,
+            participant=None if poll.secret else person.id,
+            choice=command.choice,
+        )
+    ]
+
+
+def check_choice(poll: Poll, choice: Choice) -> None:
+    n = len(poll.options)
+    if poll.kind in ("single", "yes_no_abstain"):
+        ok = isinstance(choice, int) and 0 <= choice < n
+    elif isinstance(choice, int):
+        ok = False
+    elif poll.kind == "score":
+        ok = len(choice) == n and all(0 <= s <= MAX_SCORE for s in choice)
+    else:
+        ok = (
+            0 < len(choice) <= poll.max_choices
+            and len(set(choice)) == len(choice)
+            and all(0 <= i < n for i in choice)
+        )
+    if not ok:
+        raise refuse("invalid_choice")
+
+
+def on_timer(room: RoomState, ref: str, at: datetime) -> list[Event]:
+    poll = room.polls.get(ref)
+    if poll is None or poll.status != "open" or poll.closes is None or at < poll.closes:
+        return []
+    return [PollClosed(at=at, poll=poll.id)]
+
+
+def evolve(room: RoomState, event: Event) -> RoomState:
+    if isinstance(event, PollCreated):
+        poll = Poll(
+            id=event.poll,
+            question=event.question,
+            kind=event.kind,
+            options=event.options,
+            max_choices=event.max_choices,
+            secret=event.secret,
+            results=event.results,
+            duration_s=event.duration_s,
+            quorum=event.quorum,
+            item=event.item,
+            created=event.at,
+        )
+        return replace(room, polls={**room.polls, poll.id: poll})
+    assert isinstance(event, _POLL_EVENTS)
+    found = room.polls.get(event.poll)
+    if found is None:
+        return room
+    poll = found
+    if isinstance(event, PollOpened):
+        poll = replace(
+            poll,
+            status="open",
+            opened=event.at,
+            closes=event.closes,
+            eligible=frozenset(event.eligible),
+        )
+    elif isinstance(event, VoteCounted):
+        n = len(poll.options)
+        totals = add(list(poll.totals) or [0] * n, contribution(poll.kind, n, event.choice))
+        old = poll.ballots.get(event.ballot)
+        if old is not None:  # a changed vote: take the earlier ballot back out
+            totals = add(totals, contribution(poll.kind, n, old), -1)
+        ballots = {**poll.ballots, event.ballot: event.choice}
+        poll = replace(poll, ballots=ballots, totals=tuple(totals))
+    elif isinstance(event, PollClosed):
+        poll = replace(poll, status="closed", closed=event.at, result=poll.tally())
+    else:
+        poll = replace(poll, status="published", published=event.at)
+    return replace(room, polls={**room.polls, poll.id: poll})
+
+
+_POLL_EVENTS = (PollOpened, VoteCounted, PollClosed, PollPublished)
+COMMANDS = (CreatePoll, OpenPoll, CastVote, ClosePoll, PublishPoll)
+EVENTS = (PollCreated, *_POLL_EVENTS)

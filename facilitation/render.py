@@ -1,0 +1,142 @@
+"""JSON shapes of the room's parts, shared by snapshots and event projections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from facilitation.event_codec import to_iso
+from facilitation.queue import current
+
+if TYPE_CHECKING:
+    from facilitation.agenda import Item
+    from facilitation.decisions import Decision
+    from facilitation.floor import Turn
+    from facilitation.polls import Poll
+    from facilitation.room import RoomState
+    from facilitation.tally import Choice, Tally
+
+Json = dict[str, Any]
+
+
+def iso(at: datetime | None) -> str | None:
+    return None if at is None else to_iso(at)
+
+
+def item_view(item: Item) -> Json:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "description": item.description,
+        "duration_s": item.duration_s,
+        "status": item.status,
+        "started": iso(item.started),
+        "ended": iso(item.ended),
+        "deadline": iso(item.deadline),
+        "remaining_s": item.remaining_s,
+        "paused_s": item.paused_s,
+        "extended_s": item.extended_s,
+        "overrun": item.overrun,
+        "actual_s": item.actual_s,
+    }
+
+
+def queue_view(state: RoomState) -> Json:
+    queue = current(state)
+    hands = [
+        {"participant": h.participant, "kind": h.kind, "raised": iso(h.raised), "position": i}
+        for i, h in enumerate(queue.hands)
+    ]
+    return {
+        "item": state.agenda.current,
+        "closed": queue.closed,
+        "moved": queue.moved,
+        "hands": hands,
+    }
+
+
+def turn_view(turn: Turn) -> Json:
+    return {
+        "turn": turn.number,
+        "participant": turn.participant,
+        "item": turn.item,
+        "kind": turn.kind,
+        "started": iso(turn.started),
+        "deadline": iso(turn.deadline),
+        "ended": iso(turn.ended),
+        "end_reason": turn.end_reason,
+        "overrun": turn.overrun,
+        "duration_s": turn.duration_s,
+        "overrun_s": turn.overrun_s,
+        "transcript": list(turn.transcript),
+    }
+
+
+def tally_view(tally: Tally) -> Json:
+    return {
+        "turnout": tally.turnout,
+        "counts": list(tally.counts),
+        "winner": tally.winner,
+        "quorum_met": tally.quorum_met,
+        "rounds": [
+            {"counts": list(r.counts), "eliminated": r.eliminated, "exhausted": r.exhausted}
+            for r in tally.rounds
+        ],
+    }
+
+
+def _choice(choice: Choice) -> int | list[int]:
+    return choice if isinstance(choice, int) else list(choice)
+
+
+def results_visible(poll: Poll, staff: bool) -> bool:
+    return poll.results_public() or (staff and poll.status in ("closed", "published"))
+
+
+def poll_view(poll: Poll, staff: bool, mine: Choice | None = None) -> Json:
+    visible = results_visible(poll, staff)
+    view: Json = {
+        "id": poll.id,
+        "question": poll.question,
+        "kind": poll.kind,
+        "options": list(poll.options),
+        "max_choices": poll.max_choices,
+        "secret": poll.secret,
+        "results": poll.results,
+        "status": poll.status,
+        "item": poll.item,
+        "quorum": poll.quorum,
+        "duration_s": poll.duration_s,
+        "opened": iso(poll.opened),
+        "closes": iso(poll.closes),
+        "closed": iso(poll.closed),
+        "eligible": len(poll.eligible),
+        "turnout": len(poll.ballots),
+        "tally": tally_view(poll.result or poll.tally()) if visible else None,
+        "mine": None if mine is None else _choice(mine),
+    }
+    if not poll.secret and visible:
+        view["ballots"] = {k: _choice(v) for k, v in poll.ballots.items()}
+    return view
+
+
+def decision_view(decision: Decision) -> Json:
+    result = decision.result
+    return {
+        "id": decision.id,
+        "item": decision.item,
+        "text": decision.text,
+        "dissent": decision.dissent,
+        "at": iso(decision.at),
+        "by": decision.by,
+        "result": None
+        if result is None
+        else {
+            "poll": result.poll,
+            "question": result.question,
+            "kind": result.kind,
+            "options": list(result.options),
+            "secret": result.secret,
+            "tally": tally_view(result.tally),
+        },
+    }

@@ -1,0 +1,234 @@
+"""What each viewer may see: `snapshot(state, viewer)` and `project(event, state, audience)`.
+
+Both are pure functions of the state, so a snapshot at seq n followed by the events after
+n is the snapshot at the end. Secret ballots never appear: polls show tallies (when their
+visibility allows) and turnout; a viewer additionally sees their own current choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from facilitation.agenda_timing import estimated_end
+from facilitation.base import Event, Role
+from facilitation.event_codec import event_to_wire
+from facilitation.polls import Poll, ballot_key
+from facilitation.queue import current, key
+from facilitation.render import (
+    Json,
+    decision_view,
+    iso,
+    item_view,
+    poll_view,
+    queue_view,
+    results_visible,
+    tally_view,
+    turn_view,
+)
+
+if TYPE_CHECKING:
+    from facilitation.room import RoomState
+    from facilitation.tally import Choice
+
+
+@dataclass(frozen=True)
+class Viewer:
+    participant: str | None
+    role: Role
+    ballot_secret: bytes | None = None
+
+
+def _staff(role: Role) -> bool:
+    return role in (Role.FACILITATOR, Role.ORGANISER)
+
+
+def snapshot(state: RoomState, viewer: Viewer) -> Json:
+    staff = _staff(viewer.role)
+    s = state.session
+    # Everyone who took part stays listed (their names label turns and statements); the
+    # lobby is for facilitators only.
+    people = [p for p in state.people.by_id.values() if staff or p.status != "waiting"]
+    return {
+        "room": state.room,
+        "clock": iso(state.clock),
+        "session": {
+            "status": s.status,
+            "title": s.title,
+            "description": s.description,
+            "language": s.language,
+            "started": iso(s.started),
+            "ended": iso(s.ended),
+        },
+        "settings": {
+            **vars(state.settings),
+            "max_turns_per_item": state.settings.max_turns_per_item or None,
+        },
+        "locked": state.locked,
+        "participants": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "role": str(p.role),
+                "status": p.status,
+                "muted": p.muted,
+                "banned": p.banned,
+                **({"stays": [[iso(x.joined), iso(x.left)] for x in p.stays]} if staff else {}),
+            }
+            for p in people
+        ],
+        "observers": state.people.observers,
+        "observers_peak": state.people.observers_peak,
+        "agenda": {
+            "current": state.agenda.current,
+            "estimated_end": iso(estimated_end(state)),
+            "items": [item_view(state.agenda.items[i]) for i in state.agenda.order],
+        },
+        "queue": queue_view(state),
+        "floor": None if (t := state.floor.current_turn()) is None else turn_view(t),
+        "turns": [turn_view(t) for t in state.floor.turns],
+        "polls": [
+            poll_view(p, staff, _mine(p, viewer))
+            for p in state.polls.values()
+            if staff or p.status != "draft"
+        ],
+        "statements": [
+            {
+                "id": x.id,
+                "participant": x.participant,
+                "at": iso(x.at),
+                "turn": x.turn,
+                "item": x.item,
+                "hidden": x.hidden,
+                "hidden_reason": x.hidden_reason,
+                "text": x.text if staff or not x.hidden else None,
+            }
+            for x in state.statements.values()
+        ],
+        "questions": [
+            {
+                "id": q.id,
+                "participant": q.participant,
+                "text": q.text,
+                "at": iso(q.at),
+                "item": q.item,
+                "votes": len(q.votes),
+                "status": q.status,
+                "upvoted": viewer.participant in q.votes,
+            }
+            for q in sorted(state.questions.values(), key=lambda q: (-len(q.votes), q.at))
+        ],
+        "reactions": {k: dict(v) for k, v in state.reactions.items()},
+        "decisions": [decision_view(d) for d in state.decisions.values()],
+        "moderation": [
+            {
+                "at": iso(m.at),
+                "actor": m.actor,
+                "action": m.action,
+                "target": m.target,
+                "reason": m.reason,
+            }
+            for m in state.moderation
+        ],
+        "you": you_view(state, viewer),
+    }
+
+
+def _mine(poll: Poll, viewer: Viewer) -> Choice | None:
+    if viewer.participant is None:
+        return None
+    if not poll.secret:
+        return poll.ballots.get(viewer.participant)
+    if viewer.ballot_secret is None:
+        return None
+    return poll.ballots.get(ballot_key(viewer.ballot_secret, poll.id, viewer.participant))
+
+
+def you_view(state: RoomState, viewer: Viewer) -> Json | None:
+    person = state.people.by_id.get(viewer.participant or "")
+    if person is None:
+        return None
+    hand = None
+    for position, h in enumerate(current(state).hands):
+        if h.participant == person.id:
+            hand = {"position": position, "kind": h.kind, "wait_s": estimated_wait(state, position)}
+    turn = state.floor.current_turn()
+    return {
+        "participant": person.id,
+        "name": person.name,
+        "role": str(person.role),
+        "status": person.status,
+        "muted": person.muted,
+        "hand": hand,
+        "speaking": turn is not None and turn.participant == person.id,
+    }
+
+
+def estimated_wait(state: RoomState, position: int) -> float:
+    """The rest of the current turn plus a full turn for each hand ahead."""
+    wait = float(state.settings.turn_s * position)
+    turn = state.floor.current_turn()
+    if turn is not None and state.clock is not None:
+        wait += max(0.0, (turn.deadline - state.clock).total_seconds())
+    return wait
+
+
+def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
+    """The `data` of this event for clients of `audience` ("public" or "facilitator")."""
+    staff = audience == "facilitator"
+    name, data = event_to_wire(event)
+    if name in _STAFF_ONLY and not staff:
+        return None
+    poll = state_after.polls.get(str(data.get("poll")))
+    if name in ("vote.counted", "poll.closed", "poll.published") and poll is not None:
+        visible = results_visible(poll, staff)
+        shown = {
+            "poll": poll.id,
+            "turnout": len(poll.ballots),
+            "tally": tally_view(poll.result or poll.tally()) if visible else None,
+        }
+        return shown if name == "vote.counted" else {**shown, "status": poll.status}
+    if name == "poll.opened" and poll is not None:
+        return poll_view(poll, staff)
+    if name == "participant.admitted":
+        # The public never saw them wait, so this is where it learns their name.
+        person = state_after.people.by_id.get(str(data["participant"]))
+        data["display_name"] = None if person is None else person.name
+        data["role"] = None if person is None else str(person.role)
+    if name == "question.upvoted":
+        question = state_after.questions.get(str(data["question"]))
+        data["votes"] = 0 if question is None else len(question.votes)
+    if name == "decision.recorded":
+        decision = state_after.decisions.get(str(data["decision"]))
+        data["result"] = None if decision is None else decision_view(decision)["result"]
+    if name == "reaction.sent":
+        data["counts"] = dict(state_after.reactions.get(key(event_item(data)), {}))
+    # Queue order follows the policy; clients take it from here instead of recomputing it.
+    if name in _QUEUE_CHANGES:
+        data["queue"] = queue_view(state_after)
+    if name.startswith("agenda."):
+        data["estimated_end"] = iso(estimated_end(state_after))
+    return data
+
+
+def event_item(data: Json) -> str | None:
+    item = data.get("item")
+    return item if isinstance(item, str) else None
+
+
+_STAFF_ONLY = {"poll.created", "participant.waiting"}
+_QUEUE_CHANGES = {
+    "hand.raised",
+    "hand.lowered",
+    "hand.moved",
+    "queue.cleared",
+    "queue.closed",
+    "queue.opened",
+    "floor.granted",
+    "participant.muted",
+    "participant.removed",
+    "question.queued",
+    "room.settings_changed",
+    "agenda.started",
+    "agenda.completed",
+}

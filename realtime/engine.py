@@ -1,0 +1,349 @@
+"""The command engine: decide on the head state, append with expect=head, fan out.
+
+Per room and per worker it keeps the state at the log head (``realtime.room``). A
+command runs under the room's lock: decide -> ``log.append(expect=head)`` -> on
+``Conflict`` catch up from the log and decide again. Records appended by other workers
+arrive through one watcher task per room. Records reach connections only through
+``Room.apply``, so fan-out is in seq order and exactly once whoever appended them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from realtime.domain import Authenticator, Domain, Principal, Refused
+from realtime.hub import Outbox
+from realtime.log import Committed, RoomLog, Trimmed
+from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, Welcome, encode
+from realtime.room import Room
+
+__all__ = ["Authenticator", "Domain", "Engine", "Principal", "Refused"]
+
+S = TypeVar("S")
+log = logging.getLogger("realtime.engine")
+
+READ_CHUNK = 1000
+REPLAY_BUDGETS = 4  # a replay may be up to this many byte budgets
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Engine(Generic[S]):
+    def __init__(
+        self,
+        log: RoomLog,
+        domain: Domain[S],
+        *,
+        window: int = 5000,
+        presence_interval: float = 1.0,
+        clock: Callable[[], str] = utc_now,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self.log = log
+        self.domain = domain
+        self._window = window
+        self._presence_interval = presence_interval
+        self._clock = clock
+        self._ids = ids
+        self._rooms: dict[str, Room[S]] = {}
+        self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0}
+        self._presence: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        self._presence = asyncio.create_task(self._presence_loop())
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = [r.watcher for r in self._rooms.values() if r.watcher is not None]
+        if self._presence is not None:
+            tasks.append(self._presence)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- connections -------------------------------------------------------------------
+
+    async def attach(self, principal: Principal, outbox: Outbox, resume: Resume | None) -> None:
+        """Run the domain's join command, then register and welcome (or replay) atomically."""
+        room = await self._room(principal.room)
+        joined = self.domain.on_join(principal)
+        if joined is not None:
+            await self._run(room, principal, joined[0], joined[1], None)
+        async with room.lock:
+            await self._catch_up(room)
+            # Registering and taking the snapshot under the lock that orders every apply:
+            # this connection gets exactly the events after the snapshot's seq.
+            room.join(principal, outbox)
+            frames = None
+            if resume is not None and resume.epoch == room.epoch:
+                frames = room.replay(resume.seq, principal.audience)
+            # A replay may exceed the live budget (a client closed for lagging is behind by
+            # more than it), up to a bound; past it a snapshot is the cheaper way back.
+            backlog = sum(len(text) for text in frames) if frames else 0
+            if backlog > REPLAY_BUDGETS * outbox.budget:
+                frames = None
+            if frames is None:
+                if resume is not None:
+                    outbox.push(
+                        encode(Resync(reason="epoch" if resume.epoch != room.epoch else "window"))
+                    )
+                outbox.push(self._welcome(room, principal))
+            else:
+                outbox.grant(backlog)
+                welcome = Welcome(
+                    you=principal.you,
+                    resume_token=principal.resume_token,
+                    snapshot=None,
+                    epoch=room.epoch,
+                    seq=resume.seq if resume else room.head,
+                    resumed=True,
+                )
+                outbox.push(encode(welcome))
+                for text in frames:
+                    outbox.push(text)
+
+    async def detach(self, principal: Principal, outbox: Outbox) -> None:
+        room = self._rooms.get(principal.room)
+        if room is None or not room.leave(principal, outbox) or self._closed:
+            return
+        left = self.domain.on_leave(principal)
+        if left is not None:
+            try:
+                await self._run(room, principal, left[0], left[1], None)
+            except Exception:  # a leave that fails must not break the closing socket
+                log.exception("on_leave failed in room %s", room.name)
+
+    # -- commands ----------------------------------------------------------------------
+
+    async def command(
+        self, principal: Principal, outbox: Outbox, type: str, id: str | None, data: dict[str, Any]
+    ) -> None:
+        """Run one client command and queue its ack or error on ``outbox``."""
+        room = await self._room(principal.room)
+        if type == "ping":
+            if id is None:
+                outbox.push(encode(Pong(seq=room.head)))
+            else:
+                outbox.push(encode(Ack(id=id, seq=room.head)))
+            return
+        assert id is not None
+        if not principal.can_send:
+            outbox.push(encode(Error(id=id, code="forbidden", message="read-only connection")))
+            return
+        try:
+            seq, result = await self._run(
+                room, principal, type, data, self._key(principal, type, id)
+            )
+        except Refused as exc:
+            outbox.push(encode(Error(id=id, code=exc.code, message=exc.message)))
+        except (ConnectionError, OSError, TimeoutError) as exc:
+            log.warning("room log unavailable: %r", exc)
+            outbox.push(encode(Error(id=id, code="unavailable", message=str(exc)[:200])))
+        except Exception:
+            log.exception("command %s failed in room %s", type, room.name)
+            outbox.push(encode(Error(id=id, code="internal", message="internal error")))
+        else:
+            outbox.push(encode(Ack(id=id, seq=seq, result=result)))
+
+    def _key(self, principal: Principal, type: str, id: str) -> str:
+        """The log's idempotency key of a client command (also stored as its cause).
+
+        A domain may supply ``command_key`` to keep the sender out of the log for some
+        commands (secret votes); by default it is ``<principal key>:<client id>``.
+        """
+        custom = getattr(self.domain, "command_key", None)
+        if custom is not None:
+            key: str = custom(principal, type, id)
+            return key
+        return f"{principal.key}:{id}"
+
+    async def _run(
+        self, room: Room[S], principal: Principal, type: str, data: dict[str, Any], key: str | None
+    ) -> tuple[int, dict[str, str]]:
+        """Decide and append until it commits; returns (ack seq, result)."""
+        self.stats["commands"] += 1
+        async with room.lock:
+            while True:
+                try:
+                    events, result = self.domain.decide(
+                        room.state, principal, type, data, self._clock(), self._ids()
+                    )
+                except Refused:
+                    # A resent command may be refused now *because* it was applied.
+                    done = await self._applied(room, key)
+                    if done is None:
+                        raise
+                    return done
+                if not events:
+                    done = await self._applied(room, key)
+                    return done if done is not None else (room.head, result)
+                self.stats["appends"] += 1
+                outcome = await self.log.append(room.name, room.head, events, key, result)
+                if isinstance(outcome, Committed):
+                    if outcome.duplicate:
+                        self.stats["duplicates"] += 1
+                        await self._catch_up(room)
+                    else:
+                        room.apply(list(outcome.records))
+                    seq = outcome.records[-1].seq if outcome.records else room.head
+                    return seq, outcome.result
+                self.stats["conflicts"] += 1
+                await self._catch_up(room)  # Conflict: someone else appended first
+
+    async def _applied(self, room: Room[S], key: str | None) -> tuple[int, dict[str, str]] | None:
+        if key is None:
+            return None
+        found = await self.log.lookup(room.name, key)
+        if found is None:
+            return None
+        await self._catch_up(room)
+        return (found.records[-1].seq if found.records else room.head), found.result
+
+    async def execute(
+        self, principal: Principal, type: str, data: dict[str, Any], key: str | None
+    ) -> tuple[int, dict[str, str]]:
+        """Run a command for a principal that has no connection (an API call).
+
+        Same path as a socket's command: decide on the head, append, fan out. Raises
+        ``Refused``; ``key`` makes it idempotent. Returns (ack seq, result).
+        """
+        return await self._run(await self._room(principal.room), principal, type, data, key)
+
+    async def state(self, room_name: str) -> S:
+        """The room's state at the log head as this worker knows it (loads the room)."""
+        room = await self._room(room_name)
+        async with room.lock:
+            await self._catch_up(room)
+            return room.state
+
+    def states(self) -> dict[str, S]:
+        """The rooms this worker holds, with their current states."""
+        return {name: room.state for name, room in self._rooms.items() if room.epoch}
+
+    def counts(self, room_name: str) -> dict[str, int]:
+        """This worker's connections of a room, per audience."""
+        room = self._rooms.get(room_name)
+        return room.fanout.counts() if room is not None else {}
+
+    def disconnect(self, room_name: str, which: Callable[[Principal], bool], reason: str) -> int:
+        """Close this worker's connections of a room whose principal matches ``which``."""
+        room = self._rooms.get(room_name)
+        if room is None:
+            return 0
+        closed = 0
+        for outbox, principal in list(room.conns.items()):
+            if which(principal):
+                outbox.close_soon(CloseCode.REVOKED, reason)
+                closed += 1
+        return closed
+
+    async def server_command(self, room_name: str, type: str, data: dict[str, Any]) -> int:
+        """Run a server-made command (timers, presence) as the room's system principal."""
+        room = await self._room(room_name)
+        principal = Principal(room_name, "server", "system", True, {}, None)
+        seq, _ = await self._run(room, principal, type, data, None)
+        return seq
+
+    # -- the room's view of the log ----------------------------------------------------
+
+    async def _room(self, name: str) -> Room[S]:
+        room = self._rooms.get(name)
+        if room is None:
+            room = self._rooms[name] = Room(name, self.domain, self._window)
+            async with room.lock:
+                try:
+                    room.reset(await self.log.epoch(name))
+                    await self._catch_up(room)
+                except BaseException:
+                    del self._rooms[name]  # the next caller tries again
+                    room.epoch = ""
+                    raise
+                room.watcher = asyncio.create_task(self._watch(room))
+        elif not room.epoch:
+            async with room.lock:  # wait for the first load to finish
+                pass
+            if not room.epoch:
+                return await self._room(name)
+        return room
+
+    async def _catch_up(self, room: Room[S]) -> None:
+        """Apply every record after the head (under the room lock)."""
+        while True:
+            try:
+                records = await self.log.read(room.name, room.head, READ_CHUNK, epoch=room.epoch)
+            except Trimmed:
+                await self._new_epoch(room)
+                return
+            if not records:
+                return
+            room.apply(records)
+            if len(records) < READ_CHUNK:
+                return
+
+    async def _new_epoch(self, room: Room[S]) -> None:
+        """The log was trimmed and restarted: rebuild, and resync every connection."""
+        room.reset(await self.log.epoch(room.name))
+        records = await self.log.read(room.name, 0)
+        room.apply(records)
+        for outbox, principal in list(room.conns.items()):
+            outbox.push(encode(Resync(reason="epoch")))
+            outbox.push(self._welcome(room, principal))
+
+    def _welcome(self, room: Room[S], principal: Principal) -> str:
+        snapshot = self.domain.snapshot(room.state, principal)
+        welcome = Welcome(
+            you=principal.you,
+            resume_token=principal.resume_token,
+            snapshot=snapshot,
+            epoch=room.epoch,
+            seq=room.head,
+        )
+        return encode(welcome)
+
+    async def _watch(self, room: Room[S]) -> None:
+        while True:
+            try:
+                last = 0
+                async for head in self.log.watch(room.name):
+                    # Wake-ups only: skip a read when this worker is already there (it
+                    # often is: its own appends wake it too). A drop means a trim.
+                    trimmed, last = head < last, head
+                    if trimmed or head > room.head:
+                        async with room.lock:
+                            if trimmed or head > room.head:
+                                await self._catch_up(room)
+                return
+            except (ConnectionError, OSError, TimeoutError) as exc:
+                log.warning("watch of room %s failed, retrying: %r", room.name, exc)
+                await asyncio.sleep(0.5)
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._presence_interval)
+            for room in list(self._rooms.values()):
+                counts = room.fanout.counts()
+                if counts == room.presence_sent:
+                    continue
+                room.presence_sent = counts
+                cmd = self.domain.presence(room.name, counts)
+                if cmd is None:
+                    continue
+                try:
+                    await self.server_command(room.name, cmd[0], cmd[1])
+                except Exception:
+                    log.exception("presence update failed in room %s", room.name)

@@ -1,0 +1,59 @@
+"""Per-connection limits: the settings, and the token bucket that rate-limits a connection.
+
+Pure objects with the clock passed in, so the session logic that uses them stays
+testable without sockets or sleeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MAX_FRAME", "Limits", "TokenBucket"]
+
+# Incoming frames above this are refused by uvicorn with close 1009 (see UVICORN_WS_OPTIONS).
+MAX_FRAME = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Every per-connection and per-worker limit of the hub.
+
+    ``rate`` messages per second refill a bucket of ``burst``; a message with an empty
+    bucket gets a ``rate_limited`` error, and ``abuse`` refusals in a row close the socket
+    (4008). ``byte_budget`` bounds what may wait in one connection's outgoing queue (about
+    characters of JSON) before it is closed with 4009 and must resume.
+    """
+
+    rate: float = 20.0
+    burst: int = 60
+    abuse: int = 100
+    max_connections: int = 10_000
+    byte_budget: int = 4 * 1024 * 1024
+    hello_timeout: float = 10.0
+    max_inflight: int = 256  # commands queued on one connection before "busy"
+
+
+class TokenBucket:
+    """Classic token bucket: ``rate`` tokens per second up to ``burst``."""
+
+    __slots__ = ("_burst", "_last", "_rate", "_tokens", "strikes")
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._last = now
+        self.strikes = 0  # refusals since the last accepted message
+
+    def take(self, now: float) -> bool:
+        """Spend one token if there is one; count a strike otherwise."""
+        elapsed = now - self._last
+        if elapsed > 0:
+            self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
+            self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            self.strikes = 0
+            return True
+        self.strikes += 1
+        return False

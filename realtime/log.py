@@ -1,0 +1,218 @@
+"""The per-room ordered log: the one source of truth every worker and client reads.
+
+A room's log is a gapless sequence of records (``seq`` 1, 2, 3 ... inside an ``epoch``).
+Writers append optimistically: they decide on the head they know and pass it as
+``expect``; if someone else appended first they get a ``Conflict`` with the real head,
+catch up and decide again. A ``command_key`` makes an append idempotent: a resent command
+returns the records and result it produced the first time, without deciding again.
+
+Backends are chosen by URL (``memory://`` or ``redis://``) and share one contract, which
+``tests/realtime/test_log_contract.py`` runs against each of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from realtime.memory import Store
+
+__all__ = [
+    "Committed",
+    "Conflict",
+    "HeadSlot",
+    "LogUnavailable",
+    "NewEvent",
+    "Record",
+    "RoomLog",
+    "Trimmed",
+    "open_log",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event a command wants to append; the log gives it its ``seq``."""
+
+    name: str  # "floor.granted"
+    data: dict[str, Any]  # JSON-ready
+    at: str  # ISO 8601 UTC, e.g. "2026-11-25T15:00:00.000Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An event as stored in the log."""
+
+    seq: int  # gapless from 1 within an epoch
+    name: str
+    data: dict[str, Any]
+    at: str
+    cause: str | None  # the command key that produced it (None for server-made events)
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A successful (or already applied) append."""
+
+    records: tuple[Record, ...]  # the records this command appended (duplicate: the originals)
+    result: dict[str, str]  # the ack result stored with the command
+    duplicate: bool  # True when command_key had already been applied
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Someone else appended first: catch up to ``head`` and decide again."""
+
+    head: int
+
+
+class Trimmed(Exception):
+    """``read()`` asked for records below the retained window: the client must resync."""
+
+    def __init__(self, room: str = "", after: int = 0, first: int = 0) -> None:
+        super().__init__(f"room {room!r}: records after {after} are not in this epoch's log")
+        self.room = room
+        self.after = after
+        self.first = first
+
+
+class LogUnavailable(ConnectionError):
+    """The backend stayed unreachable for longer than its retry budget."""
+
+
+class RoomLog(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def epoch(self, room: str) -> str:
+        """Stable id of the current epoch of this room's log."""
+        ...
+
+    async def head(self, room: str) -> int:
+        """Last seq (0 if empty)."""
+        ...
+
+    async def read(
+        self, room: str, after: int, limit: int | None = None, *, epoch: str | None = None
+    ) -> list[Record]:
+        """Records with seq > after, oldest first, at most ``limit``.
+
+        Raises ``Trimmed`` when records after ``after`` are gone, and also when ``after``
+        lies beyond the head: that position belongs to an earlier epoch, and answering
+        ``[]`` would leave its reader with a silent gap. With ``epoch`` (the epoch the
+        reader's ``after`` belongs to), also when the log is now in another epoch: a
+        reader at seq 2 of a trimmed log must not take seq 3 of the next one as its own.
+        """
+        ...
+
+    async def append(
+        self,
+        room: str,
+        expect: int,
+        events: Sequence[NewEvent],
+        command_key: str | None,
+        result: dict[str, str],
+    ) -> Committed | Conflict:
+        """Atomically append ``events`` as seq expect+1.. if the head is still ``expect``.
+
+        If ``command_key`` was already applied: ``Committed(duplicate=True)`` with the
+        original records and result. Elif head != expect: ``Conflict(head)``. Returns only
+        once the append is durable for the backend.
+        """
+        ...
+
+    async def lookup(self, room: str, command_key: str) -> Committed | None: ...
+
+    def watch(self, room: str) -> AsyncIterator[int]:
+        """Yield head values as the log grows; ends on close.
+
+        The first value is the head once the watch is in place (so nothing appended
+        while the consumer was loading is missed). Values are wake-ups: some may be
+        skipped, none repeats; the consumer reads the log from its own last seq. When
+        the room is trimmed (a new epoch) the watch yields 0, always, before any head
+        of the new epoch: check ``epoch()``, or pass ``epoch=`` to ``read``. (That 0
+        may rarely come twice for one trim; it only asks for an epoch check.)
+        """
+        ...
+
+    async def rooms(self) -> list[str]:
+        """Rooms with a live log."""
+        ...
+
+    async def trim(self, room: str) -> None:
+        """After archive: drop the live log (a new epoch starts if the room is reused)."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """``{"backend": "redis", "ok": bool, "error": str | None}``."""
+        ...
+
+
+class HeadSlot:
+    """One watcher's mailbox of head values: keeps only the newest, never repeats one.
+
+    Backends post every head they learn (from an append, a pub/sub wake-up or a re-read
+    after a reconnect); the watcher wakes once for any number of posts. A ``reset`` (the
+    room was trimmed, a new epoch began) is never coalesced away: the watcher always gets
+    a 0 first, even if the new epoch has already grown past the old head.
+    """
+
+    __slots__ = ("_closed", "_event", "_last", "_pending", "_reset")
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._pending: int | None = None
+        self._last = -1
+        self._reset = False
+        self._closed = False
+
+    def post(self, head: int, *, reset: bool = False) -> None:
+        if reset:
+            self._reset = True
+            self._last = 0
+            self._pending = head if head > 0 else None
+        elif head > self._last and (self._pending is None or head > self._pending):
+            self._pending = head
+        else:
+            return
+        self._event.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._event.set()
+
+    async def next(self) -> int | None:
+        """The next head to yield, or None once closed."""
+        while True:
+            if self._closed:
+                return None
+            if self._reset:
+                self._reset = False
+                return 0
+            pending = self._pending
+            if pending is not None:
+                self._pending = None
+                self._last = pending
+                return pending
+            self._event.clear()
+            await self._event.wait()
+
+
+def open_log(url: str, store: Store | None = None) -> RoomLog:
+    """Build the backend named by ``url``: ``memory://`` or ``redis://host:port/db?prefix=x``."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "memory":
+        from realtime.memory import MemoryLog
+
+        return MemoryLog(store)
+    if scheme in ("redis", "rediss", "unix"):
+        if store is not None:
+            raise ValueError("a Store is only used by the memory:// backend")
+        from realtime.redis_log import RedisLog
+
+        return RedisLog.from_url(url)
+    raise ValueError(f"unknown room log URL scheme: {url!r}")

@@ -1,0 +1,238 @@
+"""The ``memory://`` room log: the embedded mode's log, in one process.
+
+Records live in a list per room, so an append costs O(events) and a read O(records
+returned): a vote storm of thousands of appends per second stays cheap. Durability comes
+from an injected ``Store`` (townhall writes to SQLite): an append is acknowledged only
+after ``Store.save`` returned, and a room is loaded from the store when first touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+from realtime.log import Committed, Conflict, HeadSlot, NewEvent, Record, Trimmed
+
+__all__ = ["MemoryLog", "Store", "new_epoch"]
+
+
+class Store(Protocol):
+    """Durable sink of the embedded mode.
+
+    ``save`` is called once per append, before it is acknowledged, with the room's
+    current epoch, the records it appended and the command key (``None`` for
+    server-made events) with its ack result. A ``save`` whose epoch differs from the
+    stored one starts a new epoch (``trim`` saves the new epoch with no records):
+    ``load`` returns only the latest epoch, and ``rooms`` lists the rooms whose latest
+    epoch holds at least one record.
+    """
+
+    async def load(self, room: str) -> tuple[str, list[Record], dict[str, Committed]] | None: ...
+
+    async def save(
+        self,
+        room: str,
+        epoch: str,
+        records: Sequence[Record],
+        command_key: str | None,
+        result: dict[str, str],
+    ) -> None: ...
+
+    async def rooms(self) -> list[str]: ...
+
+
+def new_epoch() -> str:
+    return uuid.uuid4().hex
+
+
+class _Room:
+    __slots__ = ("commands", "epoch", "lock", "records")
+
+    def __init__(self, epoch: str, records: list[Record], commands: dict[str, Committed]) -> None:
+        self.epoch = epoch
+        self.records = records  # records[i].seq == i + 1: the whole epoch is kept
+        self.commands = commands
+        # Only needed with a store: without one nothing awaits between check and apply.
+        self.lock = asyncio.Lock()
+
+
+class MemoryLog:
+    """In-process ``RoomLog``; with a ``Store``, appends are durable before they return."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self._store = store
+        self._rooms: dict[str, _Room] = {}
+        self._loading: dict[str, asyncio.Future[_Room]] = {}
+        self._slots: dict[str, set[HeadSlot]] = {}
+        self._closed = False
+        self._error: str | None = None
+
+    async def start(self) -> None:
+        self._closed = False
+
+    async def close(self) -> None:
+        self._closed = True
+        for slots in self._slots.values():
+            for slot in slots:
+                slot.close()
+
+    async def _room(self, room: str) -> _Room:
+        state = self._rooms.get(room)
+        if state is not None:
+            return state
+        if self._store is None:
+            state = self._rooms[room] = _Room(new_epoch(), [], {})
+            return state
+        # Concurrent first touches share one load, so nobody works on a second copy.
+        pending = self._loading.get(room)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[_Room] = asyncio.get_running_loop().create_future()
+        self._loading[room] = future
+        try:
+            loaded = await self._store.load(room)
+            if loaded is None:
+                state = _Room(new_epoch(), [], {})
+            else:
+                epoch, records, commands = loaded
+                # The store is another package's code: a gap here would be served as truth.
+                if any(r.seq != i for i, r in enumerate(records, 1)):
+                    raise ValueError(f"store returned a log with a gap for room {room!r}")
+                state = _Room(epoch, list(records), dict(commands))
+            self._rooms[room] = state
+            future.set_result(state)
+            return state
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here: waiters re-raise it, nobody else must
+            raise
+        finally:
+            del self._loading[room]
+
+    async def epoch(self, room: str) -> str:
+        return (await self._room(room)).epoch
+
+    async def head(self, room: str) -> int:
+        return len((await self._room(room)).records)
+
+    async def read(
+        self, room: str, after: int, limit: int | None = None, *, epoch: str | None = None
+    ) -> list[Record]:
+        state = await self._room(room)
+        records = state.records
+        if after < 0 or after > len(records) or (epoch is not None and epoch != state.epoch):
+            raise Trimmed(room, after, 1)
+        end = len(records) if limit is None else min(len(records), after + max(limit, 0))
+        return records[after:end]
+
+    async def append(
+        self,
+        room: str,
+        expect: int,
+        events: Sequence[NewEvent],
+        command_key: str | None,
+        result: dict[str, str],
+    ) -> Committed | Conflict:
+        state = await self._room(room)
+        if self._store is None:
+            return self._apply(room, state, expect, events, command_key, result, None)
+        async with state.lock:
+            outcome = self._check(state, expect, command_key)
+            if outcome is not None:
+                return outcome
+            records = self._records(expect, events, command_key)
+            if records or command_key is not None:
+                try:
+                    await self._store.save(room, state.epoch, records, command_key, result)
+                except Exception as exc:
+                    self._error = f"store: {exc!r}"
+                    raise
+                self._error = None
+            return self._apply(room, state, expect, events, command_key, result, records)
+
+    @staticmethod
+    def _check(state: _Room, expect: int, command_key: str | None) -> Committed | Conflict | None:
+        if command_key is not None:
+            done = state.commands.get(command_key)
+            if done is not None:
+                return Committed(done.records, done.result, True)
+        if len(state.records) != expect:
+            return Conflict(len(state.records))
+        return None
+
+    @staticmethod
+    def _records(expect: int, events: Sequence[NewEvent], cause: str | None) -> tuple[Record, ...]:
+        return tuple(
+            Record(expect + i, e.name, e.data, e.at, cause) for i, e in enumerate(events, 1)
+        )
+
+    def _apply(
+        self,
+        room: str,
+        state: _Room,
+        expect: int,
+        events: Sequence[NewEvent],
+        command_key: str | None,
+        result: dict[str, str],
+        records: tuple[Record, ...] | None,
+    ) -> Committed | Conflict:
+        if records is None:  # no store: check here, with no await since
+            outcome = self._check(state, expect, command_key)
+            if outcome is not None:
+                return outcome
+            records = self._records(expect, events, command_key)
+        committed = Committed(records, dict(result), False)
+        state.records.extend(records)
+        if command_key is not None:
+            state.commands[command_key] = committed
+        if records:
+            head = len(state.records)
+            for slot in self._slots.get(room, ()):
+                slot.post(head)
+        return committed
+
+    async def lookup(self, room: str, command_key: str) -> Committed | None:
+        done = (await self._room(room)).commands.get(command_key)
+        return None if done is None else Committed(done.records, done.result, True)
+
+    async def watch(self, room: str) -> AsyncIterator[int]:
+        slot = HeadSlot()
+        self._slots.setdefault(room, set()).add(slot)
+        try:
+            if self._closed:
+                return
+            slot.post(len((await self._room(room)).records))
+            while (head := await slot.next()) is not None:
+                yield head
+        finally:
+            slots = self._slots.get(room)
+            if slots is not None:
+                slots.discard(slot)
+                if not slots:
+                    del self._slots[room]
+
+    async def rooms(self) -> list[str]:
+        live = {room for room, state in self._rooms.items() if state.records}
+        if self._store is not None:
+            live.update(await self._store.rooms())
+        return sorted(live)
+
+    async def trim(self, room: str) -> None:
+        state = await self._room(room)
+        async with state.lock:
+            epoch = new_epoch()
+            if self._store is not None:
+                await self._store.save(room, epoch, (), None, {})
+            state.epoch = epoch
+            state.records = []
+            state.commands = {}
+        for slot in self._slots.get(room, ()):
+            slot.post(0, reset=True)
+
+    def health(self) -> dict[str, Any]:
+        return {"backend": "memory", "ok": self._error is None, "error": self._error}

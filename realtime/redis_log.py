@@ -1,0 +1,258 @@
+"""The ``redis://`` room log: one Redis Stream per room, appended leaderlessly.
+
+Any worker may append to any room. One Lua script does the whole append atomically:
+command key already applied? -> return the original; head != expect? -> Conflict; else
+XADD the records with explicit ids ``0-<seq>``, remember the command and PUBLISH the new
+head. docs/decisions/0001-room-log.md gives the reasons and the measurements.
+
+Keys of one room share the hash tag ``{room:ID}`` so the scripts run on Redis Cluster:
+
+    <prefix>{room:ID}:log    Stream, entry id 0-<seq>, one field "r" = JSON [name, data, at, cause]
+    <prefix>{room:ID}:cmd    Hash command_key -> "<first seq>:<last seq>:<result JSON>"
+    <prefix>{room:ID}:epoch  String, random id, set with the epoch's first append
+    <prefix>{room:ID}:wake   pub/sub: "<epoch>:<head>" after an append, "trim" after a trim
+    <prefix>rooms            Set of room ids (a hint; rooms() checks each log exists)
+
+Pub/sub only wakes watchers (see ``realtime.redis_watch``): the log is the truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from realtime.log import Committed, Conflict, LogUnavailable, NewEvent, Record, Trimmed
+from realtime.memory import new_epoch
+from realtime.redis_scripts import APPEND, LOOKUP, TRIM, encode, seq_of, to_committed, to_record
+from realtime.redis_watch import Watcher
+
+__all__ = ["RedisLog"]
+
+T = TypeVar("T")
+
+# Connection trouble: retried with backoff. BusyLoadingError (Redis replaying its AOF after
+# a restart) is a ConnectionError subclass, so it is retried too.
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+class RedisLog:
+    """``RoomLog`` on Redis; survives Redis restarts by retrying with backoff."""
+
+    def __init__(self, client: Redis, prefix: str = "", *, op_timeout: float = 30.0) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._op_timeout = op_timeout
+        self._append = client.register_script(APPEND)
+        self._lookup = client.register_script(LOOKUP)
+        self._trim = client.register_script(TRIM)
+        self._closed = False
+        self._errors: dict[str, str] = {}
+        self._health_task: asyncio.Task[None] | None = None
+        self._watcher = Watcher(client, self._channel, self._peek, self._trouble, self._recovered)
+
+    @classmethod
+    def from_url(cls, url: str, *, op_timeout: float = 30.0) -> RedisLog:
+        """``redis://host:port/db?prefix=xyz:&op_timeout=30``: those two are ours, the
+        rest of the query is redis-py's. ``op_timeout``: how long one operation keeps
+        retrying through an outage before it raises ``LogUnavailable``."""
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        ours = {"prefix": "", "op_timeout": str(op_timeout)}
+        ours.update((k, v) for k, v in query if k in ours)
+        rest = urllib.parse.urlencode([(k, v) for k, v in query if k not in ours])
+        client = Redis.from_url(
+            urllib.parse.urlunsplit(parts._replace(query=rest)),
+            decode_responses=True,
+            # No hidden retries inside redis-py: we retry ourselves, see every failure,
+            # report it on health() and know an append's reply may have been lost.
+            retry=Retry(NoBackoff(), 0),
+            socket_connect_timeout=2.0,
+            socket_timeout=5.0,
+        )
+        return cls(client, ours["prefix"], op_timeout=float(ours["op_timeout"]))
+
+    # -- keys -------------------------------------------------------------------------
+
+    def _key(self, room: str, part: str) -> str:
+        return f"{self._prefix}{{room:{room}}}:{part}"
+
+    def _channel(self, room: str) -> str:
+        return self._key(room, "wake")
+
+    # -- lifecycle and health ---------------------------------------------------------
+
+    async def start(self) -> None:
+        self._closed = False
+        if self._health_task is None:
+            self._health_task = asyncio.create_task(self._ping_loop())
+        self._watcher.start()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._health_task is not None:
+            self._health_task.cancel()
+            await asyncio.gather(self._health_task, return_exceptions=True)
+            self._health_task = None
+        await self._watcher.close()
+        await self._client.aclose()
+
+    def health(self) -> dict[str, Any]:
+        error = "; ".join(f"{k}: {v}" for k, v in sorted(self._errors.items())) or None
+        return {"backend": "redis", "ok": error is None, "error": error}
+
+    def _trouble(self, source: str, exc: BaseException) -> None:
+        self._errors[source] = f"{type(exc).__name__}: {exc}"
+
+    def _recovered(self, source: str) -> None:
+        self._errors.pop(source, None)
+
+    async def _ping_loop(self) -> None:
+        # health() must reflect an outage even when no command is running.
+        while True:
+            try:
+                await self._client.ping()
+            except TRANSIENT as exc:
+                self._trouble("redis", exc)
+            else:
+                self._recovered("redis")
+            await asyncio.sleep(0.25)
+
+    async def _retry(self, op: Callable[[], Awaitable[T]]) -> T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._op_timeout
+        delay = 0.02
+        while True:
+            try:
+                out = await op()
+            except TRANSIENT as exc:
+                self._trouble("redis", exc)
+                if self._closed or loop.time() + delay > deadline:
+                    raise LogUnavailable(f"redis: {exc}") from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.5)
+                continue
+            except RedisError as exc:  # e.g. OOM under noeviction: not retried, but reported
+                self._trouble("command", exc)
+                raise
+            self._recovered("redis")
+            self._recovered("command")
+            return out
+
+    # -- the log ----------------------------------------------------------------------
+
+    async def epoch(self, room: str) -> str:
+        candidate = new_epoch()
+        # SET NX GET: the first caller's id wins and everybody reads the same one.
+        old = await self._retry(
+            lambda: self._client.set(self._key(room, "epoch"), candidate, nx=True, get=True)
+        )
+        return candidate if old is None else str(old)
+
+    async def head(self, room: str) -> int:
+        last = await self._retry(lambda: self._client.xrevrange(self._key(room, "log"), count=1))
+        return seq_of(last[0][0]) if last else 0
+
+    async def _peek(self, room: str) -> tuple[str | None, int]:
+        """Epoch and head in one transaction (used by watchers after a (re)subscribe)."""
+
+        async def op() -> list[Any]:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.get(self._key(room, "epoch"))
+                pipe.xrevrange(self._key(room, "log"), count=1)
+                return list(await pipe.execute())
+
+        epoch, last = await self._retry(op)
+        return epoch, seq_of(last[0][0]) if last else 0
+
+    async def read(
+        self, room: str, after: int, limit: int | None = None, *, epoch: str | None = None
+    ) -> list[Record]:
+        if after < 0:
+            raise Trimmed(room, after, 1)
+        log = self._key(room, "log")
+
+        async def op() -> list[Any]:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.get(self._key(room, "epoch"))
+                pipe.xrevrange(log, count=1)
+                if limit is None or limit > 0:
+                    pipe.xrange(log, f"(0-{after}", "+", count=limit)
+                return list(await pipe.execute())
+
+        current, last, *entries = await self._retry(op)
+        head = seq_of(last[0][0]) if last else 0
+        records = [to_record(e) for e in entries[0]] if entries else []
+        if epoch is not None and epoch != current:
+            raise Trimmed(room, after, 1)
+        if head < after or (records and records[0].seq != after + 1):
+            raise Trimmed(room, after, records[0].seq if records else head + 1)
+        if not records and head > after and (limit is None or limit > 0):
+            raise Trimmed(room, after, head + 1)
+        return records
+
+    async def append(
+        self,
+        room: str,
+        expect: int,
+        events: Sequence[NewEvent],
+        command_key: str | None,
+        result: dict[str, str],
+    ) -> Committed | Conflict:
+        if expect == 0:
+            await self._retry(lambda: self._client.sadd(f"{self._prefix}rooms", room))
+        keys = [self._key(room, "log"), self._key(room, "cmd"), self._key(room, "epoch")]
+        args: list[str | int] = [
+            expect,
+            command_key or "",
+            encode(result).decode(),
+            new_epoch(),
+            self._channel(room),
+        ]
+        args.extend(encode((e.name, e.data, e.at, command_key)).decode() for e in events)
+        # If a reply is lost to a dropped connection, the retry sees the first attempt's
+        # effect: its command key (duplicate) or the moved head (Conflict). Never twice.
+        reply = await self._retry(lambda: self._append(keys=keys, args=args))
+        status = reply[0]
+        if status == "conflict":
+            return Conflict(int(reply[1]))
+        if status == "dup":
+            return to_committed(reply[1], reply[2])
+        records = tuple(
+            Record(expect + i, e.name, e.data, e.at, command_key) for i, e in enumerate(events, 1)
+        )
+        return Committed(records, dict(result), False)
+
+    async def lookup(self, room: str, command_key: str) -> Committed | None:
+        keys = [self._key(room, "log"), self._key(room, "cmd")]
+        reply = await self._retry(lambda: self._lookup(keys=keys, args=[command_key]))
+        return None if reply is None else to_committed(reply[0], reply[1])
+
+    def watch(self, room: str) -> AsyncIterator[int]:
+        return self._watcher.watch(room)
+
+    async def rooms(self) -> list[str]:
+        found = await self._retry(lambda: self._client.smembers(f"{self._prefix}rooms"))
+        members = sorted(str(room) for room in found)
+
+        async def op() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for room in members:
+                    pipe.exists(self._key(room, "log"))
+                return list(await pipe.execute())
+
+        exists = await self._retry(op) if members else []
+        return [room for room, there in zip(members, exists, strict=True) if there]
+
+    async def trim(self, room: str) -> None:
+        await self._retry(lambda: self._client.srem(f"{self._prefix}rooms", room))
+        keys = [self._key(room, "log"), self._key(room, "cmd"), self._key(room, "epoch")]
+        await self._retry(lambda: self._trim(keys=keys, args=[self._channel(room)]))

@@ -1,0 +1,89 @@
+"""What the ``redis://`` log stores and runs in Redis: its Lua scripts and record format.
+
+Each script touches only the keys of one room (one ``{room:ID}`` hash slot). A record
+is one stream entry with id ``0-<seq>`` and one field ``r``: JSON ``[name, data, at,
+cause]``. A command entry is ``"<first seq>:<last seq>:<result JSON>"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from realtime.log import Committed, Record
+
+__all__ = ["APPEND", "LOOKUP", "TRIM", "encode", "seq_of", "to_committed", "to_record"]
+
+# Redis 7 script flags: without allow-oom, a full Redis refuses the append before it
+# starts (never half-written); trim frees memory, so it must run even then.
+APPEND = """#!lua
+local key = ARGV[2]
+if key ~= '' then
+  local done = redis.call('HGET', KEYS[2], key)
+  if done then
+    local a, b = string.match(done, '^(%d+):(%d+):')
+    local recs = {}
+    if tonumber(b) >= tonumber(a) then
+      recs = redis.call('XRANGE', KEYS[1], '0-' .. a, '0-' .. b)
+    end
+    return {'dup', done, recs}
+  end
+end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local head = 0
+if #last > 0 then head = tonumber(string.sub(last[1][1], 3)) end
+if head ~= tonumber(ARGV[1]) then return {'conflict', tostring(head)} end
+redis.call('SET', KEYS[3], ARGV[4], 'NX')
+local n = #ARGV - 5
+for i = 1, n do
+  redis.call('XADD', KEYS[1], string.format('0-%d', head + i), 'r', ARGV[5 + i])
+end
+if key ~= '' then
+  redis.call('HSET', KEYS[2], key, string.format('%d:%d:', head + 1, head + n) .. ARGV[3])
+end
+if n > 0 then
+  local epoch = redis.call('GET', KEYS[3])
+  redis.call('PUBLISH', ARGV[5], epoch .. string.format(':%d', head + n))
+end
+return {'ok', string.format('%d', head + n)}
+"""
+
+LOOKUP = """#!lua flags=no-writes
+local done = redis.call('HGET', KEYS[2], ARGV[1])
+if not done then return false end
+local a, b = string.match(done, '^(%d+):(%d+):')
+local recs = {}
+if tonumber(b) >= tonumber(a) then recs = redis.call('XRANGE', KEYS[1], '0-' .. a, '0-' .. b) end
+return {done, recs}
+"""
+
+TRIM = """#!lua flags=allow-oom
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('PUBLISH', ARGV[1], 'trim')
+return 1
+"""
+
+encode = msgspec.json.Encoder().encode
+_decode_body = msgspec.json.Decoder(tuple[str, dict[str, Any], str, str | None]).decode
+_decode_result = msgspec.json.Decoder(dict[str, str]).decode
+
+Entry = tuple[str, dict[str, str]] | list[Any]
+
+
+def seq_of(entry_id: Any) -> int:
+    return int(str(entry_id)[2:])  # ids are always "0-<seq>"
+
+
+def to_record(entry: Entry) -> Record:
+    entry_id, fields = entry[0], entry[1]
+    # XRANGE through redis-py gives a dict of fields; a Lua reply gives a flat list.
+    body = fields["r"] if isinstance(fields, dict) else fields[1]
+    name, data, at, cause = _decode_body(body)
+    return Record(seq_of(entry_id), name, data, at, cause)
+
+
+def to_committed(done: str, entries: Sequence[Entry]) -> Committed:
+    result = done.split(":", 2)[2]
+    return Committed(tuple(to_record(e) for e in entries), _decode_result(result), True)

@@ -1,0 +1,143 @@
+"""One room as this worker holds it: state at the log head, recent history, connections.
+
+``apply`` is the single path through which records reach a room, whoever appended
+them (this worker's command, another worker's via the watcher, a catch-up after a
+conflict). It folds each record into the state and fans it out in seq order, so every
+connection gets every record exactly once and in order. Everything that touches a room
+runs under its ``lock``, which is also the ordering point a welcome is taken at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Generic, TypeVar
+
+from realtime.domain import Domain, Principal
+from realtime.hub import Outbox, RoomFanout
+from realtime.log import Record
+from realtime.protocol import Event, encode
+
+__all__ = ["Entry", "Room"]
+
+S = TypeVar("S")
+
+
+class Entry(Generic[S]):
+    """A record with the state right after it, kept for replay to resuming clients.
+
+    Keeping the state (immutable, structurally shared) lets a replay render the event
+    for any audience exactly as it was rendered live, without refolding the log.
+    """
+
+    __slots__ = ("frames", "record", "state")
+
+    def __init__(self, record: Record, state: S) -> None:
+        self.record = record
+        self.state = state
+        self.frames: dict[str, str | None] = {}
+
+    def frame(self, domain: Domain[S], audience: str) -> str | None:
+        """The event as ``audience`` receives it, encoded once and cached."""
+        try:
+            return self.frames[audience]
+        except KeyError:
+            pass
+        data = domain.render(self.state, self.record, audience)
+        rec = self.record
+        text = None
+        if data is not None:
+            # Clients see only the command id they chose, never the sender's identity
+            # key that scopes it in the log (which could link a secret vote to a voter).
+            cause = rec.cause.rpartition(":")[2] if rec.cause else None
+            text = encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
+        self.frames[audience] = text
+        return text
+
+
+class Room(Generic[S]):
+    __slots__ = (
+        "conns",
+        "domain",
+        "epoch",
+        "fanout",
+        "head",
+        "lock",
+        "members",
+        "name",
+        "presence_sent",
+        "state",
+        "watcher",
+        "window",
+    )
+
+    def __init__(self, name: str, domain: Domain[S], window: int) -> None:
+        self.name = name
+        self.domain = domain
+        self.epoch = ""
+        self.state: S = domain.initial(name)
+        self.head = 0
+        self.lock = asyncio.Lock()
+        self.window: deque[Entry[S]] = deque(maxlen=window)
+        self.fanout = RoomFanout()
+        self.conns: dict[Outbox, Principal] = {}
+        self.members: dict[str, int] = {}  # principal key -> open connections on this worker
+        self.presence_sent: dict[str, int] = {}
+        self.watcher: asyncio.Task[None] | None = None
+
+    def reset(self, epoch: str) -> None:
+        """Start over from an empty log in ``epoch`` (first load, or after a trim)."""
+        self.epoch = epoch
+        self.state = self.domain.initial(self.name)
+        self.head = 0
+        self.window.clear()
+
+    def apply(self, records: list[Record]) -> None:
+        """Fold records (seq head+1..) into the state and fan each out, in order."""
+        domain = self.domain
+        fanout = self.fanout
+        for record in records:
+            if record.seq <= self.head:
+                continue  # already applied (a read overlapping an append of ours)
+            if record.seq != self.head + 1:
+                raise RuntimeError(f"room {self.name}: gap at seq {self.head + 1}")
+            self.state = domain.apply(self.state, record)
+            self.head = record.seq
+            entry = Entry(record, self.state)
+            self.window.append(entry)
+            for audience, members in fanout.audiences.items():
+                if members:
+                    text = entry.frame(domain, audience)
+                    if text is not None:
+                        fanout.publish(audience, text)
+
+    def replay(self, after: int, audience: str) -> list[str] | None:
+        """Encoded events after ``after`` up to the head, or None if the window misses some."""
+        if after == self.head:
+            return []
+        if after > self.head or not self.window or self.window[0].record.seq > after + 1:
+            return None
+        frames: list[str] = []
+        for entry in self.window:
+            if entry.record.seq > after:
+                text = entry.frame(self.domain, audience)
+                if text is not None:
+                    frames.append(text)
+        return frames
+
+    def join(self, principal: Principal, outbox: Outbox) -> None:
+        self.conns[outbox] = principal
+        self.fanout.add(principal.audience, outbox)
+        self.members[principal.key] = self.members.get(principal.key, 0) + 1
+
+    def leave(self, principal: Principal, outbox: Outbox) -> bool:
+        """Unregister; True when it was the principal's last connection here."""
+        if self.conns.pop(outbox, None) is None:
+            return False
+        self.fanout.discard(principal.audience, outbox)
+        left = self.members.get(principal.key, 1) - 1
+        if left > 0:
+            self.members[principal.key] = left
+            return False
+        self.members.pop(principal.key, None)
+        return True

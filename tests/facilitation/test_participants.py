@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from facilitation.base import Actor, Role
+from facilitation.moderation import ParticipantRemoved, RoomLocked, SettingsChanged
+from facilitation.participants import (
+    JoinRoom,
+    LeaveRoom,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantWaiting,
+    PresenceUpdated,
+    UpdatePresence,
+)
+from facilitation.queue import RaiseHand
+from facilitation.room import initial_state
+from tests.facilitation.dsl import FAC, LIVE, OBS, P1, given, state_of, t
+
+NEW = Actor("p9", Role.PARTICIPANT)
+LOBBY = SettingsChanged(
+    at=t(1),
+    by="f1",
+    queue_policy="fifo",
+    turn_s=120,
+    auto_advance=False,
+    max_turns_per_item=0,
+    slow_mode_s=0,
+    statements=True,
+    questions=True,
+    lobby=True,
+)
+LEFT = ParticipantLeft(at=t(5), participant="p1")
+
+
+def test_participant_join_records_attendance() -> None:
+    state = (
+        given()
+        .when(JoinRoom(actor=NEW, at=t(3), display_name=" 김민준 "))
+        .then(
+            ParticipantJoined(at=t(3), participant="p9", display_name="김민준", role="participant")
+        )
+    )
+    person = state.people.by_id["p9"]
+    assert (person.name, person.status, person.stays[0].joined) == ("김민준", "present", t(3))
+
+
+def test_participant_join_again_while_present_is_noop() -> None:
+    given(*LIVE).when(JoinRoom(actor=P1, at=t(3), display_name="x")).then()
+
+
+def test_participant_join_returning_keeps_name_and_skips_lock() -> None:
+    state = (
+        given(*LIVE, LEFT, RoomLocked(at=t(6), by="f1"))
+        .when(JoinRoom(actor=P1, at=t(9), display_name="Other"))
+        .then(ParticipantJoined(at=t(9), participant="p1", display_name="P1", role="participant"))
+    )
+    stays = state.people.by_id["p1"].stays
+    assert [(s.joined, s.left) for s in stays] == [(t(0), t(5)), (t(9), None)]
+
+
+def test_participant_join_locked_room() -> None:
+    given(*LIVE, RoomLocked(at=t(6), by="f1")).when(
+        JoinRoom(actor=NEW, at=t(9), display_name="N")
+    ).raises("room_locked")
+
+
+def test_participant_join_facilitator_ignores_lock_and_lobby() -> None:
+    boss = Actor("f9", Role.FACILITATOR)
+    given(*LIVE, LOBBY, RoomLocked(at=t(6), by="f1")).when(
+        JoinRoom(actor=boss, at=t(9), display_name="Boss")
+    ).then(ParticipantJoined(at=t(9), participant="f9", display_name="Boss", role="facilitator"))
+
+
+def test_participant_join_lobby_waits() -> None:
+    state = (
+        given(*LIVE, LOBBY)
+        .when(JoinRoom(actor=NEW, at=t(9), display_name="N"))
+        .then(ParticipantWaiting(at=t(9), participant="p9", display_name="N"))
+    )
+    assert state.people.by_id["p9"].status == "waiting"
+    given(*LIVE, LOBBY, ParticipantWaiting(at=t(9), participant="p9", display_name="N")).when(
+        RaiseHand(actor=NEW, at=t(10))
+    ).raises("not_admitted")
+
+
+def test_participant_join_removed_or_banned() -> None:
+    removed = ParticipantRemoved(at=t(5), participant="p1", ban=False, reason=None, by="f1")
+    banned = ParticipantRemoved(at=t(5), participant="p1", ban=True, reason=None, by="f1")
+    given(*LIVE, removed).when(JoinRoom(actor=P1, at=t(9), display_name="x")).raises("removed")
+    given(*LIVE, banned).when(JoinRoom(actor=P1, at=t(9), display_name="x")).raises("banned")
+    given(*LIVE, removed).when(RaiseHand(actor=P1, at=t(9))).raises("removed")
+
+
+def test_participant_join_invalid_name() -> None:
+    given().when(JoinRoom(actor=NEW, at=t(3), display_name=" ")).raises("invalid_data")
+    given().when(JoinRoom(actor=NEW, at=t(3), display_name="x" * 81)).raises("invalid_data")
+
+
+def test_participant_join_forbidden_for_observer() -> None:
+    given().when(JoinRoom(actor=OBS, at=t(3), display_name="x")).raises("forbidden")
+
+
+def test_participant_leave_closes_stay() -> None:
+    state = given(*LIVE).when(LeaveRoom(actor=P1, at=t(5))).then(LEFT)
+    assert state.people.by_id["p1"].stays[-1].left == t(5)
+    given(*LIVE, LEFT).when(RaiseHand(actor=P1, at=t(9))).raises("not_present")
+
+
+def test_participant_leave_twice_or_unknown_is_noop() -> None:
+    given(*LIVE, LEFT).when(LeaveRoom(actor=P1, at=t(6))).then()
+    given(*LIVE).when(LeaveRoom(actor=NEW, at=t(6))).then()
+
+
+def test_participant_leave_from_lobby() -> None:
+    state = (
+        given(*LIVE, LOBBY, ParticipantWaiting(at=t(3), participant="p9", display_name="N"))
+        .when(LeaveRoom(actor=NEW, at=t(6)))
+        .then(ParticipantLeft(at=t(6), participant="p9"))
+    )
+    assert state.people.by_id["p9"].stays == ()
+
+
+def test_participant_leave_forbidden_for_observer() -> None:
+    given(*LIVE).when(LeaveRoom(actor=OBS, at=t(6))).raises("forbidden")
+
+
+def test_presence_update_tracks_peak() -> None:
+    state = (
+        given()
+        .when(UpdatePresence(at=t(1), observers=40))
+        .then(PresenceUpdated(at=t(1), observers=40))
+    )
+    state = state_of(PresenceUpdated(at=t(1), observers=40), PresenceUpdated(at=t(2), observers=12))
+    assert (state.people.observers, state.people.observers_peak) == (12, 40)
+
+
+def test_presence_update_unchanged_is_noop() -> None:
+    given().when(UpdatePresence(at=t(1), observers=0)).then()
+
+
+def test_presence_update_negative() -> None:
+    given().when(UpdatePresence(at=t(1), observers=-1)).raises("invalid_data")
+
+
+def test_presence_update_forbidden_for_participant() -> None:
+    given().when(UpdatePresence(actor=P1, at=t(1), observers=3)).raises("forbidden")
+
+
+def test_presence_update_by_facilitator() -> None:
+    given(*LIVE).when(UpdatePresence(actor=FAC, at=t(1), observers=3)).then(
+        PresenceUpdated(at=t(1), observers=3)
+    )
+
+
+def test_participant_left_for_unknown_is_noop() -> None:
+    assert state_of(ParticipantLeft(at=t(1), participant="zz")).people == initial_state("r").people

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from facilitation.decisions import DecisionRecorded, RecordDecision
+from facilitation.moderation import ParticipantMuted
+from facilitation.polls import PollClosed, PollCreated, PollOpened, VoteCounted
+from facilitation.reactions import ReactionSent, SendReaction
+from tests.facilitation.dsl import FAC, LIVE, OBS, ON_ITEM, P1, P2, PEOPLE, given, state_of, t
+
+POLL = (
+    PollCreated(
+        at=t(2),
+        poll="q1",
+        question="Q",
+        kind="single",
+        options=("A", "B"),
+        max_choices=1,
+        secret=False,
+        results="live",
+        duration_s=None,
+        quorum=2,
+        item="i1",
+    ),
+    PollOpened(at=t(3), poll="q1", eligible=("p1", "p2"), closes=None),
+    VoteCounted(at=t(4), poll="q1", ballot="p1", participant="p1", choice=1),
+)
+
+
+def test_reaction_send_counts_per_item() -> None:
+    state = (
+        given(*ON_ITEM)
+        .when(SendReaction(actor=P1, at=t(5), kind="agree"))
+        .then(ReactionSent(at=t(5), kind="agree", item="i1"))
+    )
+    state = state_of(
+        *ON_ITEM,
+        ReactionSent(at=t(5), kind="agree", item="i1"),
+        ReactionSent(at=t(6), kind="agree", item="i1"),
+        ReactionSent(at=t(7), kind="unclear", item=None),
+    )
+    assert state.reactions == {"i1": {"agree": 2}, "": {"unclear": 1}}
+
+
+def test_reaction_send_unknown_kind() -> None:
+    given(*ON_ITEM).when(SendReaction(actor=P1, at=t(5), kind="boo")).raises("invalid_data")
+
+
+def test_reaction_send_muted() -> None:
+    given(*ON_ITEM, ParticipantMuted(at=t(3), participant="p1", by="f1")).when(
+        SendReaction(actor=P1, at=t(5), kind="agree")
+    ).raises("muted")
+
+
+def test_reaction_send_before_session() -> None:
+    given(*PEOPLE).when(SendReaction(actor=P1, at=t(5), kind="agree")).raises("session_not_live")
+
+
+def test_reaction_send_forbidden_for_observer() -> None:
+    given(*ON_ITEM).when(SendReaction(actor=OBS, at=t(5), kind="agree")).raises("forbidden")
+
+
+def test_decision_record_copies_poll_result() -> None:
+    state = (
+        given(*ON_ITEM, *POLL, PollClosed(at=t(5), poll="q1"))
+        .when(
+            RecordDecision(
+                actor=FAC,
+                at=t(6),
+                decision="d1",
+                item="i1",
+                text="Do B",
+                poll="q1",
+                dissent="Some prefer A",
+            )
+        )
+        .then(
+            DecisionRecorded(
+                at=t(6),
+                decision="d1",
+                item="i1",
+                text="Do B",
+                poll="q1",
+                dissent="Some prefer A",
+                by="f1",
+            )
+        )
+    )
+    result = state.decisions["d1"].result
+    assert result is not None
+    assert (result.options, result.tally.counts, result.tally.quorum_met) == (
+        ("A", "B"),
+        (0, 1),
+        False,
+    )
+
+
+def test_decision_record_without_poll() -> None:
+    state = (
+        given(*ON_ITEM)
+        .when(RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="Adjourn"))
+        .then(
+            DecisionRecorded(
+                at=t(6), decision="d1", item="i1", text="Adjourn", poll=None, dissent="", by="f1"
+            )
+        )
+    )
+    assert state.decisions["d1"].result is None
+
+
+def test_decision_record_open_poll() -> None:
+    given(*ON_ITEM, *POLL).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="x", poll="q1")
+    ).raises("poll_not_closed")
+
+
+def test_decision_record_unknown_poll() -> None:
+    given(*ON_ITEM).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="x", poll="zz")
+    ).raises("poll_not_found")
+
+
+def test_decision_record_unknown_item() -> None:
+    given(*ON_ITEM).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="zz", text="x")
+    ).raises("item_not_found")
+
+
+def test_decision_record_duplicate_id() -> None:
+    recorded = DecisionRecorded(
+        at=t(6), decision="d1", item="i1", text="x", poll=None, dissent="", by="f1"
+    )
+    given(*ON_ITEM, recorded).when(
+        RecordDecision(actor=FAC, at=t(7), decision="d1", item="i1", text="y")
+    ).raises("duplicate_id")
+
+
+def test_decision_record_long_dissent() -> None:
+    given(*ON_ITEM).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="x", dissent="x" * 2001)
+    ).raises("text_too_long")
+
+
+def test_decision_record_forbidden_for_participant() -> None:
+    given(*ON_ITEM).when(
+        RecordDecision(actor=P2, at=t(6), decision="d1", item="i1", text="x")
+    ).raises("forbidden")
+
+
+def test_decision_record_before_session() -> None:
+    given(*LIVE).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="x")
+    ).raises("item_not_found")

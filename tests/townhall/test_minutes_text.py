@@ -1,0 +1,168 @@
+"""Markdown and HTML minutes, read back from the archive, checked for their content."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.townhall.minutes_fixtures import HOSTILE, archived_minutes
+from townhall.minutes import Minutes, render_html, render_markdown
+from townhall.minutes.labels import LABELS
+
+
+@pytest.fixture(scope="module")
+async def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Minutes, Minutes]:
+    return await archived_minutes(tmp_path_factory.mktemp("minutes"))
+
+
+@pytest.fixture(scope="module")
+def en(both: tuple[Minutes, Minutes]) -> Minutes:
+    return both[0]
+
+
+@pytest.fixture(scope="module")
+def ko(both: tuple[Minutes, Minutes]) -> Minutes:
+    return both[1]
+
+
+def test_both_languages_have_every_label() -> None:
+    assert set(LABELS["en"]) == set(LABELS["ko"])
+
+
+def test_markdown_has_title_date_and_attendance(en: Minutes) -> None:
+    md = render_markdown(en)
+    assert md.startswith("# Riverside park renovation — Minutes\n")
+    assert "Date: 2026-11-25 · Started: 18:00:00 · Ended: 18:50:00 · Duration: 50:00" in md
+    assert "| 김민수 | participant | 17:59:00 | present at the end |" in md
+    assert "| Carol (muted, banned) | participant | 18:01:00 | 18:31:00 |" in md
+    # Bob left and came back: both stays are listed.
+    assert "| Bob | participant | 17:58:00 | 18:20:00 |" in md
+    assert "| Bob | participant | 18:22:00 | 18:48:00 |" in md
+    assert "**Peak observers:** 42" in md
+
+
+def test_markdown_agenda_shows_planned_actual_and_overrun(en: Minutes) -> None:
+    md = render_markdown(en)
+    assert "| 1 | Opening and context | 10:00 | 12:00 | +2:00 | 18:00:00 | done |" in md
+    assert "| 3 | Any other business | 5:00 |  |  | not started | pending |" in md
+    assert "|  | Total | 45:00 | 49:00 |" in md
+
+
+def test_markdown_turns_carry_their_statements_and_transcript(en: Minutes) -> None:
+    md = render_markdown(en)
+    turn = md.index("**Turn 1:** 18:03:00 Bob (speak) — 1:30 / limit 2:00")
+    said = md.index("Thank you. I live next to the park on Elm Street.")
+    wrote = md.index("The playground is unsafe; we need new benches too.")
+    second = md.index("**Turn 2:** 18:05:00 김민수 (point of order) — 2:30 / limit 2:00 — overrun")
+    assert turn < said < wrote < second
+    # A hidden statement: on the record that it was hidden, by whom and why, not its text.
+    assert "Everyone here is an idiot." not in md
+    assert "*Hidden by Alice: personal attack*" in md
+
+
+def test_markdown_polls_show_distribution_turnout_quorum_and_rounds(en: Minutes) -> None:
+    md = render_markdown(en)
+    assert "Eligible: 4 · Turnout: 3 (75%) · Quorum: 3 — met" in md
+    for row in ("| Plan A: playground | 2 | 67% |", "| Plan B: gardens | 1 | 33% |",
+                "| Plan C: keep as is | 0 | 0% |"):  # fmt: skip
+        assert row in md
+    assert "Eligible: 5 · Turnout: 5 (100%) · Quorum: 6 — not met" in md
+    assert "| Round | North | South | East | Exhausted ballots |" in md
+    assert "| 1 | 2 | 1 (eliminated) | 2 | 0 |" in md
+    assert "| 2 | 2 | — | 3 | 0 |" in md
+    assert "**Result:** East" in md
+    assert "| Bob | North > East > South |" in md  # a named ballot
+    assert "| Benches | 2 | 8 | 4.00 |" in md  # score poll: ballots, total, average
+    # The secret poll lists who voted but no ballot next to a name.
+    secret = md[md.index("Which plan should we adopt?") : md.index("Where should the new")]
+    assert "| Participant | Ballots |" not in secret
+    assert "**Voted:** Bob, 김민수, Dana" in secret
+
+
+def test_markdown_decisions_reactions_and_moderation(en: Minutes) -> None:
+    md = render_markdown(en)
+    assert "**Decision:** The council will build Plan A." in md
+    assert "**Dissent:** One resident preferred the gardens (Plan B) for the elderly." in md
+    assert "Plan A: playground 2 · Plan B: gardens 1 · Plan C: keep as is 0" in md
+    assert "agree 12 · applause 3" in md
+    assert "disagree 4 · unclear 1" in md
+    assert "| 18:31:00 | Alice | participant.remove | Carol | repeated abuse |" in md
+    assert "| 18:06:12 | Alice | statement.hide | Carol | personal attack |" in md
+
+
+def test_markdown_escapes_participant_text(en: Minutes) -> None:
+    md = render_markdown(en)
+    assert HOSTILE not in md
+    assert r"\<script>alert(1)\</script> \| \*\*bold\*\* =SUM(A1)" in md
+
+
+def test_markdown_in_korean(ko: Minutes) -> None:
+    md = render_markdown(ko)
+    assert md.startswith("# 강변 공원 개선 타운홀 — 회의록\n")
+    for label in (
+        "## 참석",
+        "## 안건",
+        "### 발언 순서",
+        "### 투표: Which plan",
+        "## 진행 관리 기록",
+    ):
+        assert label in md
+    assert "투표권자: 4 · 투표 수: 3 (75%) · 정족수: 3 — 충족" in md
+    assert "**반대 의견:** One resident preferred" in md
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Page:
+    parser = _Page()
+    parser.feed(page)
+    return parser
+
+
+def test_html_is_self_contained_and_accessible(ko: Minutes) -> None:
+    page = render_html(ko)
+    parsed = _parse(page)
+    html = next(attrs for tag, attrs in parsed.tags if tag == "html")
+    assert html["lang"] == "ko"
+    assert ("meta", {"charset": "utf-8"}) in parsed.tags
+    # No external resources: nothing that loads anything.
+    assert not [(t, a) for t, a in parsed.tags if {"src", "href"} & set(a) or t == "script"]
+    assert "url(" not in page
+    assert "@import" not in page
+    assert all(a.get("scope") == "col" for t, a in parsed.tags if t == "th")
+    assert [t for t, _ in parsed.tags if t in ("h1", "main")] == ["main", "h1"]
+    text = "".join(parsed.text)
+    assert "강변 공원 개선 타운홀 — 회의록" in text
+    assert "김민수" in text
+
+
+def test_html_shows_the_same_content_as_markdown(en: Minutes) -> None:
+    parsed = _parse(render_html(en))
+    text = "".join(parsed.text)
+    assert '<html lang="en">' in render_html(en)
+    facts = ("Eligible: 4 · Turnout: 3 (75%) · Quorum: 3 — met", "1 (eliminated)",
+             "One resident preferred the gardens (Plan B) for the elderly.",
+             "Hidden by Alice: personal attack", "repeated abuse", "Peak observers:")  # fmt: skip
+    for fact in facts:
+        assert fact in text
+    assert "Everyone here is an idiot." not in text
+
+
+def test_html_escapes_participant_text(en: Minutes) -> None:
+    page = render_html(en)
+    parsed = _parse(page)
+    assert "script" not in [t for t, _ in parsed.tags]
+    assert HOSTILE in "".join(parsed.text)  # shown verbatim, as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,0 +1,196 @@
+"""The organiser REST API, open data, ``/metrics`` and the OpenAPI document (SPEC §4).
+
+``api_routes(...)`` returns Starlette routes for the app to mount before its catch-all
+static files. The endpoint table below is the one source for both the router and the
+OpenAPI document, so every endpoint is documented by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import version
+from logging import getLogger
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from townhall.api import documents, townhalls
+from townhall.api.context import Api, ApiDeps, Endpoint
+from townhall.api.errors import ApiError, error_response
+from townhall.api.logging import install_log_filter
+from townhall.api.minutes import FORMATS, MinutesExporter, sql_exporter
+from townhall.api.models import (
+    PublicTownHall,
+    PublicTownHallList,
+    RotatedLinks,
+    RotateLinks,
+    TownHall,
+    TownHallCreate,
+    TownHallCreated,
+    TownHallList,
+    TownHallPatch,
+)
+from townhall.api.openapi import openapi_document
+from townhall.metrics import CONTENT_TYPE, Metrics, default_metrics
+from townhall.ports import CommandRefused
+from townhall.settings import Settings
+
+__all__ = ["ApiDeps", "MinutesExporter", "api_routes", "endpoints", "sql_exporter"]
+
+log = getLogger("townhall.api")
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ONE = "/api/townhalls/{id}"
+PUBLIC_ONE = "/api/public/townhalls/{id}"
+
+
+async def _metrics(api: Api, request: Request) -> Response:
+    return Response(api.metrics.render(), media_type=CONTENT_TYPE)
+
+
+async def _openapi(api: Api, request: Request) -> Response:
+    document = openapi_document(endpoints(), version=version("townhall"), server=api.base_url)
+    return JSONResponse(document)
+
+
+def _document(fmt: str) -> str:
+    return "transcript" if fmt == "csv" else "minutes"
+
+
+def _minutes_endpoints(*, public: bool) -> list[Endpoint]:
+    prefix = PUBLIC_ONE if public else ONE
+    who = "a public town hall (open data, no key)" if public else "a town hall"
+    pdf_errors = ("minutes_unavailable",)
+    return [
+        Endpoint(
+            name=f"{'public_' if public else ''}{_document(fmt)}_{fmt}",
+            method="GET",
+            path=documents.document_path(prefix, fmt),
+            handler=documents.minutes_handler(fmt, public=public),
+            summary=f"The {_document(fmt)} of {who} as {fmt}",
+            tag="open data" if public else "minutes",
+            auth=not public,
+            media=(spec.media_type.split(";")[0],),
+            errors=("not_found", "not_archived", *(pdf_errors if fmt == "pdf" else ())),
+        )
+        for fmt, spec in FORMATS.items()
+    ]
+
+
+def endpoints() -> list[Endpoint]:
+    """Every endpoint of the API, in the order of the documentation."""
+    return [
+        Endpoint(
+            name="create_townhall", method="POST", path="/api/townhalls",
+            handler=townhalls.create, summary="Create a town hall and its three links",
+            tag="town halls", body=TownHallCreate, status=201, response=TownHallCreated,
+        ),
+        Endpoint(
+            name="list_townhalls", method="GET", path="/api/townhalls",
+            handler=townhalls.list_all, summary="Every town hall, newest first",
+            tag="town halls", response=TownHallList,
+        ),
+        Endpoint(
+            name="get_townhall", method="GET", path=ONE, handler=townhalls.get,
+            summary="A town hall and its live room", tag="town halls", response=TownHall,
+            errors=("not_found",),
+        ),
+        Endpoint(
+            name="patch_townhall", method="PATCH", path=ONE, handler=townhalls.patch,
+            summary="Edit a town hall before its session starts", tag="town halls",
+            body=TownHallPatch, response=TownHall, errors=("not_found", "already_started"),
+            description="`agenda`, when given, replaces the whole agenda.",
+        ),
+        Endpoint(
+            name="delete_townhall", method="DELETE", path=ONE, handler=townhalls.delete,
+            summary="Delete a town hall, its links, live room and archive", tag="town halls",
+            status=204, errors=("not_found",),
+        ),
+        Endpoint(
+            name="rotate_links", method="POST", path=f"{ONE}/links/rotate",
+            handler=townhalls.rotate, summary="Replace role links; the old ones stop working",
+            tag="town halls", body=RotateLinks, body_required=False, response=RotatedLinks,
+            errors=("not_found",),
+            description="Open connections that joined through a replaced link are closed.",
+        ),
+        *_minutes_endpoints(public=False),
+        Endpoint(
+            name="public_townhalls", method="GET", path="/api/public/townhalls",
+            handler=documents.public_list, summary="Public town halls (open data, no key)",
+            tag="open data", auth=False, response=PublicTownHallList,
+        ),
+        Endpoint(
+            name="public_townhall", method="GET", path=PUBLIC_ONE,
+            handler=documents.public_get, summary="One public town hall (open data, no key)",
+            tag="open data", auth=False, response=PublicTownHall, errors=("not_found",),
+        ),
+        *_minutes_endpoints(public=True),
+        Endpoint(
+            name="metrics", method="GET", path="/metrics", handler=_metrics,
+            summary="Prometheus metrics of this worker", tag="operations", auth=False,
+            media=("text/plain",),
+        ),
+        Endpoint(
+            name="openapi", method="GET", path="/api/openapi.json", handler=_openapi,
+            summary="This document", tag="operations", auth=False,
+        ),
+    ]  # fmt: skip
+
+
+def _dispatcher(api: Api, table: dict[str, Endpoint]) -> Callable[[Request], object]:
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        endpoint = table.get(method)
+        try:
+            if endpoint is None:
+                allowed = ", ".join(sorted(table))
+                raise ApiError("method_not_allowed", f"allowed: {allowed}")
+            if endpoint.auth:
+                await api.authorize(request)
+            response = await endpoint.handler(api, request)
+        except ApiError as exc:
+            response = error_response(exc)
+            if exc.code == "method_not_allowed":
+                response.headers["allow"] = ", ".join(sorted(table))
+        except CommandRefused as exc:
+            response = error_response(ApiError(exc.code, exc.message, status=409))
+        except Exception:
+            # The path only: a query string may hold a token.
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = error_response(ApiError("internal_error"))
+        api.metrics.http_requests.labels(f"{response.status_code // 100}xx").inc()
+        return response
+
+    return dispatch
+
+
+async def _api_not_found(request: Request) -> Response:
+    return error_response(ApiError("not_found", f"no endpoint {request.url.path}"))
+
+
+def api_routes(
+    settings: Settings,
+    deps: ApiDeps | Callable[[], ApiDeps],
+    *,
+    metrics: Metrics | None = None,
+) -> list[BaseRoute]:
+    """The API's routes: mount them before the static files.
+
+    ``deps`` may be a callable returning the services, for apps that build them in their
+    lifespan; it is called once per request. ``metrics`` defaults to this process's.
+    Installs ``townhall.api.logging``'s query-string filter on uvicorn's loggers.
+    """
+    # The links this API hands out carry tokens in the page URL, so whatever serves it
+    # keeps them out of uvicorn's logs (idempotent; once per worker process).
+    install_log_filter()
+    api = Api(settings, deps, metrics or default_metrics())
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for endpoint in endpoints():
+        by_path.setdefault(endpoint.path, {})[endpoint.method] = endpoint
+    routes: list[BaseRoute] = [
+        Route(path, _dispatcher(api, table), methods=METHODS) for path, table in by_path.items()
+    ]
+    # Unknown /api paths answer JSON, instead of falling through to the UI's 404 page.
+    routes.append(Route("/api/{rest:path}", _api_not_found, methods=METHODS))
+    return routes

@@ -1,0 +1,85 @@
+"""Minutes downloads (organiser and open data) and the public list of town halls.
+
+A private town hall does not exist for the open-data endpoints: they answer 404, not
+401, so its id cannot be probed without a key.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from townhall import rooms
+from townhall.api.context import Api, Handler
+from townhall.api.errors import ApiError
+from townhall.api.minutes import FORMATS
+from townhall.api.models import PublicTownHall, PublicTownHallList
+from townhall.db.models import TownHallRow
+from townhall.minutes import FontNotFound, MinutesNotFound
+
+__all__ = ["document_path", "minutes_handler", "public_get", "public_list"]
+
+
+def document_path(prefix: str, fmt: str) -> str:
+    """``{prefix}/minutes.md`` ... and ``{prefix}/transcript.csv``."""
+    return f"{prefix}/transcript.csv" if fmt == "csv" else f"{prefix}/minutes.{fmt}"
+
+
+async def _row(api: Api, request: Request, *, public: bool) -> TownHallRow:
+    row = await rooms.get_townhall(api.sessions, request.path_params["id"])
+    if row is None or (public and row.visibility != "public"):
+        raise ApiError("not_found", "no such town hall")
+    return row
+
+
+def minutes_handler(fmt: str, *, public: bool) -> Handler:
+    """The download of one format; ``public`` serves public town halls without a key."""
+    spec = FORMATS[fmt]
+
+    async def download(api: Api, request: Request) -> Response:
+        row = await _row(api, request, public=public)
+        if row.status != "archived":
+            raise ApiError("not_archived")
+        try:
+            content = await api.exporter(row.id, fmt, public)
+        except MinutesNotFound:
+            raise ApiError("not_archived") from None
+        except FontNotFound as exc:
+            raise ApiError("minutes_unavailable", str(exc)) from None
+        filename = spec.filename.format(room=row.id)
+        return Response(
+            content,
+            media_type=spec.media_type,
+            headers={"content-disposition": f'inline; filename="{filename}"'},
+        )
+
+    return download
+
+
+def _public(api: Api, row: TownHallRow) -> PublicTownHall:
+    minutes = {}
+    if row.status == "archived":
+        prefix = f"{api.base_url}/api/public/townhalls/{row.id}"
+        minutes = {fmt: document_path(prefix, fmt) for fmt in FORMATS}
+    return PublicTownHall(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        language=row.language,
+        status=row.status,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        minutes=minutes,
+    )
+
+
+async def public_list(api: Api, request: Request) -> Response:
+    rows = await rooms.list_public(api.sessions)
+    body = PublicTownHallList(townhalls=[_public(api, row) for row in rows])
+    return JSONResponse(body.model_dump(mode="json"))
+
+
+async def public_get(api: Api, request: Request) -> Response:
+    row = await _row(api, request, public=True)
+    return JSONResponse(_public(api, row).model_dump(mode="json"))

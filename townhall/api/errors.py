@@ -1,0 +1,115 @@
+"""JSON errors with stable codes, and reading a size-limited, validated JSON body.
+
+Every failure of the API answers ``{"code": "...", "message": "..."}``; clients and the
+CLI branch on ``code``, never on the message text. Validation failures add ``fields``,
+one entry per bad field with its dotted location.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+__all__ = [
+    "CODES",
+    "MAX_BODY",
+    "ApiError",
+    "error_response",
+    "read_body",
+]
+
+MAX_BODY = 256 * 1024
+
+# code -> (HTTP status, what it means); the room's own refusal codes come on top (409).
+CODES: dict[str, tuple[int, str]] = {
+    "unauthorized": (401, "a valid organiser key is required (Authorization: Bearer KEY)"),
+    "not_found": (404, "no such resource"),
+    "method_not_allowed": (405, "this method is not allowed here"),
+    "already_started": (409, "the session has started; the town hall can no longer be edited"),
+    "not_archived": (409, "the minutes exist once the session has ended and been archived"),
+    "payload_too_large": (413, f"request bodies are limited to {MAX_BODY // 1024} KiB"),
+    "unsupported_media_type": (415, "send the body as application/json"),
+    "invalid_request": (422, "the request is not valid"),
+    "internal_error": (500, "the server failed; the error is in its log"),
+    "minutes_unavailable": (503, "this format of the minutes cannot be produced here"),
+}
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """An error answer: ``code`` decides the status unless ``status`` is given."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        fields: list[dict[str, str]] | None = None,
+    ) -> None:
+        known = CODES.get(code)
+        self.code = code
+        self.message = message or (known[1] if known else code)
+        self.status = status or (known[0] if known else 409)
+        self.fields = fields
+        super().__init__(f"{self.code}: {self.message}")
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.fields is not None:
+        body["fields"] = error.fields
+    headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def _fields(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in err["loc"]) or "(body)",
+            "message": err["msg"],
+            "type": err["type"],
+        }
+        for err in exc.errors(include_url=False)
+    ]
+
+
+async def _raw(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError("payload_too_large")
+    # A chunked body has no length: count while reading and stop at the limit.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError("payload_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_body(request: Request, model: type[Model], *, optional: bool = False) -> Model:
+    """The request's JSON body validated as ``model``; an empty body is ``{}`` when
+    ``optional``."""
+    raw = await _raw(request)
+    if not raw.strip():
+        if not optional:
+            raise ApiError("invalid_request", "a JSON body is required")
+        raw = b"{}"
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if media not in ("application/json", "") and not media.endswith("+json"):
+        raise ApiError("unsupported_media_type")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError("invalid_request", f"the body is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError("invalid_request", fields=_fields(exc)) from None

@@ -1,0 +1,79 @@
+"""The minutes exporter used by the minutes endpoints: archive in, document bytes out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from anyio import to_thread
+
+from townhall.db import SessionFactory
+from townhall.minutes import (
+    Minutes,
+    load_minutes,
+    render_csv,
+    render_html,
+    render_json,
+    render_markdown,
+    render_pdf,
+)
+
+__all__ = ["FORMATS", "Format", "MinutesExporter", "public_edition", "sql_exporter"]
+
+# (room, format, public) -> the document; raises townhall.minutes.MinutesNotFound before
+# the archive exists and townhall.minutes.FontNotFound when a PDF cannot draw Korean.
+# ``public`` is the open-data edition: see ``public_edition``.
+MinutesExporter = Callable[[str, str, bool], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class Format:
+    media_type: str
+    filename: str  # ``{room}`` is replaced by the town hall id
+
+
+FORMATS: dict[str, Format] = {
+    "md": Format("text/markdown; charset=utf-8", "townhall-{room}-minutes.md"),
+    "html": Format("text/html; charset=utf-8", "townhall-{room}-minutes.html"),
+    "pdf": Format("application/pdf", "townhall-{room}-minutes.pdf"),
+    "json": Format("application/json", "townhall-{room}-minutes.json"),
+    "csv": Format("text/csv; charset=utf-8", "townhall-{room}-transcript.csv"),
+}
+
+
+def public_edition(minutes: Minutes) -> Minutes:
+    """The minutes as published without a key: a hidden statement keeps its place, author,
+    time and the reason it was hidden, but not its text. The human formats already print
+    only that it was hidden; the JSON and CSV keep the text for the organiser's record."""
+    statements = tuple(
+        dataclasses.replace(s, text="") if s.hidden else s for s in minutes.statements
+    )
+    return dataclasses.replace(minutes, statements=statements)
+
+
+def _render(minutes: Minutes, fmt: str, pdf_font: str | None) -> bytes:
+    if fmt == "pdf":
+        return render_pdf(minutes, font=pdf_font)
+    text = {
+        "md": render_markdown,
+        "html": render_html,
+        "json": render_json,
+        "csv": render_csv,
+    }[fmt](minutes)
+    return text.encode()
+
+
+def sql_exporter(sessions: SessionFactory, *, pdf_font: str | None = None) -> MinutesExporter:
+    """Minutes rendered from the SQL archive; rendering runs in a worker thread so a long
+    PDF does not stall the event loop that also serves the live rooms."""
+
+    async def export(room: str, fmt: str, public: bool) -> bytes:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown minutes format {fmt!r}")
+        minutes = await load_minutes(sessions, room)
+        if public:
+            minutes = public_edition(minutes)
+        return await to_thread.run_sync(_render, minutes, fmt, pdf_font)
+
+    return export

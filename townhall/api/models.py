@@ -1,0 +1,194 @@
+"""Request and response bodies of the REST API (SPEC §4); the OpenAPI schemas come from
+these models, so the document cannot drift from what the server validates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from townhall.db.models import TownHallRow
+
+Language = Literal["en", "ko"]
+Visibility = Literal["public", "private"]
+LinkRole = Literal["facilitator", "participant", "observer"]
+MinutesFormat = Literal["md", "html", "pdf", "json"]
+ALL_ROLES: tuple[LinkRole, ...] = ("facilitator", "participant", "observer")
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+MAX_ITEMS = 100
+
+
+class _Strict(BaseModel):
+    # An unknown field is an error, not silently dropped: a typo must not pass as done.
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgendaItemIn(_Strict):
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    duration_s: int = Field(gt=0, le=24 * 3600, description="Planned duration in seconds.")
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+
+
+class RoomSettings(_Strict):
+    """The keys of the ``room.settings`` command; omitted keys keep their value."""
+
+    queue_policy: Literal["fifo", "fair"] | None = None
+    turn_s: int | None = Field(default=None, gt=0, le=3600)
+    auto_advance: bool | None = None
+    max_turns_per_item: int | None = Field(
+        default=None, ge=1, le=100, description="null lifts the cap."
+    )
+    slow_mode_s: int | None = Field(default=None, ge=0, le=3600)
+    statements: bool | None = None
+    questions: bool | None = None
+    lobby: bool | None = None
+
+    def command_data(self) -> dict[str, Any]:
+        # Only what the client sent: ``max_turns_per_item: null`` means "no cap".
+        return self.model_dump(exclude_unset=True)
+
+
+def _future(value: datetime | None) -> datetime | None:
+    if value is not None and value <= datetime.now(UTC):
+        raise ValueError("must be in the future")
+    return value
+
+
+class TownHallCreate(_Strict):
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    language: Language = "en"
+    visibility: Visibility = "private"
+    agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    settings: RoomSettings | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the three links stop admitting new people."
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expiry(cls, value: datetime | None) -> datetime | None:
+        return _future(value)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class TownHallPatch(_Strict):
+    """Edits before the session starts; ``agenda`` replaces the whole agenda."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    language: Language | None = None
+    visibility: Visibility | None = None
+    agenda: list[AgendaItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    settings: RoomSettings | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip() if value is not None else None
+
+
+class RotateLinks(_Strict):
+    roles: list[LinkRole] = Field(default_factory=lambda: list(ALL_ROLES), min_length=1)
+    expires_at: AwareDatetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expiry(cls, value: datetime | None) -> datetime | None:
+        return _future(value)
+
+
+class Links(BaseModel):
+    """Page URLs; the query parameter ``token`` holds the role's token."""
+
+    facilitator: str
+    participant: str
+    observer: str
+
+
+class TownHallCreated(BaseModel):
+    id: str
+    links: Links
+
+
+class RotatedLinks(BaseModel):
+    links: dict[LinkRole, str]
+
+
+class TownHall(BaseModel):
+    id: str
+    title: str
+    description: str
+    language: str
+    visibility: str
+    status: Literal["scheduled", "live", "ended", "archived"]
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    archived_at: datetime | None
+    settings: dict[str, Any]
+    room: dict[str, Any] | None = Field(
+        default=None, description="The live room as the organiser sees it (before archive)."
+    )
+
+    @classmethod
+    def of(cls, row: TownHallRow, room: dict[str, Any] | None = None) -> TownHall:
+        return cls(
+            id=row.id,
+            title=row.title,
+            description=row.description,
+            language=row.language,
+            visibility=row.visibility,
+            status=row.status,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            archived_at=row.archived_at,
+            settings=row.settings,
+            room=room,
+        )
+
+
+class TownHallList(BaseModel):
+    townhalls: list[TownHall]
+
+
+class PublicTownHall(BaseModel):
+    id: str
+    title: str
+    description: str
+    language: str
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    minutes: dict[str, str] = Field(
+        default_factory=dict, description="Format -> URL, once the session is archived."
+    )
+
+
+class PublicTownHallList(BaseModel):
+    townhalls: list[PublicTownHall]
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Error(BaseModel):
+    code: str = Field(description="Stable machine-readable code.")
+    message: str
+    fields: list[FieldError] | None = None

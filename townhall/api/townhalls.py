@@ -1,0 +1,170 @@
+"""The organiser endpoints: create, read, edit before start, delete, rotate links.
+
+The town hall row and its links live in SQL; the agenda, settings, title and status of
+the room live in its log. Everything that changes the room goes through
+``RoomCommands`` so the log stays the one record of what happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from townhall import rooms
+from townhall.api.context import Api
+from townhall.api.errors import ApiError, read_body
+from townhall.api.models import (
+    AgendaItemIn,
+    Links,
+    RotatedLinks,
+    RotateLinks,
+    TownHall,
+    TownHallCreate,
+    TownHallCreated,
+    TownHallList,
+    TownHallPatch,
+)
+from townhall.db.models import TownHallRow
+from townhall.domain import CONFIGURE
+from townhall.ports import CommandRefused
+
+__all__ = ["create", "delete", "get", "list_all", "patch", "rotate"]
+
+
+def _json(model: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+async def _row(api: Api, request: Request) -> TownHallRow:
+    row = await rooms.get_townhall(api.sessions, request.path_params["id"])
+    if row is None:
+        raise ApiError("not_found", "no such town hall")
+    return row
+
+
+async def _add_agenda(api: Api, room: str, items: list[AgendaItemIn], key: str | None) -> None:
+    for n, item in enumerate(items):
+        await api.room_commands.run_as_organiser(
+            room, "agenda.add", item.model_dump(), key=f"{key}:agenda:{n}" if key else None
+        )
+
+
+async def create(api: Api, request: Request) -> Response:
+    body = await read_body(request, TownHallCreate)
+    settings = body.settings.command_data() if body.settings else {}
+    row, links = await rooms.create_townhall(
+        api.sessions,
+        title=body.title,
+        description=body.description,
+        language=body.language,
+        visibility=body.visibility,
+        settings=settings,
+        base_url=api.base_url,
+        expires_at=body.expires_at,
+    )
+    commands = api.room_commands
+    try:
+        configure = {"title": body.title, "description": body.description}
+        await commands.run_as_organiser(
+            row.id, CONFIGURE, {**configure, "language": body.language}, key="create:configure"
+        )
+        await _add_agenda(api, row.id, body.agenda, "create")
+        if settings:
+            await commands.run_as_organiser(
+                row.id, "room.settings", settings, key="create:settings"
+            )
+    except BaseException:
+        # A half-made town hall would be worse than none: the caller retries as a whole.
+        await rooms.delete_townhall(api.sessions, row.id)
+        await commands.drop(row.id)
+        raise
+    created = TownHallCreated(id=row.id, links=Links(**links))
+    return _json(created, 201, {"location": f"/api/townhalls/{row.id}"})
+
+
+async def list_all(api: Api, request: Request) -> Response:
+    rows = await rooms.list_townhalls(api.sessions)
+    return _json(TownHallList(townhalls=[TownHall.of(row) for row in rows]))
+
+
+async def _room_view(api: Api, row: TownHallRow) -> dict[str, Any] | None:
+    # After the archive the minutes are the record; the live log may be gone.
+    if row.status == "archived":
+        return None
+    return await api.room_commands.room_view(row.id)
+
+
+async def get(api: Api, request: Request) -> Response:
+    row = await _row(api, request)
+    return _json(TownHall.of(row, await _room_view(api, row)))
+
+
+async def patch(api: Api, request: Request) -> Response:
+    body = await read_body(request, TownHallPatch)
+    row = await _row(api, request)
+    view = await _room_view(api, row)
+    live_status = (view or {}).get("session", {}).get("status", row.status)
+    if row.status != "scheduled" or live_status != "scheduled":
+        raise ApiError("already_started")
+    changes = body.model_dump(exclude_unset=True, exclude={"agenda", "settings"})
+    if any(value is None for value in changes.values()):
+        raise ApiError(
+            "invalid_request",
+            fields=[
+                {"field": name, "message": "may not be null", "type": "null"}
+                for name, value in changes.items()
+                if value is None
+            ],
+        )
+    commands = api.room_commands
+    try:
+        if {"title", "description", "language"} & changes.keys():
+            data = {
+                "title": changes.get("title", row.title),
+                "description": changes.get("description", row.description),
+                "language": changes.get("language", row.language),
+            }
+            await commands.run_as_organiser(row.id, CONFIGURE, data)
+        if body.agenda is not None:
+            items = (view or {}).get("agenda", {}).get("items", [])
+            for item in items:
+                await commands.run_as_organiser(row.id, "agenda.remove", {"item": item["id"]})
+            await _add_agenda(api, row.id, body.agenda, None)
+        if body.settings is not None:
+            settings = body.settings.command_data()
+            if settings:
+                await commands.run_as_organiser(row.id, "room.settings", settings)
+            changes["settings"] = {**row.settings, **settings}
+    except CommandRefused as exc:
+        if exc.code == "session_not_scheduled":
+            raise ApiError("already_started") from None
+        raise
+    try:
+        updated = await rooms.update_townhall(api.sessions, row.id, changes)
+    except rooms.AlreadyStarted:
+        raise ApiError("already_started") from None
+    if updated is None:
+        raise ApiError("not_found", "no such town hall")
+    return _json(TownHall.of(updated, await _room_view(api, updated)))
+
+
+async def delete(api: Api, request: Request) -> Response:
+    row = await _row(api, request)
+    # Links stop resolving first, so nobody reconnects into the room being dropped.
+    await rooms.delete_townhall(api.sessions, row.id)
+    await api.room_commands.disconnect(row.id, frozenset(rooms.ROLES))
+    await api.room_commands.drop(row.id)
+    return Response(status_code=204)
+
+
+async def rotate(api: Api, request: Request) -> Response:
+    body = await read_body(request, RotateLinks, optional=True)
+    row = await _row(api, request)
+    links = await rooms.rotate_links(
+        api.sessions, row.id, body.roles, base_url=api.base_url, expires_at=body.expires_at
+    )
+    # Old resume tokens are refused at the next hello; open sockets must go now.
+    await api.room_commands.disconnect(row.id, frozenset(body.roles))
+    return _json(RotatedLinks(links=links))

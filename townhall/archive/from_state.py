@@ -1,0 +1,216 @@
+"""From the folded room state (facilitation) and its raw log to an ``ArchiveBundle``.
+
+The state holds nearly everything; the log adds what the state does not keep: when
+each transcript segment and poll publication happened. Who voted in a secret poll is
+recovered with the room's ballot secret: participant ``p`` voted iff
+``ballot_key(secret, poll, p)`` is among the ballot keys. Without the secret (already
+destroyed) the list stays empty rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from facilitation.agenda import Item
+from facilitation.decisions import PollResult
+from facilitation.polls import Poll as StatePoll
+from facilitation.polls import ballot_key
+from facilitation.room import RoomState
+from facilitation.tally import Tally
+from realtime.log import Record
+from townhall.archive.bundle import (
+    AgendaItem,
+    ArchiveBundle,
+    Attendance,
+    Ballot,
+    Choice,
+    Decision,
+    IrvCount,
+    IrvRound,
+    LogEntry,
+    ModerationEntry,
+    Participant,
+    Poll,
+    Question,
+    ReactionCount,
+    Session,
+    Statement,
+    TallyEntry,
+    TranscriptSegment,
+    Turn,
+)
+
+__all__ = ["bundle_from_state"]
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return None if start is None or end is None else (end - start).total_seconds()
+
+
+def _choice(choice: int | tuple[int, ...]) -> Choice:
+    return choice if isinstance(choice, int) else list(choice)
+
+
+def _tally(poll: StatePoll, result: Tally) -> tuple[TallyEntry, ...]:
+    if poll.kind == "score":  # every ballot scores every option: counts are score sums
+        return tuple(
+            TallyEntry(option=i, votes=result.turnout, score=total)
+            for i, total in enumerate(result.counts)
+        )
+    return tuple(TallyEntry(option=i, votes=v) for i, v in enumerate(result.counts))
+
+
+def _rounds(result: Tally) -> tuple[IrvRound, ...]:
+    return tuple(
+        IrvRound(
+            round=n,
+            counts=tuple(
+                IrvCount(option=i, votes=votes, eliminated=r.eliminated == i)
+                for i, votes in enumerate(r.counts)
+                if votes is not None
+            ),
+            exhausted=r.exhausted,
+        )
+        for n, r in enumerate(result.rounds, 1)
+    )
+
+
+def _poll(
+    poll: StatePoll, state: RoomState, secret: bytes | None, published: datetime | None
+) -> Poll:
+    result = poll.result or poll.tally()
+    if poll.secret:
+        # Candidates: everyone eligible at opening, plus anyone else the room knew.
+        keys = set(poll.ballots)
+        people = sorted(set(poll.eligible) | set(state.people.by_id))
+        voters = [p for p in people if secret and ballot_key(secret, poll.id, p) in keys]
+        ballots = tuple(Ballot(participant=None, choice=_choice(c)) for c in poll.ballots.values())
+    else:
+        voters = sorted(poll.ballots)
+        ballots = tuple(
+            Ballot(participant=p, choice=_choice(c)) for p, c in sorted(poll.ballots.items())
+        )
+    return Poll(
+        id=poll.id, item=poll.item, question=poll.question, kind=poll.kind,
+        options=tuple(poll.options), secret=poll.secret, results=poll.results,
+        max_choices=poll.max_choices, quorum=poll.quorum or None, status=poll.status,
+        eligible=len(poll.eligible), turnout=result.turnout,
+        quorum_met=result.quorum_met if poll.quorum else None, winner=result.winner,
+        opened_at=poll.opened, closed_at=poll.closed, published_at=published,
+        ballots=ballots, voters=tuple(voters), tally=_tally(poll, result),
+        irv_rounds=_rounds(result),
+    )  # fmt: skip
+
+
+def _poll_result(result: PollResult) -> dict[str, Any]:
+    tally = result.tally
+    return {
+        "poll": result.poll, "question": result.question, "kind": result.kind,
+        "options": list(result.options), "secret": result.secret, "turnout": tally.turnout,
+        "counts": list(tally.counts), "winner": tally.winner, "quorum_met": tally.quorum_met,
+        "rounds": [
+            {"counts": list(r.counts), "eliminated": r.eliminated, "exhausted": r.exhausted}
+            for r in tally.rounds
+        ],
+    }  # fmt: skip
+
+
+def _item(item: Item) -> AgendaItem:
+    actual = _seconds(item.started, item.ended)
+    return AgendaItem(
+        id=item.id, title=item.title, planned_s=item.duration_s, description=item.description,
+        status=item.status, started_at=item.started, completed_at=item.ended,
+        actual_s=None if actual is None else actual - item.paused_s,
+    )  # fmt: skip
+
+
+def bundle_from_state(
+    state: RoomState,
+    records: Sequence[Record],
+    *,
+    epoch: str,
+    ballot_secret: bytes | None,
+    townhall: Any = None,
+) -> ArchiveBundle:
+    """The archive of a finished session. ``townhall`` (the ``townhall`` table row, if
+    any) supplies what the log does not know: visibility and creation time."""
+    s = state.session
+    session = Session(
+        room=state.room, title=s.title or getattr(townhall, "title", ""),
+        description=s.description, language=s.language,
+        visibility=getattr(townhall, "visibility", "private"),
+        created_at=getattr(townhall, "created_at", None), started_at=s.started,
+        ended_at=s.ended, settings=asdict(state.settings),
+        peak_observers=state.people.observers_peak,
+    )  # fmt: skip
+    people = [p for p in state.people.by_id.values() if p.role != "observer"]
+    attendance = sorted(
+        (Attendance(participant=p.id, joined_at=st.joined, left_at=st.left)
+         for p in people for st in p.stays),
+        key=lambda a: (a.joined_at, a.participant),
+    )  # fmt: skip
+    turns = state.floor.turns
+    index = {t.number: n for n, t in enumerate(turns)}
+    transcript = [
+        TranscriptSegment(author=seg.by, speaker=t.participant, item=t.item, text=seg.text,
+                          at=seg.at, turn=n)
+        for n, t in enumerate(turns)
+        for seg in t.segments
+    ]  # fmt: skip
+    statements = sorted(state.statements.values(), key=lambda x: (x.at, x.id))
+    questions = sorted(state.questions.values(), key=lambda x: (x.at, x.id))
+    polls = sorted(state.polls.values(), key=lambda x: (x.created, x.id))
+    decisions = sorted(state.decisions.values(), key=lambda x: (x.at, x.id))
+    return ArchiveBundle(
+        session=session,
+        participants=tuple(
+            Participant(id=p.id, name=p.name, role=str(p.role), banned=p.banned, muted=p.muted)
+            for p in sorted(people, key=lambda p: p.id)
+        ),
+        attendance=tuple(attendance),
+        items=tuple(_item(state.agenda.items[i]) for i in state.agenda.order),
+        turns=tuple(
+            Turn(participant=t.participant, item=t.item, kind=t.kind, started_at=t.started,
+                 ended_at=t.ended, limit_s=(t.deadline - t.started).total_seconds(),
+                 duration_s=_seconds(t.started, t.ended), overrun=t.overrun)
+            for t in turns
+        ),
+        statements=tuple(
+            Statement(id=x.id, participant=x.participant, item=x.item, text=x.text, at=x.at,
+                      turn=index.get(x.turn) if x.turn is not None else None, hidden=x.hidden,
+                      hidden_reason=x.hidden_reason,
+                      hidden_by=x.hidden_by, hidden_at=x.hidden_at)
+            for x in statements
+        ),
+        transcript=tuple(transcript),
+        questions=tuple(
+            Question(id=q.id, participant=q.participant, item=q.item, text=q.text,
+                     asked_at=q.at, upvotes=len(q.votes), status=q.status, closed_at=q.closed)
+            for q in questions
+        ),
+        polls=tuple(_poll(p, state, ballot_secret, p.published) for p in polls),
+        decisions=tuple(
+            Decision(id=d.id, item=d.item, text=d.text, recorded_by=d.by, at=d.at,
+                     poll=d.result.poll if d.result else None,
+                     poll_result=_poll_result(d.result) if d.result else None,
+                     dissent=d.dissent or None)
+            for d in decisions
+        ),
+        reactions=tuple(
+            ReactionCount(item=item or None, kind=kind, count=count)
+            for item, counts in sorted(state.reactions.items())
+            for kind, count in sorted(counts.items())
+        ),
+        moderation=tuple(
+            ModerationEntry(at=m.at, actor=m.actor, action=m.action, target=m.target,
+                            reason=m.reason)
+            for m in state.moderation
+        ),
+        log=tuple(
+            LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=r.data, at=r.at, cause=r.cause)
+            for r in records
+        ),
+    )  # fmt: skip

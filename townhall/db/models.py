@@ -1,0 +1,149 @@
+"""The SQL schema: one SQLModel table class per relation, shared by SQLite and PostgreSQL.
+
+Every archive table is keyed by ``room`` (the town hall id) first, so the archive writer
+can replace one room's rows with a single ``DELETE ... WHERE room = ?`` per table, and
+ordinals (``n``) rather than database sequences give rows their identity: rerunning the
+archive reproduces the same keys. Times are timezone-aware UTC; SQLite hands them back
+naive, which ``townhall.db.types.UTCDateTime`` repairs on the way out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from townhall.db.archive_models import (
+    AgendaItemRow,
+    AttendanceRow,
+    BallotRow,
+    DecisionRow,
+    IrvRoundRow,
+    ModerationRow,
+    PollRow,
+    PollVoterRow,
+    QuestionRow,
+    ReactionRow,
+    StatementRow,
+    TallyRow,
+    TranscriptRow,
+    TurnRow,
+)
+from townhall.db.types import JSONText, UTCDateTime, time_field
+
+__all__ = [
+    "AgendaItemRow",
+    "ApiKeyRow",
+    "AttendanceRow",
+    "BallotRow",
+    "DecisionRow",
+    "IrvRoundRow",
+    "LinkRow",
+    "ModerationRow",
+    "ParticipantRow",
+    "PollRow",
+    "PollVoterRow",
+    "QuestionRow",
+    "ReactionRow",
+    "RoomCommandRow",
+    "RoomLogRow",
+    "StatementRow",
+    "TallyRow",
+    "TownHallRow",
+    "TranscriptRow",
+    "TurnRow",
+    "metadata",
+]
+
+metadata = SQLModel.metadata
+
+
+# Live tables, written by REST, auth and the durable log store. The archive tables live in
+# townhall.db.archive_models and are re-exported here: import every model from this module.
+
+
+class TownHallRow(SQLModel, table=True):
+    __tablename__ = "townhall"
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str
+    description: str = ""
+    language: str = Field(default="en", max_length=8)  # "en" | "ko"
+    visibility: str = Field(default="private", max_length=16)  # "public" | "private"
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    started_at: datetime | None = time_field()
+    ended_at: datetime | None = time_field()
+    archived_at: datetime | None = time_field()
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText, nullable=False)
+    # HMAC key of secret ballots; the archive sets it NULL once it has listed who voted.
+    ballot_secret: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    peak_observers: int = 0
+
+
+class LinkRow(SQLModel, table=True):
+    """An invite link of one role; rotating a link adds a version and revokes the old."""
+
+    __tablename__ = "link"
+
+    room: str = Field(
+        primary_key=True, max_length=64, foreign_key="townhall.id", ondelete="CASCADE"
+    )
+    role: str = Field(primary_key=True, max_length=16)
+    version: int = Field(primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    created_at: datetime | None = time_field()
+    expires_at: datetime | None = time_field()
+    revoked_at: datetime | None = time_field()
+
+
+class ApiKeyRow(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=64)
+    key_hash: str = Field(max_length=128, unique=True)
+    label: str = ""
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = time_field()
+
+
+class ParticipantRow(SQLModel, table=True):
+    """A server-issued identity in one room (written at join, completed by the archive)."""
+
+    __tablename__ = "participant"
+
+    room: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    role: str = Field(max_length=16)
+    banned: bool = False
+    muted: bool = False
+
+
+class RoomLogRow(SQLModel, table=True):
+    """One event of a room's log; ``data`` is the JSON text and ``at`` the ISO 8601 string
+    exactly as the log produced them, so the durable store round-trips them losslessly."""
+
+    __tablename__ = "room_log"
+
+    room: str = Field(primary_key=True, max_length=64)
+    epoch: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    name: str = Field(max_length=64)
+    data: str = Field(sa_type=sa.Text)
+    at: str = Field(max_length=40)
+    cause: str | None = Field(default=None, max_length=200)
+
+
+class RoomCommandRow(SQLModel, table=True):
+    """Applied command keys of a room's log: what makes a resent command idempotent."""
+
+    __tablename__ = "room_command"
+
+    room: str = Field(primary_key=True, max_length=64)
+    command_key: str = Field(primary_key=True, max_length=200)
+    result: str = Field(sa_type=sa.Text)  # JSON text of the ack result
+    first_seq: int
+    last_seq: int

@@ -1,0 +1,170 @@
+"""The live room as the hub sees it: facilitation's rules behind realtime's ``Domain``.
+
+Client commands arrive as ``<noun>.<verb>`` and go through ``facilitation.codec``.
+Server-made commands (join, leave, timers, presence) use ``server:*`` types, which the
+hub's envelope validation never lets a client send (types are lowercase ``noun.verb``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from facilitation import codec, views
+from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
+from facilitation.participants import JoinRoom, LeaveRoom, UpdatePresence
+from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
+from facilitation.session import ConfigureRoom
+from realtime.domain import Principal, Refused
+from realtime.log import NewEvent, Record
+
+JOIN = "server:join"
+LEAVE = "server:leave"
+TIMER = "server:timer"
+PRESENCE = "server:presence"
+CONFIGURE = "server:configure"  # the organiser API's title/description/language
+
+# Hub audiences: one encoding of each event per audience. Participants and observers
+# see the same public projection, but a separate audience lets the hub count observers.
+AUDIENCE_FOR = {
+    Role.FACILITATOR: "facilitator",
+    Role.ORGANISER: "facilitator",
+    Role.PARTICIPANT: "participant",
+    Role.OBSERVER: "observer",
+}
+PROJECTION = {"facilitator": "facilitator", "participant": "public", "observer": "public"}
+
+
+@dataclass(frozen=True)
+class Member:
+    """``Principal.info`` of a townhall connection."""
+
+    actor: Actor
+    name: str
+    ballot_secret: bytes | None
+    link_version: int = 0  # the link it came in by; a rotation makes it stale
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_at(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
+def to_new_events(events: list[Event]) -> list[NewEvent]:
+    out = []
+    for event in events:
+        name, data = codec.event_to_wire(event)
+        out.append(NewEvent(name, data, iso(event.at)))
+    return out
+
+
+def viewer_of(principal: Principal) -> views.Viewer:
+    member = principal.info
+    if isinstance(member, Member):
+        return views.Viewer(member.actor.participant, member.actor.role, member.ballot_secret)
+    role = Role.FACILITATOR if principal.audience == "facilitator" else Role.OBSERVER
+    return views.Viewer(None, role, None)
+
+
+class TownhallDomain:
+    """``realtime.domain.Domain[RoomState]`` for town halls."""
+
+    def initial(self, room: str) -> RoomState:
+        return initial_state(room)
+
+    def apply(self, state: RoomState, record: Record) -> RoomState:
+        event = codec.event_from_wire(record.name, record.data, parse_at(record.at))
+        return evolve(state, event)
+
+    def decide(
+        self,
+        state: RoomState,
+        principal: Principal,
+        type: str,
+        data: dict[str, Any],
+        at: str,
+        new_id: str,
+    ) -> tuple[list[NewEvent], dict[str, str]]:
+        when = parse_at(at)
+        try:
+            command = self._command(principal, type, data, when, new_id)
+            events = decide(command, state)
+        except DomainError as exc:
+            raise Refused(exc.code, exc.message) from None
+        return to_new_events(events), codec.result_of(command)
+
+    def _command(
+        self, principal: Principal, type: str, data: dict[str, Any], at: datetime, new_id: str
+    ) -> Command:
+        member = principal.info
+        if type == TIMER and member is None:
+            return TimerExpired(kind=str(data["kind"]), ref=str(data["ref"]), at=at)
+        if type == PRESENCE and member is None:
+            return UpdatePresence(actor=SYSTEM, at=at, observers=int(data["observers"]))
+        if not isinstance(member, Member):
+            raise DomainError("forbidden", "this connection cannot change the room")
+        if type == CONFIGURE and member.actor.role is Role.ORGANISER:
+            return ConfigureRoom(
+                actor=member.actor,
+                at=at,
+                title=str(data.get("title", "")),
+                description=str(data.get("description", "")),
+                language=str(data.get("language", "en")),
+            )
+        if type == JOIN:
+            return JoinRoom(actor=member.actor, at=at, display_name=member.name)
+        if type == LEAVE:
+            return LeaveRoom(actor=member.actor, at=at)
+        return codec.command_from_wire(
+            type,
+            data,
+            actor=member.actor,
+            at=at,
+            new_id=new_id,
+            ballot_secret=member.ballot_secret,
+        )
+
+    def command_key(self, principal: Principal, type: str, id: str) -> str:
+        """Idempotency key of a client command, stored in the log as its cause.
+
+        A vote's key must not name the voter (a secret ballot's event would then be
+        linked to them): it is a keyed hash, under the room's ballot secret, of the
+        voter and the client's id. Stable for resends; meaningless once the archive has
+        destroyed the secret.
+        """
+        member = principal.info
+        if type == "poll.vote" and isinstance(member, Member) and member.ballot_secret:
+            mac = hmac.new(member.ballot_secret, f"{principal.key}:{id}".encode(), "sha256")
+            return f"v{mac.hexdigest()[:32]}:{id}"
+        return f"{principal.key}:{id}"
+
+    def snapshot(self, state: RoomState, principal: Principal) -> dict[str, Any]:
+        return views.snapshot(state, viewer_of(principal))
+
+    def render(self, state: RoomState, record: Record, audience: str) -> dict[str, Any] | None:
+        event = codec.event_from_wire(record.name, record.data, parse_at(record.at))
+        data = views.project(event, state, PROJECTION.get(audience, "public"))
+        # Every client sees every seq (gapless order is what lets it detect a loss);
+        # an event this audience may not read arrives with its details withheld.
+        return {"withheld": True} if data is None else data
+
+    def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
+        member = principal.info
+        if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
+            return JOIN, {}
+        return None
+
+    def on_leave(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
+        member = principal.info
+        if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
+            return LEAVE, {}
+        return None
+
+    def presence(self, room: str, counts: dict[str, int]) -> tuple[str, dict[str, Any]] | None:
+        # Observer totals span workers: townhall.live sums them and records the change.
+        return None

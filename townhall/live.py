@@ -1,0 +1,191 @@
+"""The live rooms of one worker: organiser commands, the clock, and the archive.
+
+Timers are commands: every worker that holds a room fires its due deadlines as
+``TimerExpired``. Deciding one is idempotent and appends go through the log's
+compare-and-set, so when several workers fire the same deadline only the first one
+changes anything: each deadline takes effect exactly once, and keeps taking effect
+when the worker that scheduled it is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from facilitation.base import ORGANISER
+from facilitation.room import RoomState, next_deadlines
+from realtime.domain import Principal, Refused
+from realtime.server import Realtime
+from townhall.archiving import Archiver
+from townhall.domain import PRESENCE, TIMER, Member, TownhallDomain, iso
+from townhall.ports import CommandRefused
+from townhall.presence import Presence
+
+log = logging.getLogger("townhall.live")
+
+TICK_S = 0.2
+PRESENCE_S = 1.0  # observer counts are coalesced to at most one event per second
+LINK_CHECK_S = 2.0  # how soon a rotation reaches connections held by other workers
+
+LinkVersions = Callable[[str, str], Awaitable[int]]
+
+
+def organiser_principal(room: str) -> Principal:
+    return Principal(
+        room=room,
+        key="organiser",
+        audience="facilitator",
+        can_send=True,
+        you={"participant": ORGANISER.participant, "role": "organiser", "name": "Organiser"},
+        resume_token=None,
+        info=Member(actor=ORGANISER, name="Organiser", ballot_secret=None),
+    )
+
+
+class LiveRooms:
+    """Implements ``townhall.ports.RoomCommands`` and runs the clock of this worker."""
+
+    def __init__(
+        self,
+        realtime: Realtime[RoomState],
+        archiver: Archiver,
+        link_version: LinkVersions,
+        presence: Presence,
+    ) -> None:
+        self._rt = realtime
+        self._presence = presence
+        self._presence_sent = 0.0
+        self._archiver = archiver
+        self._link_version = link_version
+        self._links_checked = 0.0
+        self._archiving: dict[str, asyncio.Task[None]] = {}
+        self._archived: set[str] = set()
+        self._fired: dict[tuple[str, str, str, str], float] = {}
+        self._clock: asyncio.Task[None] | None = None
+        self.domain = TownhallDomain()
+
+    async def start(self, rooms: list[str]) -> None:
+        # Rooms left live or ended by a previous run: load them so their timers fire
+        # and a session that ended before its archive finished is archived now.
+        for room in rooms:
+            try:
+                await self._rt.engine.state(room)
+            except Exception:
+                log.exception("could not load room %s at start", room)
+        self._clock = asyncio.create_task(self._run_clock())
+
+    async def close(self) -> None:
+        tasks = [t for t in [self._clock, *self._archiving.values()] if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._presence.close()
+
+    # -- RoomCommands ----------------------------------------------------------------
+
+    async def run_as_organiser(
+        self, room: str, type: str, data: dict[str, Any], key: str | None = None
+    ) -> dict[str, str]:
+        try:
+            _, result = await self._rt.engine.execute(
+                organiser_principal(room), type, data, f"organiser:{key}" if key else None
+            )
+        except Refused as exc:
+            raise CommandRefused(exc.code, exc.message) from None
+        return result
+
+    async def room_view(self, room: str) -> dict[str, Any]:
+        state = await self._rt.engine.state(room)
+        return self.domain.snapshot(state, organiser_principal(room))
+
+    async def disconnect(self, room: str, roles: frozenset[str]) -> None:
+        self._rt.engine.disconnect(room, lambda p: str(p.you.get("role")) in roles, "link_rotated")
+
+    async def drop(self, room: str) -> None:
+        await self._rt.log.trim(room)
+
+    async def update_presence(self) -> None:
+        for room, state in self._rt.engine.states().items():
+            if state.session.status == "ended":
+                continue
+            local = self._rt.engine.counts(room).get("observer", 0)
+            total = await self._presence.total(room, local)
+            if total != state.people.observers:
+                await self._rt.engine.server_command(room, PRESENCE, {"observers": total})
+
+    async def close_stale_links(self) -> None:
+        """Close connections that came in by a link rotated since (on any worker)."""
+        for room in self._rt.engine.states():
+            current: dict[str, int] = {}
+            for role in ("facilitator", "participant", "observer"):
+                current[role] = await self._link_version(room, role)
+
+            def stale(principal: Principal, current: dict[str, int] = current) -> bool:
+                member = principal.info
+                if not isinstance(member, Member):
+                    return False
+                return member.link_version != current.get(str(member.actor.role), 0)
+
+            self._rt.engine.disconnect(room, stale, "link_rotated")
+
+    # -- the clock -------------------------------------------------------------------
+
+    async def _run_clock(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self.tick(datetime.now(UTC))
+            except Exception:
+                log.exception("clock tick failed")
+
+    async def tick(self, now: datetime) -> None:
+        """Fire every due deadline of the rooms this worker holds; start due archives."""
+        if time.monotonic() - self._presence_sent > PRESENCE_S:
+            self._presence_sent = time.monotonic()
+            await self.update_presence()
+        if time.monotonic() - self._links_checked > LINK_CHECK_S:
+            self._links_checked = time.monotonic()
+            await self.close_stale_links()
+        for room, state in self._rt.engine.states().items():
+            await self._archiver.sync_status(room, state)
+            for deadline in next_deadlines(state):
+                if deadline.at <= now:
+                    await self._fire(room, deadline.kind, deadline.ref, deadline.at, now)
+            if state.session.status == "ended" and room not in self._archived:
+                self._start_archive(room, state)
+
+    async def _fire(self, room: str, kind: str, ref: str, at: datetime, now: datetime) -> None:
+        # A deadline stays due until some worker's TimerExpired lands; do not hammer the
+        # log while our own attempt is in flight or was just decided as a no-op.
+        mark = (room, kind, ref, iso(at))
+        last = self._fired.get(mark)
+        if last is not None and time.monotonic() - last < 1.0:
+            return
+        self._fired[mark] = time.monotonic()
+        try:
+            await self._rt.engine.server_command(room, TIMER, {"kind": kind, "ref": ref})
+        except Refused as exc:
+            log.info("timer %s/%s in room %s refused: %s", kind, ref, room, exc.code)
+
+    def _start_archive(self, room: str, state: RoomState) -> None:
+        if room in self._archiving:
+            return
+
+        async def job() -> None:
+            try:
+                await self._archiver.archive_room(room, state)
+                self._archived.add(room)
+            except Exception:
+                log.exception("archive of room %s failed; will retry", room)
+                await asyncio.sleep(2)
+            finally:
+                self._archiving.pop(room, None)
+
+        self._archiving[room] = asyncio.create_task(job())

@@ -1,0 +1,145 @@
+"""The embedded mode's durable room log: every append reaches SQL before its ack.
+
+``realtime.memory.MemoryLog`` keeps the live log in memory and calls ``save`` once per
+append; this store writes the records and the command key in one transaction, so a
+``kill -9`` after an ack loses nothing, and a restarted server reloads every room.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from realtime.log import Committed, Record
+from townhall.db import SessionFactory
+from townhall.db.models import RoomCommandRow, RoomLogRow
+
+_log = RoomLogRow.__table__  # type: ignore[attr-defined]
+_cmd = RoomCommandRow.__table__  # type: ignore[attr-defined]
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqlStore:
+    """``realtime.memory.Store`` on the project's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+        self._epochs: dict[str, str] = {}  # latest epoch per room, as this process wrote it
+
+    async def load(self, room: str) -> tuple[str, list[Record], dict[str, Committed]] | None:
+        async with self._sessions() as session:
+            epoch = await self._latest_epoch(session, room)
+            if epoch is None:
+                return None
+            rows = await session.execute(
+                sa.select(_log.c.seq, _log.c.name, _log.c.data, _log.c.at, _log.c.cause)
+                .where(_log.c.room == room, _log.c.epoch == epoch)
+                .order_by(_log.c.seq)
+            )
+            records = [
+                Record(seq, name, json.loads(data), at, cause)
+                for seq, name, data, at, cause in rows
+            ]
+            commands: dict[str, Committed] = {}
+            done = await session.execute(
+                sa.select(
+                    _cmd.c.command_key, _cmd.c.result, _cmd.c.first_seq, _cmd.c.last_seq
+                ).where(_cmd.c.room == room)
+            )
+            for key, result, first, last in done:
+                mine = tuple(records[first - 1 : last]) if first <= last <= len(records) else ()
+                commands[key] = Committed(mine, json.loads(result), False)
+            self._epochs[room] = epoch
+            return epoch, records, commands
+
+    @staticmethod
+    async def _latest_epoch(session: AsyncSession, room: str) -> str | None:
+        # The epoch marker row (seq 0) is written when an epoch starts, so an epoch
+        # that was trimmed and restarted empty is still known as the latest one.
+        row = await session.execute(
+            sa.select(_log.c.epoch)
+            .where(_log.c.room == room, _log.c.seq == 0)
+            .order_by(_log.c.at.desc())
+            .limit(1)
+        )
+        epoch: str | None = row.scalar_one_or_none()
+        return epoch
+
+    async def save(
+        self,
+        room: str,
+        epoch: str,
+        records: Sequence[Record],
+        command_key: str | None,
+        result: dict[str, str],
+    ) -> None:
+        async with self._sessions.begin() as session:
+            known = self._epochs.get(room)
+            if known != epoch:
+                known = await self._latest_epoch(session, room)
+            if known != epoch:
+                await session.execute(
+                    _log.insert(),
+                    [
+                        {
+                            "room": room,
+                            "epoch": epoch,
+                            "seq": 0,
+                            "name": "epoch.started",
+                            "data": "{}",
+                            "at": _now_key(),
+                            "cause": None,
+                        }
+                    ],
+                )
+                if known is not None:
+                    await session.execute(_cmd.delete().where(_cmd.c.room == room))
+            if records:
+                await session.execute(
+                    _log.insert(),
+                    [
+                        {
+                            "room": room,
+                            "epoch": epoch,
+                            "seq": r.seq,
+                            "name": r.name,
+                            "data": _dumps(r.data),
+                            "at": r.at,
+                            "cause": r.cause,
+                        }
+                        for r in records
+                    ],
+                )
+            if command_key is not None:
+                first = records[0].seq if records else 1
+                last = records[-1].seq if records else 0
+                await session.execute(
+                    _cmd.insert(),
+                    [
+                        {
+                            "room": room,
+                            "command_key": command_key,
+                            "result": _dumps(result),
+                            "first_seq": first,
+                            "last_seq": last,
+                        }
+                    ],
+                )
+        self._epochs[room] = epoch
+
+    async def rooms(self) -> list[str]:
+        async with self._sessions() as session:
+            rows = await session.execute(sa.select(_log.c.room).where(_log.c.seq > 0).distinct())
+            return sorted(room for (room,) in rows)
+
+
+def _now_key() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,219 @@
+"""The minutes as a small document tree, built once and rendered as Markdown, HTML or PDF.
+
+Keeping the content decisions (what goes in, in which order, how numbers read) here means
+the three renderers only differ in syntax, and cannot drift apart in what they show.
+"""
+
+from __future__ import annotations
+
+from townhall.minutes.blocks import Block, Document, Heading, Para, Quote, Table, clock, duration
+from townhall.minutes.labels import labels_for
+from townhall.minutes.model import Minutes
+from townhall.minutes.poll_blocks import option_label, poll_blocks
+
+__all__ = ["Block", "Document", "Heading", "Para", "Quote", "Table", "build_document"]
+
+
+class _Builder:
+    def __init__(self, m: Minutes) -> None:
+        self.m = m
+        self.w = labels_for(m.session.language)
+        self.blocks: list[Block] = []
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+    def label(self, prefix: str, value: str) -> str:
+        return self.w.get(f"{prefix}.{value}", value)
+
+    def build(self) -> Document:
+        m, w = self.m, self.w
+        title = f"{m.session.title} — {w['minutes']}"
+        self.add(Heading(1, title))
+        day = m.session.started_at or m.session.created_at
+        span = (m.session.started_at, m.session.ended_at)
+        facts = [f"{w['date']}: {day:%Y-%m-%d}" if day else ""]
+        facts += [
+            f"{w['session_started']}: {clock(span[0])}",
+            f"{w['session_ended']}: {clock(span[1])}",
+        ]
+        if span[0] and span[1]:
+            facts.append(
+                f"{w['session_duration']}: {duration((span[1] - span[0]).total_seconds())}"
+            )
+        self.add(Para(" · ".join(f for f in facts if f) + f". {w['times_in_utc']}"))
+        if m.session.description:
+            self.add(Para(m.session.description))
+        self.attendance()
+        self.agenda()
+        for n, item in enumerate(m.items, 1):
+            self.section(item.id, f"{n}. {item.title}")
+        if self._has_content(None):
+            self.section(None, w["outside_items"])
+        self.moderation()
+        return Document(language=m.session.language, title=title, blocks=tuple(self.blocks))
+
+    def attendance(self) -> None:
+        m, w = self.m, self.w
+        self.add(Heading(2, w["attendance"]))
+        rows = []
+        for a in m.attendance:
+            p = m.participant(a.participant)
+            flags = [w[f] for f in ("muted", "banned") if p is not None and getattr(p, f)]
+            name = m.name_of(a.participant) + (f" ({', '.join(flags)})" if flags else "")
+            role = self.label("role", p.role) if p else ""
+            left = clock(a.left_at) if a.left_at else w["present_at_end"]
+            rows.append((name, role, clock(a.joined_at), left))
+        if rows:
+            self.add(Table((w["name"], w["role"], w["joined"], w["left"]), tuple(rows)))
+        self.add(Para(str(m.session.peak_observers), strong=f"{w['peak_observers']}:"))
+
+    def agenda(self) -> None:
+        m, w = self.m, self.w
+        self.add(Heading(2, w["agenda"]))
+        rows = []
+        for n, i in enumerate(m.items, 1):
+            diff = "" if i.actual_s is None else duration(i.actual_s - i.planned_s)
+            if diff and not diff.startswith("-"):
+                diff = "+" + diff
+            rows.append(
+                (
+                    str(n),
+                    i.title,
+                    duration(i.planned_s),
+                    duration(i.actual_s),
+                    diff,
+                    clock(i.started_at) or w["not_started"],
+                    self.label("status", i.status),
+                )
+            )
+        planned = sum(i.planned_s for i in m.items)
+        actual = sum(i.actual_s or 0 for i in m.items)
+        rows.append(("", w["estimated_total"], duration(planned), duration(actual), "", "", ""))
+        headers = (
+            "#",
+            w["item"],
+            w["planned"],
+            w["actual"],
+            w["difference"],
+            w["start"],
+            w["status"],
+        )
+        self.add(Table(headers, tuple(rows)))
+
+    def _has_content(self, item: str | None) -> bool:
+        m = self.m
+        groups = (m.turns, m.statements, m.questions, m.polls, m.decisions, m.reactions)
+        return any(x.item == item for group in groups for x in group)
+
+    def section(self, item: str | None, title: str) -> None:
+        m, w = self.m, self.w
+        self.add(Heading(2, title))
+        described = m.item(item) if item else None
+        if described and described.description:
+            self.add(Para(described.description))
+        turns = [(n, t) for n, t in enumerate(m.turns) if t.item == item]
+        if turns:
+            self.add(Heading(3, w["turns"]))
+        for n, t in turns:
+            over = f" — {w['overrun']}" if t.overrun else ""
+            line = (
+                f"{clock(t.started_at)} {m.name_of(t.participant)} "
+                f"({self.label('kind', t.kind)}) — {duration(t.duration_s)} "
+                f"/ {w['limit']} {duration(t.limit_s)}{over}"
+            )
+            self.add(Para(line, strong=f"{w['turn']} {n + 1}:"))
+            for seg in (s for s in m.transcript if s.turn == n):
+                self.add(
+                    Quote(seg.text, f"{clock(seg.at)} {m.name_of(seg.speaker)} ({w['transcript']})")
+                )
+            for s in (s for s in m.statements if s.turn == n):
+                self.statement(s.id)
+        loose = [s for s in m.statements if s.item == item and s.turn is None]
+        loose_transcript = [s for s in m.transcript if s.item == item and s.turn is None]
+        if loose or loose_transcript:
+            self.add(Heading(3, w["statements"]))
+        for seg in loose_transcript:
+            self.add(
+                Quote(
+                    seg.text,
+                    f"{clock(seg.at)} {m.name_of(seg.speaker or seg.author)} ({w['transcript']})",
+                )
+            )
+        for s in loose:
+            self.statement(s.id)
+        self.questions(item)
+        for poll in (p for p in m.polls if p.item == item):
+            self.add(*poll_blocks(m, poll, w))
+        self.decisions(item)
+        self.reactions(item)
+
+    def statement(self, sid: str) -> None:
+        m, w = self.m, self.w
+        s = next(x for x in m.statements if x.id == sid)
+        by = f"{clock(s.at)} {m.name_of(s.participant)}"
+        if s.hidden:
+            note = w["hidden_by"].format(who=m.name_of(s.hidden_by), reason=s.hidden_reason or "")
+            self.add(Quote(f"[{w['hidden']}]", by, note=note))
+        else:
+            self.add(Quote(s.text, by))
+
+    def questions(self, item: str | None) -> None:
+        m, w = self.m, self.w
+        qs = [q for q in m.questions if q.item == item]
+        if not qs:
+            return
+        self.add(Heading(3, w["questions"]))
+        qs.sort(key=lambda q: -q.upvotes)  # the room saw them sorted by votes
+        rows = tuple(
+            (q.text, m.name_of(q.participant), str(q.upvotes), self.label("status", q.status))
+            for q in qs
+        )
+        self.add(Table((w["question"], w["asked_by"], w["upvotes"], w["status"]), rows))
+
+    def decisions(self, item: str | None) -> None:
+        m, w = self.m, self.w
+        ds = [d for d in m.decisions if d.item == item]
+        if ds:
+            self.add(Heading(3, w["decisions"]))
+        for d in ds:
+            self.add(Para(d.text, strong=f"{w['decision']}:"))
+            self.add(
+                Para(f"{clock(d.at)} {m.name_of(d.recorded_by)}", strong=f"{w['recorded_by']}:")
+            )
+            poll = next((p for p in m.polls if p.id == d.poll), None)
+            if poll is not None:
+                dist = " · ".join(
+                    f"{option_label(poll, t.option, w)} {t.votes}" for t in poll.tally
+                )
+                summary = (
+                    f"{poll.question} — {dist} ({w['turnout']} {poll.turnout}/{poll.eligible})"
+                )
+                self.add(Para(summary, strong=f"{w['linked_poll']}:"))
+            self.add(Para(d.dissent or w["no_dissent"], strong=f"{w['dissent']}:"))
+
+    def reactions(self, item: str | None) -> None:
+        m, w = self.m, self.w
+        rs = [r for r in m.reactions if r.item == item]
+        if rs:
+            self.add(Heading(3, w["reactions"]))
+            self.add(Para(" · ".join(f"{self.label('reaction', r.kind)} {r.count}" for r in rs)))
+
+    def moderation(self) -> None:
+        m, w = self.m, self.w
+        self.add(Heading(2, w["moderation"]))
+        if not m.moderation:
+            self.add(Para(w["none"]))
+            return
+        rows = []
+        for e in m.moderation:
+            target = (
+                m.name_of(e.target) if e.target and m.participant(e.target) else (e.target or "")
+            )
+            rows.append((clock(e.at), m.name_of(e.actor), e.action, target, e.reason or ""))
+        self.add(Table((w["time"], w["actor"], w["action"], w["target"], w["reason"]), tuple(rows)))
+
+
+def build_document(minutes: Minutes) -> Document:
+    """Lay out the minutes (SPEC §6) in the town hall's language."""
+    return _Builder(minutes).build()

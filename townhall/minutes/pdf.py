@@ -1,0 +1,103 @@
+"""Minutes as PDF (fpdf2), with an embedded CJK font so Korean names and text render."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace as Style
+
+from townhall.minutes.document import Heading, Para, Quote, Table, build_document
+from townhall.minutes.fonts import find_cjk_font
+from townhall.minutes.model import Minutes
+
+__all__ = ["render_pdf"]
+
+FAMILY = "minutes"
+SIZES = {1: 18, 2: 14, 3: 12, 4: 11}
+BODY = 10
+
+
+class _PDF(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, "", 8)
+        self.cell(0, 8, str(self.page_no()), align="C")
+
+
+def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
+    """The minutes as a PDF document; ``font`` overrides the CJK font file to embed.
+
+    Raises ``townhall.minutes.fonts.FontNotFound`` when no font can draw Korean.
+    """
+    face = find_cjk_font(font)
+    doc = build_document(minutes)
+    pdf = _PDF(format="A4")
+    pdf.set_title(doc.title)
+    pdf.set_lang(doc.language)
+    pdf.set_creator("Townhall")
+    pdf.add_font(FAMILY, "", face.path, collection_font_number=face.index)
+    # Without a bold file the regular face stands in, so bold text still renders.
+    pdf.add_font(FAMILY, "B", face.bold_path or face.path, collection_font_number=face.index)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.add_page()
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            pdf.ln(2 if block.level > 2 else 4)
+            pdf.start_section(block.text, level=block.level - 1)
+            pdf.set_font(FAMILY, "B", SIZES.get(block.level, BODY))
+            _lines(pdf, SIZES.get(block.level, BODY) * 0.5, block.text)
+            pdf.ln(1)
+        elif isinstance(block, Para):
+            pdf.set_font(FAMILY, "", BODY)
+            if block.strong:
+                pdf.set_font(FAMILY, "B", BODY)
+                pdf.write(5, block.strong + " ")
+                pdf.set_font(FAMILY, "", BODY)
+            pdf.write(5, block.text)
+            pdf.ln(7)
+        elif isinstance(block, Quote):
+            pdf.set_font(FAMILY, "", BODY - 1)
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_text_color(80)
+            _lines(pdf, 4.5, block.by)
+            pdf.set_text_color(0)
+            pdf.set_font(FAMILY, "", BODY)
+            pdf.set_x(pdf.l_margin + 6)
+            _lines(pdf, 5, block.text)
+            if block.note:
+                pdf.set_x(pdf.l_margin + 6)
+                pdf.set_font(FAMILY, "", BODY - 1)
+                _lines(pdf, 4.5, block.note)
+            pdf.ln(2)
+        elif isinstance(block, Table):
+            _table(pdf, block)
+    return bytes(pdf.output())
+
+
+def _lines(pdf: FPDF, height: float, text: str) -> None:
+    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _table(pdf: FPDF, block: Table) -> None:
+    if block.caption:
+        pdf.set_font(FAMILY, "", BODY - 1)
+        _lines(pdf, 5, block.caption)
+    pdf.set_font(FAMILY, "", BODY - 1)
+    # Width follows content: the longest cell of each column, within sane bounds.
+    widths = [
+        max(8.0, min(60.0, max(pdf.get_string_width(c) for c in column) + 3))
+        for column in zip(block.headers, *block.rows, strict=True)
+    ]
+    with pdf.table(
+        col_widths=widths,
+        width=min(pdf.epw, sum(widths)),
+        align="LEFT",
+        line_height=5,
+        headings_style=Style(emphasis="BOLD", fill_color=(230, 230, 230)),
+        text_align="LEFT",
+    ) as table:
+        for values in (block.headers, *block.rows):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.ln(3)

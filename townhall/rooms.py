@@ -1,0 +1,294 @@
+"""Town halls, their invite links and organiser API keys, on the database.
+
+Link tokens and API keys exist in clear only in the answer to the request that made
+them; the tables hold SHA-256 hashes. Nothing here is cached: a rotated link or a
+deleted town hall must stop working on every worker at the next lookup, and a lookup is
+one indexed query.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from townhall.db import SessionFactory
+from townhall.db.models import ApiKeyRow, LinkRow, TownHallRow, metadata
+from townhall.ports import LinkGrant
+from townhall.tokens import digest, new_api_key, new_link_token
+
+__all__ = [
+    "ROLES",
+    "AlreadyStarted",
+    "ballot_secret",
+    "create_api_key",
+    "create_townhall",
+    "current_link_version",
+    "delete_townhall",
+    "get_townhall",
+    "link_url",
+    "list_api_keys",
+    "list_public",
+    "list_townhalls",
+    "new_room_id",
+    "resolve_link",
+    "revoke_api_key",
+    "rotate_links",
+    "update_townhall",
+    "verify_api_key",
+]
+
+ROLES = ("facilitator", "participant", "observer")
+
+# Core tables: typed column expressions for queries (the ORM rows are for results).
+_town = metadata.tables["townhall"]
+_links = metadata.tables["link"]
+_keys = metadata.tables["api_key"]
+EDITABLE = frozenset({"title", "description", "language", "visibility", "settings"})
+
+
+class AlreadyStarted(Exception):
+    """The town hall has left ``scheduled``: its definition is history now."""
+
+    def __init__(self, room: str, status: str) -> None:
+        super().__init__(f"town hall {room!r} is {status}")
+        self.room = room
+        self.status = status
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_room_id() -> str:
+    # Lower-case hex: safe in URLs, Redis keys and file names alike.
+    return secrets.token_hex(8)
+
+
+def link_url(base_url: str, token: str) -> str:
+    """The page URL of a link: the page reads ``token`` and sends it in ``hello``."""
+    return f"{base_url.rstrip('/')}/?token={token}"
+
+
+async def create_townhall(
+    sessions: SessionFactory,
+    *,
+    title: str,
+    description: str = "",
+    language: str = "en",
+    visibility: str = "private",
+    base_url: str,
+    settings: dict[str, Any] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[TownHallRow, dict[str, str]]:
+    """A new scheduled town hall with one fresh link per role; returns its row and links."""
+    now = _now()
+    row = TownHallRow(
+        id=new_room_id(),
+        title=title,
+        description=description,
+        language=language,
+        visibility=visibility,
+        status="scheduled",
+        created_at=now,
+        settings=dict(settings or {}),
+        ballot_secret=secrets.token_bytes(32),
+    )
+    tokens = {role: new_link_token() for role in ROLES}
+    async with sessions.begin() as session:
+        session.add(row)
+        await session.flush()  # the town hall row first: links reference it
+        for role, token in tokens.items():
+            session.add(_link(row.id, role, 1, token, now, expires_at))
+    return row, {role: link_url(base_url, token) for role, token in tokens.items()}
+
+
+def _link(
+    room: str, role: str, version: int, token: str, now: datetime, expires_at: datetime | None
+) -> LinkRow:
+    return LinkRow(
+        room=room,
+        role=role,
+        version=version,
+        token_hash=digest(token),
+        created_at=now,
+        expires_at=expires_at,
+    )
+
+
+async def rotate_links(
+    sessions: SessionFactory,
+    room: str,
+    roles: Iterable[str],
+    *,
+    base_url: str,
+    expires_at: datetime | None = None,
+) -> dict[str, str]:
+    """Revoke the current link of each role and issue a new version; returns the new links.
+
+    Resume tokens carry the link version they were issued under, so every participant
+    who joined through an old link is refused at their next ``hello`` as well.
+    """
+    now = _now()
+    tokens: dict[str, str] = {}
+    async with sessions.begin() as session:
+        for role in dict.fromkeys(roles):
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}")
+            latest = await session.scalar(
+                sa.select(sa.func.max(_links.c.version)).where(
+                    _links.c.room == room, _links.c.role == role
+                )
+            )
+            await session.execute(
+                sa.update(_links)
+                .where(
+                    _links.c.room == room,
+                    _links.c.role == role,
+                    _links.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+            tokens[role] = new_link_token()
+            session.add(_link(room, role, (latest or 0) + 1, tokens[role], now, expires_at))
+    return {role: link_url(base_url, token) for role, token in tokens.items()}
+
+
+async def resolve_link(
+    sessions: SessionFactory, token: str, *, now: datetime | None = None
+) -> LinkGrant | None:
+    """What ``token`` grants, or None when it is unknown, revoked, expired or its town
+    hall is gone."""
+    async with sessions() as session:
+        link = (
+            await session.execute(sa.select(LinkRow).where(_links.c.token_hash == digest(token)))
+        ).scalar_one_or_none()
+        if link is None or link.revoked_at is not None:
+            return None
+        if link.expires_at is not None and link.expires_at <= (now or _now()):
+            return None
+        exists = await session.scalar(sa.select(_town.c.id).where(_town.c.id == link.room))
+    if exists is None:
+        return None
+    return LinkGrant(
+        room=link.room, role=link.role, version=link.version, expires_at=link.expires_at
+    )
+
+
+async def current_link_version(sessions: SessionFactory, room: str, role: str) -> int:
+    """The version of the role's live link; 0 when there is none (room deleted)."""
+    async with sessions() as session:
+        version = await session.scalar(
+            sa.select(sa.func.max(_links.c.version)).where(
+                _links.c.room == room, _links.c.role == role, _links.c.revoked_at.is_(None)
+            )
+        )
+    return int(version or 0)
+
+
+async def ballot_secret(sessions: SessionFactory, room: str) -> bytes | None:
+    async with sessions() as session:
+        value = await session.scalar(sa.select(_town.c.ballot_secret).where(_town.c.id == room))
+    return bytes(value) if value is not None else None
+
+
+async def get_townhall(sessions: SessionFactory, room: str) -> TownHallRow | None:
+    async with sessions() as session:
+        return await session.get(TownHallRow, room)
+
+
+async def list_townhalls(
+    sessions: SessionFactory, *, public_only: bool = False
+) -> list[TownHallRow]:
+    """Town halls, newest first."""
+    query = sa.select(TownHallRow).order_by(_town.c.created_at.desc(), _town.c.id)
+    if public_only:
+        query = query.where(_town.c.visibility == "public")
+    async with sessions() as session:
+        return list((await session.execute(query)).scalars())
+
+
+async def list_public(sessions: SessionFactory) -> list[TownHallRow]:
+    return await list_townhalls(sessions, public_only=True)
+
+
+async def update_townhall(
+    sessions: SessionFactory, room: str, changes: dict[str, Any]
+) -> TownHallRow | None:
+    """Apply ``changes`` while the town hall is still scheduled; None when it does not
+    exist, ``AlreadyStarted`` once its session has begun."""
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    async with sessions.begin() as session:
+        # The status test is part of the UPDATE so a session starting meanwhile wins.
+        if changes:
+            await session.execute(
+                sa.update(_town)
+                .where(_town.c.id == room, _town.c.status == "scheduled")
+                .values(**changes)
+            )
+        row = await session.get(TownHallRow, room, populate_existing=True)
+        if row is None:
+            return None
+        if row.status != "scheduled":
+            raise AlreadyStarted(room, row.status)
+        return row
+
+
+async def delete_townhall(sessions: SessionFactory, room: str) -> bool:
+    """Remove the town hall and every row of its room (links, log, archive)."""
+    async with sessions.begin() as session:
+        for name, table in metadata.tables.items():
+            if name != "townhall" and "room" in table.c:
+                await session.execute(sa.delete(table).where(table.c.room == room))
+        result = await session.execute(sa.delete(_town).where(_town.c.id == room))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def create_api_key(sessions: SessionFactory, label: str = "") -> str:
+    """A new organiser key; only its hash is kept, so this is the one time it is seen."""
+    key = new_api_key()
+    async with sessions.begin() as session:
+        session.add(
+            ApiKeyRow(id=secrets.token_hex(8), key_hash=digest(key), label=label, created_at=_now())
+        )
+    return key
+
+
+async def list_api_keys(sessions: SessionFactory) -> list[ApiKeyRow]:
+    """Every key (hashes only), oldest first."""
+    query = sa.select(ApiKeyRow).order_by(_keys.c.created_at, _keys.c.id)
+    async with sessions() as session:
+        return list((await session.execute(query)).scalars())
+
+
+async def revoke_api_key(sessions: SessionFactory, key_id: str) -> bool:
+    """Revoke a key by its id; False when there is no live key with that id."""
+    async with sessions.begin() as session:
+        result = await session.execute(
+            sa.update(_keys)
+            .where(_keys.c.id == key_id, _keys.c.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def verify_api_key(sessions: SessionFactory, key: str, *, env_key: str | None = None) -> bool:
+    """True for a live key of the table or for the configured ``TOWNHALL_ORGANISER_KEY``."""
+    if not key:
+        return False
+    if env_key and hmac.compare_digest(key.encode(), env_key.encode()):
+        return True
+    # The lookup is by hash of the presented key: timing reveals nothing about stored keys.
+    async with sessions() as session:
+        found = await session.scalar(
+            sa.select(_keys.c.id).where(
+                _keys.c.key_hash == digest(key), _keys.c.revoked_at.is_(None)
+            )
+        )
+    return found is not None
