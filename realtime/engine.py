@@ -20,7 +20,8 @@ from typing import Any, Generic, TypeVar
 from realtime.domain import Authenticator, Domain, Principal, Refused
 from realtime.hub import Outbox
 from realtime.log import Committed, RoomLog, Trimmed
-from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, Welcome, encode
+from realtime.presence import presence_loop
+from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, encode
 from realtime.room import Room
 
 __all__ = ["Authenticator", "Domain", "Engine", "Principal", "Refused"]
@@ -29,7 +30,6 @@ S = TypeVar("S")
 log = logging.getLogger("realtime.engine")
 
 READ_CHUNK = 1000
-REPLAY_BUDGETS = 4  # a replay may be up to this many byte budgets
 
 
 def utc_now() -> str:
@@ -63,7 +63,11 @@ class Engine(Generic[S]):
         self._closed = False
 
     async def start(self) -> None:
-        self._presence = asyncio.create_task(self._presence_loop())
+        self._presence = asyncio.create_task(
+            presence_loop(
+                self._rooms.values, self.domain, self.server_command, self._presence_interval
+            )
+        )
 
     async def close(self) -> None:
         self._closed = True
@@ -89,33 +93,7 @@ class Engine(Generic[S]):
             # Registering and taking the snapshot under the lock that orders every apply:
             # this connection gets exactly the events after the snapshot's seq.
             room.join(principal, outbox)
-            frames = None
-            if resume is not None and resume.epoch == room.epoch:
-                frames = room.replay(resume.seq, principal.audience)
-            # A replay may exceed the live budget (a client closed for lagging is behind by
-            # more than it), up to a bound; past it a snapshot is the cheaper way back.
-            backlog = sum(len(text) for text in frames) if frames else 0
-            if backlog > REPLAY_BUDGETS * outbox.budget:
-                frames = None
-            if frames is None:
-                if resume is not None:
-                    outbox.push(
-                        encode(Resync(reason="epoch" if resume.epoch != room.epoch else "window"))
-                    )
-                outbox.push(self._welcome(room, principal))
-            else:
-                outbox.grant(backlog)
-                welcome = Welcome(
-                    you=principal.you,
-                    resume_token=principal.resume_token,
-                    snapshot=None,
-                    epoch=room.epoch,
-                    seq=resume.seq if resume else room.head,
-                    resumed=True,
-                )
-                outbox.push(encode(welcome))
-                for text in frames:
-                    outbox.push(text)
+            room.welcome(principal, outbox, resume)
 
     async def detach(self, principal: Principal, outbox: Outbox) -> None:
         room = self._rooms.get(principal.room)
@@ -302,18 +280,7 @@ class Engine(Generic[S]):
         room.apply(records)
         for outbox, principal in list(room.conns.items()):
             outbox.push(encode(Resync(reason="epoch")))
-            outbox.push(self._welcome(room, principal))
-
-    def _welcome(self, room: Room[S], principal: Principal) -> str:
-        snapshot = self.domain.snapshot(room.state, principal)
-        welcome = Welcome(
-            you=principal.you,
-            resume_token=principal.resume_token,
-            snapshot=snapshot,
-            epoch=room.epoch,
-            seq=room.head,
-        )
-        return encode(welcome)
+            outbox.push(room.snapshot(principal))
 
     async def _watch(self, room: Room[S]) -> None:
         while True:
@@ -328,22 +295,6 @@ class Engine(Generic[S]):
                             if trimmed or head > room.head:
                                 await self._catch_up(room)
                 return
-            except (ConnectionError, OSError, TimeoutError) as exc:
+            except Exception as exc:  # the watcher is this room's only cross-worker feed
                 log.warning("watch of room %s failed, retrying: %r", room.name, exc)
                 await asyncio.sleep(0.5)
-
-    async def _presence_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._presence_interval)
-            for room in list(self._rooms.values()):
-                counts = room.fanout.counts()
-                if counts == room.presence_sent:
-                    continue
-                room.presence_sent = counts
-                cmd = self.domain.presence(room.name, counts)
-                if cmd is None:
-                    continue
-                try:
-                    await self.server_command(room.name, cmd[0], cmd[1])
-                except Exception:
-                    log.exception("presence update failed in room %s", room.name)

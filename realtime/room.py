@@ -16,11 +16,12 @@ from typing import Generic, TypeVar
 from realtime.domain import Domain, Principal
 from realtime.hub import Outbox, RoomFanout
 from realtime.log import Record
-from realtime.protocol import Event, encode
+from realtime.protocol import Event, Resume, Resync, Welcome, encode
 
 __all__ = ["Entry", "Room"]
 
 S = TypeVar("S")
+REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of its outbox
 
 
 class Entry(Generic[S]):
@@ -141,3 +142,43 @@ class Room(Generic[S]):
             return False
         self.members.pop(principal.key, None)
         return True
+
+    def snapshot(self, principal: Principal) -> str:
+        """A full welcome: the snapshot at the head, as this principal may see it."""
+        welcome = Welcome(
+            you=principal.you,
+            resume_token=principal.resume_token,
+            snapshot=self.domain.snapshot(self.state, principal),
+            epoch=self.epoch,
+            seq=self.head,
+        )
+        return encode(welcome)
+
+    def welcome(self, principal: Principal, outbox: Outbox, resume: Resume | None) -> None:
+        """Queue a welcome, replaying what a resuming client missed when possible."""
+        frames = None
+        if resume is not None and resume.epoch == self.epoch:
+            frames = self.replay(resume.seq, principal.audience)
+        # A replay may exceed the live budget (a client closed for lagging is behind by
+        # more than it), up to a bound; past it a snapshot is the cheaper way back.
+        backlog = sum(len(text) for text in frames) if frames else 0
+        if resume is None or frames is None or backlog > REPLAY_BUDGETS * outbox.budget:
+            if resume is not None:
+                reason = "epoch" if resume.epoch != self.epoch else "window"
+                outbox.push(encode(Resync(reason=reason)))
+            full = self.snapshot(principal)
+            outbox.grant(len(full))  # a big room's snapshot must not trip the budget
+            outbox.push(full)
+            return
+        outbox.grant(backlog)
+        welcome = Welcome(
+            you=principal.you,
+            resume_token=principal.resume_token,
+            snapshot=None,
+            epoch=self.epoch,
+            seq=resume.seq,
+            resumed=True,
+        )
+        outbox.push(encode(welcome))
+        for text in frames:
+            outbox.push(text)

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -89,6 +89,7 @@ class Realtime(Generic[S]):
         )
         self.authenticator = authenticator
         self.metrics = Metrics()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
 
     async def start(self) -> None:
@@ -96,8 +97,18 @@ class Realtime(Generic[S]):
         await self.engine.start()
 
     async def close(self) -> None:
+        for task in list(self._tasks):  # commands of connections already gone
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.engine.close()
         await self.log.close()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A task that outlives its connection if need be (asyncio keeps weak refs only)."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def route(self, path: str = "/ws") -> WebSocketRoute:
         return WebSocketRoute(path, self)
@@ -247,7 +258,7 @@ class _Connection:
         self.principal = principal
         self.session.authenticated()
         if self.inbox and self.worker is None:
-            self.worker = asyncio.create_task(self._work())
+            self.worker = self.rt.spawn(self._work())
 
     def _queue(self, action: RunCommand) -> None:
         if len(self.inbox) >= self.rt.config.limits.max_inflight:
@@ -255,7 +266,7 @@ class _Connection:
             return
         self.inbox.append(action)
         if self.worker is None and self.session.phase is Phase.OPEN:
-            self.worker = asyncio.create_task(self._work())
+            self.worker = self.rt.spawn(self._work())
 
     async def _work(self) -> None:
         """Run queued commands one at a time, in arrival order; exit when none wait."""
@@ -265,7 +276,12 @@ class _Connection:
         try:
             while self.inbox:
                 cmd = self.inbox.popleft()
-                await engine.command(principal, self.outbox, cmd.type, cmd.id, cmd.data)
+                try:
+                    await engine.command(principal, self.outbox, cmd.type, cmd.id, cmd.data)
+                except Exception:  # e.g. the room could not be loaded: the log is down
+                    log.exception("command %s failed", cmd.type)
+                    error = Error(id=cmd.id, code="unavailable", message="retry later")
+                    self.outbox.push(encode(error))
         finally:
             self.worker = None
 

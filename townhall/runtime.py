@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-# permessage-deflate is off: every browser asks for it, and measured here it costs
-# +64 % CPU per delivery and 4x memory per connection. Frames over 64 KiB are refused
-# by the protocol layer with close code 1009 before we ever parse them.
+from realtime.server import UVICORN_WS_OPTIONS
+
+# The hub's WebSocket settings (sans-I/O protocol that keeps reading under load,
+# permessage-deflate off, 64 KiB frame cap, heartbeats), plus ours: no proxy headers
+# unless configured, no Server header.
 UVICORN_OPTIONS: dict[str, Any] = {
-    "ws_per_message_deflate": False,
-    "ws_max_size": 64 * 1024,
+    **UVICORN_WS_OPTIONS,
     "proxy_headers": False,
     "server_header": False,
 }
