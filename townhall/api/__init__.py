@@ -71,6 +71,7 @@ def _minutes_endpoints(*, public: bool) -> list[Endpoint]:
             summary=f"The {_document(fmt)} of {who} as {fmt}",
             tag="open data" if public else "minutes",
             auth=not public,
+            facilitator_link=not public,
             media=(spec.media_type.split(";")[0],),
             errors=("not_found", "not_archived", *(pdf_errors if fmt == "pdf" else ())),
         )
@@ -147,7 +148,7 @@ def _dispatcher(api: Api, table: dict[str, Endpoint]) -> Callable[[Request], obj
                 allowed = ", ".join(sorted(table))
                 raise ApiError("method_not_allowed", f"allowed: {allowed}")
             if endpoint.auth:
-                await api.authorize(request)
+                await api.authorize(request, facilitator_link=endpoint.facilitator_link)
             response = await endpoint.handler(api, request)
         except ApiError as exc:
             response = error_response(exc)

@@ -43,6 +43,7 @@ class Endpoint:
     summary: str
     tag: str
     auth: bool = True  # organiser key required
+    facilitator_link: bool = False  # ...or, for this room, its facilitator link as ?token=
     body: type[BaseModel] | None = None
     body_required: bool = True
     status: int = 200
@@ -101,8 +102,16 @@ class Api:
     def base_url(self) -> str:
         return self.settings.base_url
 
-    async def authorize(self, request: Request) -> None:
+    async def authorize(self, request: Request, *, facilitator_link: bool = False) -> None:
         key = bearer_key(request)
+        if key is None and facilitator_link and "token" in request.query_params:
+            # The console's "Export minutes" links: the facilitators of this room may
+            # download its minutes with the link they already hold.
+            grant = await rooms.resolve_link(self.sessions, request.query_params["token"])
+            room = request.path_params.get("id")
+            if grant is not None and grant.role == "facilitator" and grant.room == room:
+                return
+            raise ApiError("unauthorized", "this link does not open these minutes")
         if key is None:
             raise ApiError("unauthorized", "missing organiser key (Authorization: Bearer KEY)")
         if not await rooms.verify_api_key(self.sessions, key, env_key=self.settings.organiser_key):

@@ -1,0 +1,109 @@
+"""Every string of the UI exists in English and Korean, and each page uses only keys that
+exist. Pure file checks: no browser needed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# t("key") with a literal key; keys built at run time (t(`poll.kind.${kind}`)) are listed
+# by their prefix and checked through DYNAMIC below.
+LITERAL = re.compile(r"\bt\(\"([a-z_]+(?:\.[a-z_]+)+)\"")
+TEMPLATE = re.compile(r"\bt\(`([a-z_.]+)\.\$\{")
+DYNAMIC = {
+    "agenda.status": {"pending", "running", "paused", "done", "overrun"},
+    "banner.tag": {"removed", "ended", "reconnecting", "lobby", "muted", "scheduled"},
+    "hand.kind": {"speak", "point_of_order", "reply"},
+    "lang": {"en", "ko"},
+    "people.status": {"present", "waiting", "left", "removed"},
+    "poll.kind": {"single", "multiple", "yes_no_abstain", "ranked", "score"},
+    "poll.results": {"live", "on_close"},
+    "poll.status": {"draft", "open", "closed", "published"},
+    "question.status": {"open", "answered", "dismissed", "queued"},
+    "queue.policy": {"fifo", "fair"},
+    "queue.policy_name": {"fifo", "fair"},
+    "reaction": {"agree", "disagree", "applause", "unclear"},
+    "role": {"participant", "facilitator", "observer", "projector"},
+    "room.toggle": {"lobby", "statements", "questions", "auto_advance"},
+    "session.status": {"scheduled", "live", "ended"},
+    "error": {"generic", "forbidden", "muted", "not_eligible", "queue_empty"},
+    "moderation.action": {
+        "room.settings",
+        "room.lock",
+        "room.unlock",
+        "participant.admit",
+        "participant.mute",
+        "participant.unmute",
+        "participant.remove",
+        "statement.hide",
+    },
+}
+
+
+def load(lang: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((FRONTEND / "i18n" / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+def sources() -> str:
+    return "\n".join(p.read_text("utf-8") for p in sorted((FRONTEND / "js").rglob("*.js")))
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert set(load("en")) == set(load("ko"))
+
+
+def test_every_key_used_by_the_pages_exists() -> None:
+    en = load("en")
+    code = sources()
+    used = set(LITERAL.findall(code))
+    assert used, "the pattern found no t() call"
+    assert sorted(used - set(en)) == []
+    for prefix in set(TEMPLATE.findall(code)):
+        assert prefix in DYNAMIC, f"add the values of t(`{prefix}.${{…}}`) to DYNAMIC"
+        missing = {f"{prefix}.{value}" for value in DYNAMIC[prefix]} - set(en)
+        assert missing == set()
+
+
+def test_no_mixed_languages() -> None:
+    en, ko = load("en"), load("ko")
+    # The language switch names each language in itself; everything else is translated.
+    own_names = {"lang.en", "lang.ko"}
+    assert [k for k, v in en.items() if HANGUL.search(v) and k not in own_names] == []
+    untranslated = [k for k, v in ko.items() if not HANGUL.search(v) and k not in own_names]
+    assert untranslated == []
+    for key, text in en.items():
+        assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", ko[key])), key
+
+
+def test_section_5_accessible_names_are_kept() -> None:
+    en = load("en")
+    names = {
+        "join.button": "Join",
+        "join.name": "Your name",
+        "hand.raise": "Raise hand",
+        "hand.lower": "Lower hand",
+        "floor.yield": "Yield the floor",
+        "floor.grant_next": "Grant floor to next",
+        "floor.end": "End turn",
+        "room.start_session": "Start session",
+        "agenda.start": "Start item",
+        "poll.open": "Open poll",
+        "poll.close": "Close poll",
+        "poll.vote": "Vote",
+        "feed.post": "Post statement",
+        "question.ask": "Ask question",
+        "room.end_session": "End session",
+        "room.export": "Export minutes",
+    }
+    assert {key: en[key] for key in names} == names
+
+
+def test_no_external_resources() -> None:
+    """No CDN, no font service: every URL the page loads is its own."""
+    text = sources() + (FRONTEND / "index.html").read_text("utf-8")
+    text += (FRONTEND / "style.css").read_text("utf-8")
+    assert re.findall(r"https?://[^\s\"'`)]+", text) == []

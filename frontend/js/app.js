@@ -1,0 +1,206 @@
+// Entry point: reads ?token= (and ?view=projector), asks a name when needed, connects,
+// and mounts the view that fits the role the server gives in welcome.you.role.
+
+import { mountAnnouncer, announce } from "./announce.js";
+import { observeServerTime } from "./clock.js";
+import { Connection } from "./connection.js";
+import { h, field, swap } from "./dom.js";
+import { t, has, preferredLanguage, setLanguage, language, languages, onLanguage } from "./i18n.js";
+import { applyEvent, fromWelcome } from "./state.js";
+import { mountFacilitator } from "./views/facilitator.js";
+import { mountParticipant } from "./views/participant.js";
+import { mountProjector } from "./views/projector.js";
+import { statusBanner } from "./parts/banner.js";
+
+const params = new URLSearchParams(location.search);
+const token = params.get("token");
+const wanted = params.get("view") || params.get("role");
+const NAME_KEY = `townhall:name:${token}`;
+
+const app = {
+  state: null,
+  status: "connecting",
+  closedReason: null,
+  view: null,
+  conn: null,
+  seen: [], // seqs of the events applied, in order (the browser tests read it)
+  renderQueued: false,
+  changed: null, // names of the events since the last render; null: redraw everything
+};
+
+/** Sends a command; a refusal is shown and announced, never swallowed. */
+function send(type, data = {}) {
+  return app.conn.send(type, data).catch((error) => {
+    showError(error);
+    throw error;
+  });
+}
+
+export function errorText(error) {
+  const key = `error.${error.code}`;
+  return has(key) ? t(key) : t("error.generic", { code: error.code || "?" });
+}
+
+function showError(error) {
+  const box = document.getElementById("errors");
+  const text = errorText(error);
+  swap(box, h("p", { class: "error" }, text));
+  announce(text, { urgent: true });
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => swap(box), 8000);
+}
+
+function render() {
+  app.renderQueued = false;
+  swap(document.getElementById("banner"), statusBanner(app));
+  if (app.state) document.body.dataset.session = app.state.session.status;
+  const changed = app.changed;
+  app.changed = new Set();
+  if (app.view && app.state) app.view.update(app.state, changed);
+  renderChrome();
+}
+
+function scheduleRender() {
+  if (app.renderQueued) return;
+  app.renderQueued = true;
+  requestAnimationFrame(render);
+}
+
+function renderChrome() {
+  const title = app.state?.session.title || "";
+  document.title = title ? `${title} · ${t("app.name")}` : t("app.name");
+  document.getElementById("room-title").textContent = title || t("app.name");
+  const role = app.state?.you.role;
+  document.getElementById("role").textContent = role ? t(`role.${wanted === "projector" ? "projector" : role}`) : "";
+}
+
+function mountView() {
+  const main = document.getElementById("main");
+  const role = app.state.you.role;
+  const ctx = { send, conn: app.conn, role, announce, errorText, you: app.state.you };
+  app.view?.destroy?.();
+  main.replaceChildren();
+  if (wanted === "projector") app.view = mountProjector(main, ctx);
+  else if (role === "facilitator" || role === "organiser") app.view = mountFacilitator(main, ctx);
+  else app.view = mountParticipant(main, { ...ctx, readOnly: role === "observer" });
+  document.body.dataset.view = wanted === "projector" ? "projector" : role;
+}
+
+function connect(name) {
+  app.joining = false;
+  app.conn = new Connection({
+    token,
+    name,
+    onWelcome: (welcome) => {
+      app.snapshots = (app.snapshots || 0) + 1; // a resumed welcome does not come here
+      const first = !app.state;
+      app.state = fromWelcome(welcome);
+      app.changed = null;
+      if (first || app.view?.role !== app.state.you.role) mountView();
+      document.body.dataset.seq = String(welcome.seq);
+      scheduleRender();
+    },
+    onEvent: (event) => {
+      if (!app.state) return;
+      observeServerTime(event.at);
+      applyEvent(app.state, event);
+      app.seen.push(event.seq);
+      if (event.name === "participant.removed" && event.data?.participant === app.state.you.participant) {
+        app.conn.stop("removed"); // never come back in through the shared link
+      }
+      if (app.seen.length > 2000) app.seen.splice(0, 1000);
+      if (app.view?.onEvent) app.view.onEvent(app.state, event);
+      app.changed?.add(event.name);
+      document.body.dataset.seq = String(event.seq);
+      scheduleRender();
+    },
+    onStatus: (status, reason) => {
+      if (status === "closed" && (reason === "name_required" || reason === "invalid_name") && !app.state) {
+        // A participant link: the server wants a display name before letting anyone in.
+        app.conn = null;
+        joinScreen(reason === "invalid_name" ? t("join.invalid_name") : "");
+        return;
+      }
+      const before = app.status;
+      app.status = status;
+      app.closedReason = reason || null;
+      if (status === "reconnecting" && before === "live") announce(t("status.reconnecting"));
+      if (status === "live" && before === "reconnecting") announce(t("status.back"));
+      document.body.dataset.status = status;
+      scheduleRender();
+    },
+  });
+  app.conn.start();
+}
+
+function joinScreen(problem = "") {
+  app.joining = true;
+  const main = document.getElementById("main");
+  const optional = wanted === "facilitator"; // the server names a nameless facilitator
+  const input = h("input", { type: "text", name: "name", autocomplete: "nickname", required: !optional,
+    maxlength: 80, value: localStorage.getItem(NAME_KEY) || "" });
+  const form = h("form", { class: "card join", onsubmit: (e) => {
+    e.preventDefault();
+    const name = input.value.trim();
+    if (!name && !optional) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    if (name) localStorage.setItem(NAME_KEY, name);
+    main.replaceChildren(h("p", { class: "card" }, t("status.connecting")));
+    connect(name || undefined);
+  } },
+  h("h2", {}, t("join.title")),
+  h("p", {}, t("join.intro")),
+  problem ? h("p", { class: "error", role: "alert" }, problem) : null,
+  field(t("join.name"), input),
+  h("button", { type: "submit", class: "primary" }, t("join.button")));
+  main.replaceChildren(form);
+  input.focus();
+}
+
+function noToken() {
+  document.getElementById("main").replaceChildren(
+    h("section", { class: "card" }, h("h2", {}, t("app.name")), h("p", {}, t("join.no_link"))));
+}
+
+function languageSwitch() {
+  const host = document.getElementById("lang");
+  const draw = () => {
+    swap(host, ...languages().map((code) => h("button", {
+      type: "button", lang: code, "data-k": `lang-${code}`,
+      "aria-pressed": code === language() ? "true" : "false",
+      onclick: () => setLanguage(code, { remember: true }),
+    }, t(`lang.${code}`))));
+    host.setAttribute("aria-label", t("lang.label"));
+  };
+  onLanguage(() => {
+    draw();
+    document.getElementById("skip").textContent = t("app.skip");
+    if (app.view) {
+      mountView();
+      app.changed = null;
+      scheduleRender();
+    } else if (!token) noToken();
+    else if (app.joining || (!app.conn && (wanted === "participant" || wanted === "facilitator"))) joinScreen();
+    renderChrome();
+  });
+}
+
+async function main() {
+  window.townhall = app; // for debugging and the browser tests
+  mountAnnouncer(document);
+  languageSwitch();
+  await setLanguage(preferredLanguage());
+  if (!token) return;
+  // Someone who already joined in this tab comes straight back. Otherwise the page says
+  // hello without a name: facilitator and observer links are let in at once, and a
+  // participant link is refused with name_required, which brings up the join form.
+  const saved = sessionStorage.getItem(`townhall:resume:${token}`);
+  if (!saved && (wanted === "participant" || wanted === "facilitator")) return;
+  document.getElementById("main").replaceChildren(h("p", { class: "card" }, t("status.connecting")));
+  connect(undefined);
+}
+
+main();

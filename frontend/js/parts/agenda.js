@@ -1,0 +1,169 @@
+// The agenda: the current item with its countdown, and the whole list with planned vs
+// actual times. Facilitators also get start/pause/resume/extend/complete and reordering.
+
+import { h, swap, field } from "../dom.js";
+import { t, formatDuration, formatTime } from "../i18n.js";
+import { countdown } from "./timer.js";
+import { currentItem } from "../state.js";
+import { now } from "../clock.js";
+
+export function currentItemPart() {
+  const el = h("section", { class: "card current-item", "aria-labelledby": "current-item-h" });
+  return {
+    el,
+    topics: ["agenda.", "session."],
+    update(state) {
+      const item = currentItem(state);
+      swap(el,
+        h("h2", { id: "current-item-h" }, t("agenda.current")),
+        item
+          ? [h("p", { class: "item-title" }, item.title),
+            item.description ? h("p", { class: "muted" }, item.description) : null,
+            h("p", {}, countdown({ deadline: item.deadline, remaining: item.remaining_s,
+              paused: item.status === "paused" })),
+            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
+          : h("p", { class: "muted" }, state.session.status === "ended"
+            ? t("agenda.all_done") : t("agenda.none_running")));
+    },
+  };
+}
+
+function statusText(item) {
+  return t(`agenda.status.${item.overrun && item.status !== "done" ? "overrun" : item.status}`);
+}
+
+function actual(item) {
+  if (item.started && item.ended) {
+    return (Date.parse(item.ended) - Date.parse(item.started)) / 1000 - (item.paused_s || 0);
+  }
+  return null;
+}
+
+/** Estimated end: now (or the running deadline) plus every pending item's planned time. */
+function estimatedEnd(state) {
+  let at = now();
+  const running = currentItem(state);
+  if (running?.deadline) at = Math.max(at, Date.parse(running.deadline));
+  else if (running) at += Math.max(0, running.remaining_s || 0) * 1000;
+  for (const id of state.agenda.order) {
+    const item = state.agenda.items[id];
+    if (item?.status === "pending") at += item.duration_s * 1000;
+  }
+  return new Date(at).toISOString();
+}
+
+export function agendaPart({ send, facilitator = false }) {
+  const el = h("section", { class: "card agenda", "aria-labelledby": "agenda-h" });
+  const list = h("div");
+  const title = h("input", { type: "text", maxlength: 200, required: true });
+  const minutes = h("input", { type: "number", min: 1, max: 1440, value: 10, required: true, inputmode: "numeric" });
+  const addForm = facilitator ? h("form", { class: "inline-form", onsubmit: (e) => {
+    e.preventDefault();
+    if (!title.value.trim()) return title.focus();
+    send("agenda.add", { title: title.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) })
+      .then(() => { title.value = ""; });
+    return undefined;
+  } }, h("h3", {}, t("agenda.add_title")), field(t("agenda.item_title"), title),
+  field(t("agenda.minutes"), minutes), h("button", { type: "submit" }, t("agenda.add"))) : null;
+  el.append(h("h2", { id: "agenda-h" }, t("agenda.title")), list);
+  if (addForm) el.append(addForm);
+
+  // The item being edited keeps one form across updates, so typing survives live events.
+  let editing = null; // {id, form}
+  function editForm(item, redraw) {
+    if (editing?.id === item.id) return editing.form;
+    const titleInput = h("input", { type: "text", maxlength: 200, required: true, value: item.title, "data-k": `edit-title-${item.id}` });
+    const minutesInput = h("input", { type: "number", min: 1, max: 1440, inputmode: "numeric",
+      value: Math.max(1, Math.round(item.duration_s / 60)) });
+    const form = h("form", { class: "inline-form", onsubmit: (e) => {
+      e.preventDefault();
+      send("agenda.update", { item: item.id, title: titleInput.value.trim(),
+        duration_s: Math.round(Number(minutesInput.value) * 60) }).then(() => { editing = null; redraw(); });
+    } }, field(t("agenda.item_title"), titleInput), field(t("agenda.minutes"), minutesInput),
+    h("button", { type: "submit", class: "primary" }, t("agenda.save")),
+    h("button", { type: "button", onclick: () => { editing = null; redraw(); } }, t("agenda.cancel")));
+    editing = { id: item.id, form };
+    return form;
+  }
+
+  function move(state, id, delta) {
+    const order = [...state.agenda.order];
+    const at = order.indexOf(id);
+    const to = at + delta;
+    if (to < 0 || to >= order.length) return;
+    [order[at], order[to]] = [order[to], order[at]];
+    send("agenda.reorder", { items: order });
+  }
+
+  function controls(state, item, index) {
+    if (!facilitator) return null;
+    const live = state.session.status === "live";
+    const ref = `agenda-${item.id}-title`;
+    const buttons = [];
+    if (editing?.id === item.id) return editForm(item, () => api.update(state));
+    if (item.status !== "done") {
+      buttons.push(h("button", { type: "button", "data-k": `edit-${item.id}`,
+        "aria-label": t("agenda.edit_named", { title: item.title }),
+        onclick: () => {
+          editForm(item, () => api.update(state));
+          api.update(state);
+          editing.form.querySelector("input")?.focus();
+        } }, t("agenda.edit")));
+    }
+    if (item.status === "pending") {
+      if (live) buttons.push(h("button", { type: "button", class: "primary", "data-k": `run-${item.id}`,
+        "aria-describedby": ref, onclick: () => send("agenda.start", { item: item.id }) }, t("agenda.start")));
+      buttons.push(h("button", { type: "button", "data-k": `up-${item.id}`, disabled: index === 0,
+        "aria-label": t("agenda.move_up_named", { title: item.title }),
+        onclick: () => move(state, item.id, -1) }, "↑"));
+      buttons.push(h("button", { type: "button", "data-k": `down-${item.id}`,
+        disabled: index === state.agenda.order.length - 1,
+        "aria-label": t("agenda.move_down_named", { title: item.title }),
+        onclick: () => move(state, item.id, 1) }, "↓"));
+      buttons.push(h("button", { type: "button", "data-k": `rm-${item.id}`,
+        "aria-label": t("agenda.remove_named", { title: item.title }),
+        onclick: () => send("agenda.remove", { item: item.id }) }, t("agenda.remove")));
+    }
+    if (item.status === "running") {
+      buttons.push(h("button", { type: "button", "data-k": `run-${item.id}`,
+        onclick: () => send("agenda.pause") }, t("agenda.pause")));
+    }
+    if (item.status === "paused") {
+      buttons.push(h("button", { type: "button", "data-k": `run-${item.id}`,
+        onclick: () => send("agenda.resume") }, t("agenda.resume")));
+    }
+    if (item.status === "running" || item.status === "paused") {
+      buttons.push(h("button", { type: "button", "data-k": `ext-${item.id}`,
+        onclick: () => send("agenda.extend", { seconds: 60 }) }, t("agenda.extend")));
+      buttons.push(h("button", { type: "button", "data-k": `done-${item.id}`,
+        onclick: () => send("agenda.complete", { item: item.id }) }, t("agenda.complete")));
+    }
+    return h("div", { class: "buttons" }, buttons);
+  }
+
+  const api = {
+    el,
+    topics: ["agenda.", "session."],
+    update(state) {
+      const rows = state.agenda.order.map((id, index) => {
+        const item = state.agenda.items[id];
+        if (!item) return null;
+        const spent = actual(item);
+        return h("li", { class: `agenda-item status-${item.status}${item.overrun ? " overrun" : ""}`,
+          "aria-current": state.agenda.current === id ? "step" : null },
+        h("span", { class: "item-title", id: `agenda-${id}-title` }, item.title),
+        h("span", { class: "badge" }, statusText(item)),
+        h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }),
+          spent !== null ? ` · ${t("agenda.actual", { time: formatDuration(spent) })}` : ""),
+        controls(state, item, index));
+      });
+      const pending = state.agenda.order.some((id) => state.agenda.items[id]?.status !== "done");
+      swap(list,
+        rows.length ? h("ol", { class: "agenda-list" }, rows) : h("p", { class: "muted" }, t("agenda.empty")),
+        pending && state.session.status === "live"
+          ? h("p", { class: "muted" }, t("agenda.estimated_end", { time: formatTime(estimatedEnd(state)) }))
+          : null);
+    },
+  };
+  return api;
+}

@@ -1,0 +1,228 @@
+// Polls: the right input per kind, my current vote (changeable until close), results when
+// visible, and for facilitators a builder plus open/close/publish.
+
+import { h, swap, field, uid } from "../dom.js";
+import { t, formatNumber } from "../i18n.js";
+import { countdown } from "./timer.js";
+import { results } from "./results.js";
+
+const KINDS = ["single", "multiple", "yes_no_abstain", "ranked", "score"];
+const drafts = new Map(); // poll id -> the ballot being filled in (survives re-renders)
+
+export function optionsOf(poll) {
+  if (poll.kind === "yes_no_abstain") { // always in the viewer's language
+    return [t("poll.yes"), t("poll.no"), t("poll.abstain")];
+  }
+  return poll.options || [];
+}
+
+function draftOf(poll, current) {
+  if (!drafts.has(poll.id)) {
+    const n = optionsOf(poll).length;
+    if (current !== undefined && current !== null) drafts.set(poll.id, structuredClone(current));
+    else if (poll.kind === "ranked") drafts.set(poll.id, [...Array(n).keys()]);
+    else if (poll.kind === "multiple") drafts.set(poll.id, []);
+    else if (poll.kind === "score") drafts.set(poll.id, Object.fromEntries([...Array(n).keys()].map((i) => [String(i), 0])));
+    else drafts.set(poll.id, null);
+  }
+  return drafts.get(poll.id);
+}
+
+function describeVote(poll, choice) {
+  const options = optionsOf(poll);
+  if (choice === undefined || choice === null) return t("poll.not_voted");
+  if (poll.kind === "score") {
+    return Object.entries(choice).map(([i, v]) => `${options[i]}: ${v}`).join(", ");
+  }
+  if (Array.isArray(choice)) return choice.map((i) => options[i]).join(poll.kind === "ranked" ? " › " : ", ");
+  return options[choice];
+}
+
+function ballotInputs(poll, draft, redraw) {
+  const options = optionsOf(poll);
+  const name = `poll-${poll.id}`;
+  if (poll.kind === "single" || poll.kind === "yes_no_abstain") {
+    return h("fieldset", {}, h("legend", {}, t("poll.choose_one")),
+      options.map((text, i) => h("label", { class: "choice" },
+        h("input", { type: "radio", name, value: String(i), checked: draft === i, "data-k": `${name}-${i}`,
+          onchange: () => { drafts.set(poll.id, i); } }), " ", text)));
+  }
+  if (poll.kind === "multiple") {
+    const max = poll.max_choices || options.length;
+    return h("fieldset", {}, h("legend", {}, t("poll.choose_up_to", { n: max })),
+      options.map((text, i) => h("label", { class: "choice" },
+        h("input", { type: "checkbox", name, value: String(i), checked: draft.includes(i), "data-k": `${name}-${i}`,
+          disabled: !draft.includes(i) && draft.length >= max,
+          onchange: (e) => {
+            const next = e.target.checked ? [...draft, i] : draft.filter((x) => x !== i);
+            drafts.set(poll.id, next.sort((a, b) => a - b));
+            redraw();
+          } }), " ", text)));
+  }
+  if (poll.kind === "score") {
+    return h("fieldset", {}, h("legend", {}, t("poll.score_each")),
+      options.map((text, i) => {
+        const select = h("select", { "data-k": `${name}-${i}`, onchange: (e) => {
+          draft[String(i)] = Number(e.target.value);
+        } }, [0, 1, 2, 3, 4, 5].map((v) => h("option", { value: String(v), selected: draft[String(i)] === v }, String(v))));
+        return field(text, select);
+      }));
+  }
+  return rankingInput(poll, draft, options, redraw);
+}
+
+/** Ranking: drag with a mouse, or Move up / Move down buttons from the keyboard. */
+function rankingInput(poll, order, options, redraw) {
+  const move = (from, to) => {
+    if (to < 0 || to >= order.length) return;
+    const next = [...order];
+    const [taken] = next.splice(from, 1);
+    next.splice(to, 0, taken);
+    drafts.set(poll.id, next);
+    redraw(`rank-${poll.id}-${taken}-${to < from ? "up" : "down"}`);
+  };
+  const helpId = uid("rank-help");
+  return h("fieldset", { class: "ranking" }, h("legend", {}, t("poll.rank_help_title")),
+    h("p", { class: "hint", id: helpId }, t("poll.rank_help")),
+    h("ol", { class: "rank-list" }, order.map((option, index) => h("li", {
+      draggable: "true", class: "rank-row",
+      ondragstart: (e) => { e.dataTransfer.setData("text/plain", String(index)); },
+      ondragover: (e) => e.preventDefault(),
+      ondrop: (e) => { e.preventDefault(); move(Number(e.dataTransfer.getData("text/plain")), index); },
+    },
+    h("span", { class: "rank-no", "aria-hidden": "true" }, `${index + 1}.`),
+    h("span", { class: "rank-text" }, options[option]),
+    h("button", { type: "button", "data-k": `rank-${poll.id}-${option}-up`, disabled: index === 0,
+      "aria-label": t("poll.move_up", { option: options[option] }), "aria-describedby": helpId,
+      onclick: () => move(index, index - 1) }, "↑"),
+    h("button", { type: "button", "data-k": `rank-${poll.id}-${option}-down`, disabled: index === order.length - 1,
+      "aria-label": t("poll.move_down", { option: options[option] }), "aria-describedby": helpId,
+      onclick: () => move(index, index + 1) }, "↓")))));
+}
+
+function pollCard(state, poll, ctx, redrawAll) {
+  const { send, facilitator, readOnly, announce } = ctx;
+  const mine = state.myVotes[poll.id];
+  const card = h("article", { class: `card poll status-${poll.status}`, "aria-labelledby": `poll-${poll.id}-q` });
+  const body = h("div");
+  const redraw = (focusKey) => {
+    draw();
+    if (!focusKey) return;
+    // At the top (or bottom) the pressed button turns disabled: keep the focus on the row.
+    const other = focusKey.endsWith("-up") ? focusKey.replace(/-up$/, "-down") : focusKey.replace(/-down$/, "-up");
+    const target = [focusKey, other].map((k) => card.querySelector(`[data-k="${k}"]`)).find((el) => el && !el.disabled);
+    target?.focus();
+  };
+  const draw = () => {
+    const parts = [];
+    const canVote = !readOnly && poll.status === "open" && ctx.you.role !== "observer";
+    if (canVote) {
+      const draft = draftOf(poll, mine);
+      parts.push(h("form", { class: "ballot", onsubmit: (e) => {
+        e.preventDefault();
+        const choice = drafts.get(poll.id);
+        if (choice === null || choice === undefined || (Array.isArray(choice) && !choice.length)) {
+          announce(t("poll.pick_first"), { urgent: true });
+          return;
+        }
+        send("poll.vote", { poll: poll.id, choice }).then(() => {
+          state.myVotes[poll.id] = structuredClone(choice);
+          sessionStorage.setItem(`townhall:vote:${poll.id}`, JSON.stringify(choice));
+          announce(t("poll.vote_counted"));
+          redrawAll();
+        });
+      } }, ballotInputs(poll, draft, redraw),
+      h("button", { type: "submit", class: "primary", "data-k": `vote-${poll.id}` }, t("poll.vote"))));
+    }
+    if (!readOnly && mine !== undefined) {
+      parts.push(h("p", { class: "my-vote" }, t("poll.your_vote", { vote: describeVote(poll, mine) }),
+        poll.status === "open" ? ` ${t("poll.change_until_close")}` : ""));
+    }
+    parts.push(results(poll, optionsOf(poll)));
+    swap(body, parts);
+  };
+  draw();
+  const status = h("span", { class: "badge" }, t(`poll.status.${poll.status}`));
+  const meta = [t(`poll.kind.${poll.kind}`), poll.secret ? t("poll.secret") : t("poll.named")];
+  if (poll.quorum) meta.push(t("poll.quorum", { n: poll.quorum }));
+  const controls = [];
+  if (facilitator) {
+    if (poll.status === "draft") controls.push(h("button", { type: "button", class: "primary", "data-k": `ctl-${poll.id}`,
+      "aria-describedby": `poll-${poll.id}-q`, onclick: () => send("poll.open", { poll: poll.id }) }, t("poll.open")));
+    if (poll.status === "open") controls.push(h("button", { type: "button", "data-k": `ctl-${poll.id}`,
+      "aria-describedby": `poll-${poll.id}-q`, onclick: () => send("poll.close", { poll: poll.id }) }, t("poll.close")));
+    if (poll.status === "closed" && poll.results === "on_close") controls.push(h("button", { type: "button",
+      "data-k": `ctl-${poll.id}`, onclick: () => send("poll.publish", { poll: poll.id }) }, t("poll.publish")));
+  }
+  swap(card,
+    h("h3", { id: `poll-${poll.id}-q` }, poll.question), h("p", { class: "muted" }, status, " ", meta.join(" · ")),
+    poll.status === "open" && poll.closes ? h("p", {}, countdown({ deadline: poll.closes })) : null,
+    poll.status === "open" && !poll.tally ? h("p", { class: "muted" }, t("poll.turnout", { n: formatNumber(poll.turnout || 0) })) : null,
+    body, controls.length ? h("div", { class: "buttons" }, controls) : null);
+  return card;
+}
+
+export function pollsPart(ctx) {
+  const el = h("section", { class: "polls", "aria-labelledby": "polls-h" });
+  const list = h("div");
+  el.append(h("h2", { id: "polls-h" }, t("poll.title")), list);
+  if (ctx.facilitator) el.append(builder(ctx.send));
+  let last = null;
+  const api = {
+    el,
+    topics: ["poll.", "vote.", "session.", "participant."],
+    update(state) {
+      last = state;
+      for (const p of Object.values(state.polls)) {
+        if (state.myVotes[p.id] === undefined) {
+          const saved = sessionStorage.getItem(`townhall:vote:${p.id}`);
+          if (saved) state.myVotes[p.id] = JSON.parse(saved);
+        }
+      }
+      const polls = Object.values(state.polls)
+        .filter((p) => ctx.facilitator || p.status !== "draft")
+        .sort((a, b) => order(a) - order(b) || String(b.created).localeCompare(String(a.created)));
+      swap(list, polls.length ? polls.map((p) => pollCard(state, p, ctx, () => api.update(last)))
+        : h("p", { class: "muted" }, t("poll.none")));
+    },
+  };
+  return api;
+}
+
+const order = (poll) => ({ open: 0, draft: 1, closed: 2, published: 2 })[poll.status] ?? 3;
+
+function builder(send) {
+  const question = h("input", { type: "text", maxlength: 500, required: true });
+  const kind = h("select", {}, KINDS.map((k) => h("option", { value: k }, t(`poll.kind.${k}`))));
+  const options = h("textarea", { rows: 4 });
+  const max = h("input", { type: "number", min: 1, value: 2, inputmode: "numeric" });
+  const secret = h("input", { type: "checkbox", checked: true });
+  const live = h("select", {}, ["live", "on_close"].map((r) => h("option", { value: r }, t(`poll.results.${r}`))));
+  const duration = h("input", { type: "number", min: 0, value: 0, inputmode: "numeric" });
+  const quorum = h("input", { type: "number", min: 0, value: 0, inputmode: "numeric" });
+  const form = h("form", { class: "card builder", onsubmit: (e) => {
+    e.preventDefault();
+    const data = { question: question.value.trim(), kind: kind.value, secret: secret.checked, results: live.value };
+    if (kind.value !== "yes_no_abstain") {
+      data.options = options.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    }
+    if (kind.value === "multiple") data.max_choices = Number(max.value);
+    if (Number(duration.value) > 0) data.duration_s = Number(duration.value);
+    if (Number(quorum.value) > 0) data.quorum = Number(quorum.value);
+    send("poll.create", data).then(() => {
+      question.value = "";
+      options.value = "";
+    });
+  } },
+  h("h3", {}, t("poll.builder")),
+  field(t("poll.question"), question),
+  field(t("poll.kind_label"), kind),
+  field(t("poll.options"), options, t("poll.options_hint")),
+  field(t("poll.max_choices"), max),
+  h("label", { class: "choice" }, secret, " ", t("poll.secret_ballot")),
+  field(t("poll.results_label"), live),
+  field(t("poll.duration"), duration),
+  field(t("poll.quorum_label"), quorum),
+  h("button", { type: "submit" }, t("poll.create")));
+  return form;
+}

@@ -1,0 +1,435 @@
+// The page's copy of the room: a welcome snapshot, then one small reducer per event.
+//
+// The shapes follow facilitation/views.py (docs/protocol/room.md). The snapshot is read
+// defensively (lists or id-keyed objects both work) so a field added later on the server
+// never breaks the page; an event the page does not know is ignored, never fatal.
+
+import { t } from "./i18n.js";
+
+const asList = (value) => (Array.isArray(value) ? value : Object.values(value || {}));
+const byId = (value, key = "id") => {
+  const out = {};
+  for (const entry of asList(value)) out[entry[key]] = entry;
+  return out;
+};
+const queueKey = (item) => item || "";
+
+/** The client state from a welcome (facilitation.views.snapshot). */
+export function fromWelcome(welcome) {
+  const snap = welcome.snapshot || {};
+  const session = snap.session || {};
+  const agenda = snap.agenda || {};
+  const items = byId(agenda.items);
+  const turns = asList(snap.turns).map((turn) => ({ ...turn, number: turn.number ?? turn.turn,
+    transcript: turn.transcript || [] }));
+  const state = {
+    you: welcome.you || {},
+    room: snap.room || "",
+    session: {
+      status: session.status || "scheduled",
+      title: session.title || "",
+      description: session.description || "",
+      language: session.language || "en",
+      started: session.started || null,
+      ended: session.ended || null,
+    },
+    settings: { queue_policy: "fifo", turn_s: 120, slow_mode_s: 0, statements: true,
+      questions: true, lobby: false, auto_advance: false, max_turns_per_item: 0,
+      ...(snap.settings || {}) },
+    locked: Boolean(snap.locked),
+    agenda: {
+      items,
+      order: agenda.order || asList(agenda.items).map((i) => i.id),
+      current: agenda.current ?? null,
+    },
+    queues: {},
+    raised: 0,
+    turns,
+    currentTurn: snap.floor ? (snap.floor.number ?? snap.floor.turn) : null,
+    people: byId(snap.participants),
+    observers: snap.observers ?? 0,
+    polls: {},
+    myVotes: {},
+    questions: {},
+    statements: asList(snap.statements).map((x) => ({ ...x, text: x.text ?? "" })),
+    reactions: { ...(snap.reactions || {}) },
+    decisions: asList(snap.decisions),
+    moderation: asList(snap.moderation),
+    lastEvent: null,
+  };
+  // The transcript is part of the turns in the snapshot; the feed shows it in time order.
+  for (const turn of turns) {
+    (turn.transcript || []).forEach((text, i) => state.statements.push({ id: `tr-${turn.number}-${i}`,
+      transcript: true, participant: turn.participant, text, at: turn.started, turn: turn.number,
+      item: turn.item }));
+  }
+  state.statements.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  // Non-staff snapshots list only people present: keep my own record whatever my status.
+  if (snap.you && snap.you.participant) {
+    state.people[snap.you.participant] = { ...(state.people[snap.you.participant] || {}),
+      ...snap.you, id: snap.you.participant };
+  }
+  const queue = snap.queue || { hands: [] };
+  const hands = asList(queue.hands).map((hand, i) => ({ ...hand, number: i + 1 }));
+  state.raised = hands.length;
+  state.queues[queueKey(queue.item ?? state.agenda.current)] = { hands, closed: Boolean(queue.closed) };
+  for (const p of asList(snap.polls)) {
+    state.polls[p.id] = { ...p };
+    if (p.mine !== undefined && p.mine !== null) state.myVotes[p.id] = p.mine;
+  }
+  for (const q of asList(snap.questions)) {
+    state.questions[q.id] = { ...q, voted: Boolean(q.upvoted) };
+  }
+  return state;
+}
+
+// ---- derived views -------------------------------------------------------------------
+
+export function currentItem(state) {
+  return state.agenda.items[state.agenda.current] || null;
+}
+
+export function currentQueue(state) {
+  return state.queues[queueKey(state.agenda.current)] || { hands: [], closed: false };
+}
+
+export function currentTurn(state) {
+  if (state.currentTurn === null || state.currentTurn === undefined) return null;
+  return state.turns.find((turn) => turn.number === state.currentTurn) || null;
+}
+
+export function person(state, id) {
+  return state.people[id] || { id, name: id, role: "participant", status: "present" };
+}
+
+// The server names a facilitator who gave no name "Facilitator": show it in the page's
+// language like every other word, instead of one English word on a Korean page.
+const DEFAULT_NAMES = { Facilitator: "facilitator", Observer: "observer" };
+
+export function displayName(state, id) {
+  const found = state.people[id];
+  if (!found) return id;
+  const name = found.name || found.display_name || id;
+  return DEFAULT_NAMES[name] === found.role ? t(`role.${found.role}`) : name;
+}
+
+export function me(state) {
+  return state.people[state.you.participant] || null;
+}
+
+/** Seconds of talking ahead of a participant: the turn in progress plus each hand before. */
+export function estimatedWait(state, position, secondsLeftInTurn) {
+  return Math.max(0, secondsLeftInTurn) + position * (state.settings.turn_s || 120);
+}
+
+export function sortedQuestions(state) {
+  return Object.values(state.questions).sort(
+    (a, b) => votesOf(b) - votesOf(a) || String(a.at).localeCompare(String(b.at)),
+  );
+}
+
+export function votesOf(question) {
+  if (typeof question.votes === "number") return question.votes;
+  return asList(question.votes).length || question.upvotes || 0;
+}
+
+export function votedByMe(state, question) {
+  if (question.voted !== undefined) return Boolean(question.voted);
+  return asList(question.votes).includes(state.you.participant);
+}
+
+export function reactionCounts(state) {
+  const counts = state.reactions[queueKey(state.agenda.current)] || {};
+  return { agree: 0, disagree: 0, applause: 0, unclear: 0, ...counts };
+}
+
+// ---- reducers ------------------------------------------------------------------------
+
+function queueOf(state, item) {
+  const key = queueKey(item);
+  if (!state.queues[key]) state.queues[key] = { hands: [], closed: false };
+  return state.queues[key];
+}
+
+const RANK = { point_of_order: 0, reply: 1, speak: 2 };
+
+function spokenOn(state, item) {
+  return new Set(state.turns.filter((t) => (t.item || null) === (item || null)).map((t) => t.participant));
+}
+
+function policyKey(hand, fair, spoken) {
+  return [RANK[hand.kind] ?? 2, fair && spoken.has(hand.participant) ? 1 : 0, hand.number || 0];
+}
+
+function lessThan(a, b) {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+function lowerEverywhere(state, participant) {
+  for (const queue of Object.values(state.queues)) {
+    queue.hands = queue.hands.filter((h) => h.participant !== participant);
+  }
+}
+
+function poll(state, id) {
+  return state.polls[id];
+}
+
+function setPerson(state, id, changes) {
+  state.people[id] = { ...(state.people[id] || { id, name: id, role: "participant" }), ...changes };
+}
+
+const REDUCERS = {
+  "session.started": (s, d, at) => Object.assign(s.session, { status: "live", started: at }),
+  "session.ended": (s, d, at) => {
+    Object.assign(s.session, { status: "ended", ended: at });
+    s.currentTurn = null;
+  },
+  "room.configured": (s, d) => Object.assign(s.session, d),
+  "room.locked": (s) => { s.locked = true; },
+  "room.unlocked": (s) => { s.locked = false; },
+  "room.settings_changed": (s, d) => {
+    const { by, queue, ...settings } = d;
+    Object.assign(s.settings, settings);
+  },
+  "participant.joined": (s, d, at) => setPerson(s, d.participant, {
+    name: d.display_name ?? d.name, role: d.role, status: "present", joined: at }),
+  "participant.waiting": (s, d) => setPerson(s, d.participant, {
+    name: d.display_name ?? d.name, role: "participant", status: "waiting" }),
+  "participant.admitted": (s, d) => setPerson(s, d.participant, { status: "present" }),
+  // A hand stays up while its owner is away (they may come back); grants skip them.
+  "participant.left": (s, d) => setPerson(s, d.participant, { status: "left" }),
+  "participant.muted": (s, d) => setPerson(s, d.participant, { muted: true }),
+  "participant.unmuted": (s, d) => setPerson(s, d.participant, { muted: false }),
+  "participant.removed": (s, d) => {
+    setPerson(s, d.participant, { status: "removed", banned: Boolean(d.ban) });
+    lowerEverywhere(s, d.participant);
+  },
+  "presence.updated": (s, d) => { s.observers = d.observers; },
+
+  "agenda.added": (s, d) => {
+    s.agenda.items[d.item] = { id: d.item, title: d.title, description: d.description || "",
+      duration_s: d.duration_s, status: "pending" };
+    if (!s.agenda.order.includes(d.item)) s.agenda.order.push(d.item);
+  },
+  "agenda.updated": (s, d) => Object.assign(s.agenda.items[d.item] || {}, {
+    title: d.title, duration_s: d.duration_s, description: d.description }),
+  "agenda.removed": (s, d) => {
+    delete s.agenda.items[d.item];
+    s.agenda.order = s.agenda.order.filter((id) => id !== d.item);
+  },
+  "agenda.reordered": (s, d) => { s.agenda.order = [...d.items]; },
+  "agenda.started": (s, d, at) => {
+    Object.assign(s.agenda.items[d.item], { status: "running", started: at,
+      deadline: d.deadline, remaining_s: null });
+    s.agenda.current = d.item;
+  },
+  "agenda.paused": (s, d) => Object.assign(s.agenda.items[d.item], {
+    status: "paused", deadline: null, remaining_s: d.remaining_s }),
+  "agenda.resumed": (s, d) => Object.assign(s.agenda.items[d.item], {
+    status: "running", deadline: d.deadline, remaining_s: null }),
+  "agenda.extended": (s, d) => {
+    const item = s.agenda.items[d.item];
+    item.extended_s = (item.extended_s || 0) + d.seconds;
+    if (item.deadline) {
+      item.deadline = d.deadline || new Date(Date.parse(item.deadline) + d.seconds * 1000).toISOString();
+    } else {
+      item.remaining_s = (item.remaining_s || 0) + d.seconds;
+    }
+    item.overrun = false;
+  },
+  "agenda.completed": (s, d, at) => {
+    Object.assign(s.agenda.items[d.item], { status: "done", ended: at, deadline: null });
+    if (s.agenda.current === d.item) s.agenda.current = null;
+  },
+  "agenda.overran": (s, d) => { s.agenda.items[d.item].overrun = true; },
+
+  "hand.raised": (s, d, at) => {
+    const queue = queueOf(s, d.item);
+    s.raised = Math.max(s.raised || 0, maxNumber(s)) + 1;
+    const number = s.raised;
+    const hand = { participant: d.participant, kind: d.kind, raised: at, number };
+    const fair = s.settings.queue_policy === "fair";
+    const spoken = spokenOn(s, d.item);
+    const mine = policyKey(hand, fair, spoken);
+    let index = queue.hands.findIndex((h) => lessThan(mine, policyKey(h, fair, spoken)));
+    if (index < 0) index = queue.hands.length;
+    queue.hands.splice(index, 0, hand);
+  },
+  "hand.lowered": (s, d) => {
+    const queue = queueOf(s, d.item);
+    queue.hands = queue.hands.filter((h) => h.participant !== d.participant);
+  },
+  "hand.moved": (s, d) => {
+    const queue = queueOf(s, d.item);
+    const hand = queue.hands.find((h) => h.participant === d.participant);
+    if (!hand) return;
+    queue.hands = queue.hands.filter((h) => h !== hand);
+    queue.hands.splice(d.position, 0, hand);
+  },
+  "queue.cleared": (s, d) => { queueOf(s, d.item).hands = []; },
+  "queue.closed": (s, d) => { queueOf(s, d.item).closed = true; },
+  "queue.opened": (s, d) => { queueOf(s, d.item).closed = false; },
+
+  "floor.granted": (s, d, at) => {
+    lowerEverywhere(s, d.participant);
+    s.turns.push({ number: d.turn, participant: d.participant, item: d.item, kind: d.kind,
+      started: at, deadline: d.deadline, ended: null, overrun: false, transcript: [] });
+    s.currentTurn = d.turn;
+  },
+  "floor.ended": (s, d, at) => {
+    const turn = s.turns.find((t) => t.number === d.turn);
+    if (turn) Object.assign(turn, { ended: at, end_reason: d.reason });
+    if (s.currentTurn === d.turn) s.currentTurn = null;
+  },
+  "floor.extended": (s, d) => {
+    const turn = s.turns.find((t) => t.number === d.turn);
+    if (turn) Object.assign(turn, { deadline: d.deadline, overrun: false });
+  },
+  "turn.overran": (s, d) => {
+    const turn = s.turns.find((t) => t.number === d.turn);
+    if (turn) turn.overrun = true;
+  },
+  "transcript.appended": (s, d, at, ev) => {
+    const turn = s.turns.find((t) => t.number === d.turn);
+    if (turn) turn.transcript = [...(turn.transcript || []), d.text];
+    s.statements.push({ id: `tr-${ev.seq}`, transcript: true, participant: turn?.participant,
+      text: d.text, at, turn: d.turn, item: turn?.item ?? null });
+  },
+
+  "statement.posted": (s, d, at) => s.statements.push({ id: d.statement, participant: d.participant,
+    text: d.text, at, turn: d.turn ?? null, item: d.item ?? null, hidden: false }),
+  "statement.hidden": (s, d) => {
+    const found = s.statements.find((st) => st.id === d.statement);
+    // Only staff keep the words of a hidden statement, as in the server's snapshot.
+    const text = s.you.role === "facilitator" ? found?.text : "";
+    if (found) Object.assign(found, { hidden: true, hidden_reason: d.reason, text });
+  },
+
+  "question.asked": (s, d, at) => {
+    s.questions[d.question] = { id: d.question, participant: d.participant, text: d.text, at,
+      item: d.item ?? null, votes: 0, voted: false, status: "open" };
+  },
+  "question.upvoted": (s, d) => {
+    const q = s.questions[d.question];
+    if (!q) return;
+    const mine = d.participant === s.you.participant;
+    if (Array.isArray(q.votes)) q.votes.push(d.participant);
+    else q.votes = d.votes ?? votesOf(q) + 1;
+    if (mine) q.voted = true;
+  },
+  "question.answered": (s, d) => setQuestion(s, d.question, "answered"),
+  "question.dismissed": (s, d) => setQuestion(s, d.question, "dismissed"),
+  "question.queued": (s, d) => setQuestion(s, d.question, "queued"),
+
+  "reaction.sent": (s, d) => {
+    const key = queueKey(d.item);
+    const counts = (s.reactions[key] = s.reactions[key] || {});
+    if (d.counts) Object.assign(counts, d.counts);
+    else counts[d.kind] = (counts[d.kind] || 0) + (d.count || 1);
+  },
+
+  "decision.recorded": (s, d, at) => s.decisions.push({ id: d.decision, item: d.item, text: d.text,
+    dissent: d.dissent || "", poll: d.poll ?? null, at, by: d.by, result: d.result ?? null }),
+
+  "poll.created": (s, d, at) => {
+    s.polls[d.poll] = { id: d.poll, question: d.question, kind: d.kind, options: d.options || [],
+      max_choices: d.max_choices, secret: d.secret, results: d.results, duration_s: d.duration_s,
+      quorum: d.quorum, item: d.item ?? null, status: "draft", created: at, turnout: 0,
+      tally: null };
+  },
+  // Participants never see poll.created (drafts are staff-only): the opened event carries
+  // the whole public poll.
+  "poll.opened": (s, d, at) => {
+    const id = d.id ?? d.poll;
+    s.polls[id] = { ...(s.polls[id] || {}), ...d, id, status: "open", opened: d.opened ?? at };
+  },
+  "vote.counted": (s, d) => {
+    const p = poll(s, d.poll);
+    if (!p) return;
+    if (d.turnout !== undefined) p.turnout = d.turnout;
+    if (d.tally !== undefined) p.tally = d.tally;
+  },
+  "poll.closed": (s, d, at) => Object.assign(poll(s, d.poll) || {}, { status: d.status || "closed", closed: at,
+    ...(d.result !== undefined ? { tally: d.result } : {}),
+    ...(d.tally !== undefined ? { tally: d.tally } : {}),
+    ...(d.turnout !== undefined ? { turnout: d.turnout } : {}) }),
+  "poll.published": (s, d) => Object.assign(poll(s, d.poll) || {}, { status: d.status || "published",
+    ...(d.result !== undefined ? { tally: d.result } : {}),
+    ...(d.tally !== undefined ? { tally: d.tally } : {}) }),
+};
+
+function setQuestion(state, id, status) {
+  const q = state.questions[id];
+  if (q) q.status = status;
+}
+
+function maxNumber(state) {
+  let max = 0;
+  for (const queue of Object.values(state.queues)) {
+    for (const hand of queue.hands) max = Math.max(max, hand.number || 0);
+  }
+  return max;
+}
+
+// Moderation acts, as facilitation's moderation log records them (actor, action, target).
+const LOGGED = {
+  "room.settings_changed": ["room.settings", () => null],
+  "room.locked": ["room.lock", () => null],
+  "room.unlocked": ["room.unlock", () => null],
+  "participant.admitted": ["participant.admit", (s, d) => d.participant],
+  "participant.muted": ["participant.mute", (s, d) => d.participant],
+  "participant.unmuted": ["participant.unmute", (s, d) => d.participant],
+  "participant.removed": ["participant.remove", (s, d) => d.participant],
+  "statement.hidden": ["statement.hide",
+    (s, d) => s.statements.find((x) => x.id === d.statement)?.participant ?? null],
+};
+
+function logModeration(state, event) {
+  const entry = LOGGED[event.name];
+  if (!entry) return;
+  const [action, target] = entry;
+  const data = event.data || {};
+  state.moderation.push({ at: event.at, actor: data.by ?? null, action,
+    target: target(state, data), reason: data.reason ?? null });
+}
+
+/**
+ * Events that change the speaking order carry the queue as the server now orders it
+ * (facilitation.views.project): that copy wins over the page's own reckoning.
+ */
+function adoptQueue(state, queue) {
+  const target = queueOf(state, queue.item);
+  const numbers = new Map(target.hands.map((hand) => [hand.participant, hand.number]));
+  target.closed = Boolean(queue.closed);
+  target.hands = (queue.hands || []).map((hand) => {
+    let number = numbers.get(hand.participant);
+    if (number === undefined) {
+      state.raised = Math.max(state.raised || 0, maxNumber(state)) + 1;
+      number = state.raised;
+    }
+    return { participant: hand.participant, kind: hand.kind, raised: hand.raised, number };
+  });
+}
+
+/** Applies one event in place; returns false for an event this page does not know. */
+export function applyEvent(state, event) {
+  const reducer = REDUCERS[event.name];
+  state.lastEvent = event;
+  const data = event.data || {};
+  // An event this viewer may not read keeps its seq (the order stays gapless) but none
+  // of its details: nothing to apply.
+  if (data.withheld) return false;
+  try {
+    logModeration(state, event);
+    if (reducer) reducer(state, data, event.at, event);
+    if (data.queue && Array.isArray(data.queue.hands)) adoptQueue(state, data.queue);
+    if (!reducer) return false;
+  } catch (error) {
+    // A reducer must never take the page down; the next full welcome repairs the state.
+    console.error("event not applied", event, error);
+    return false;
+  }
+  return true;
+}
