@@ -29,7 +29,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from realtime.log import Committed, NewEvent, Record
-from realtime.memory import MemoryLog
+from realtime.memory import MemoryLog, SaveEntry
 from realtime.redis_log import RedisLog
 
 EVENT = NewEvent("vote.counted", {"poll": "p1", "turnout": 1}, "2026-11-25T15:00:00.000Z")
@@ -52,6 +52,9 @@ class NullStore:
         return None
 
     async def save(self, room: str, epoch: str, records: Sequence[Record], *_: Any) -> None:
+        return None
+
+    async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
         return None
 
     async def rooms(self) -> list[str]:

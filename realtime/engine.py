@@ -1,10 +1,12 @@
 """The command engine: decide on the head state, append with expect=head, fan out.
 
-Per room and per worker it keeps the state at the log head (``realtime.room``). A
-command runs under the room's lock: decide -> ``log.append(expect=head)`` -> on
-``Conflict`` catch up from the log and decide again. Records appended by other workers
-arrive through one watcher task per room. Records reach connections only through
-``Room.apply``, so fan-out is in seq order and exactly once whoever appended them.
+Per room and per worker it keeps the state at the log head (``realtime.room``).
+Commands are queued per room and committed in batches under the room's lock
+(``realtime.batch``): decide each on the head state plus the batch before it ->
+``log.append_batch(expect=head)`` -> on ``Conflict`` catch up and decide again.
+Records appended by other workers arrive through one watcher task per room. Records
+reach connections only through ``Room.apply``, so fan-out is in seq order and exactly
+once whoever appended them.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from realtime.batch import Batcher
 from realtime.domain import Authenticator, Domain, Principal, Refused
 from realtime.hub import Outbox
-from realtime.log import Committed, RoomLog, Trimmed
+from realtime.log import RoomLog, Trimmed
 from realtime.presence import presence_loop
 from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, encode
 from realtime.room import Room
@@ -61,6 +64,7 @@ class Engine(Generic[S]):
         self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0}
         self._presence: asyncio.Task[None] | None = None
         self._closed = False
+        self._batcher = Batcher(log, domain, clock, ids, self._catch_up, self.stats)
 
     async def start(self) -> None:
         self._presence = asyncio.create_task(
@@ -79,6 +83,7 @@ class Engine(Generic[S]):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._batcher.close()
 
     # -- connections -------------------------------------------------------------------
 
@@ -153,44 +158,9 @@ class Engine(Generic[S]):
     async def _run(
         self, room: Room[S], principal: Principal, type: str, data: dict[str, Any], key: str | None
     ) -> tuple[int, dict[str, str]]:
-        """Decide and append until it commits; returns (ack seq, result)."""
-        self.stats["commands"] += 1
-        async with room.lock:
-            while True:
-                try:
-                    events, result = self.domain.decide(
-                        room.state, principal, type, data, self._clock(), self._ids()
-                    )
-                except Refused:
-                    # A resent command may be refused now *because* it was applied.
-                    done = await self._applied(room, key)
-                    if done is None:
-                        raise
-                    return done
-                if not events:
-                    done = await self._applied(room, key)
-                    return done if done is not None else (room.head, result)
-                self.stats["appends"] += 1
-                outcome = await self.log.append(room.name, room.head, events, key, result)
-                if isinstance(outcome, Committed):
-                    if outcome.duplicate:
-                        self.stats["duplicates"] += 1
-                        await self._catch_up(room)
-                    else:
-                        room.apply(list(outcome.records))
-                    seq = outcome.records[-1].seq if outcome.records else room.head
-                    return seq, outcome.result
-                self.stats["conflicts"] += 1
-                await self._catch_up(room)  # Conflict: someone else appended first
-
-    async def _applied(self, room: Room[S], key: str | None) -> tuple[int, dict[str, str]] | None:
-        if key is None:
-            return None
-        found = await self.log.lookup(room.name, key)
-        if found is None:
-            return None
-        await self._catch_up(room)
-        return (found.records[-1].seq if found.records else room.head), found.result
+        """Queue the command for the room's next batch; returns (ack seq, result) once the
+        batch holding it is durable (``realtime.batch``). Raises ``Refused``."""
+        return await self._batcher.submit(room, principal, type, data, key)
 
     async def execute(
         self, principal: Principal, type: str, data: dict[str, Any], key: str | None

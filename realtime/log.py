@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from realtime.memory import Store
 
 __all__ = [
+    "BatchEntry",
     "Committed",
     "Conflict",
+    "DuplicateKeys",
     "HeadSlot",
     "LogUnavailable",
     "NewEvent",
@@ -67,6 +69,34 @@ class Conflict:
     """Someone else appended first: catch up to ``head`` and decide again."""
 
     head: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchEntry:
+    """One command's share of a batched append: its events, key and ack result."""
+
+    events: Sequence[NewEvent]
+    command_key: str | None
+    result: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKeys:
+    """A batch held command keys that were already applied: nothing was appended.
+
+    Look them up (their original outcome is the answer to resend), drop them from the
+    batch and append the rest again. Refusing the whole batch keeps ``seq`` gapless
+    without the backend having to renumber the entries after a skipped one.
+    """
+
+    keys: tuple[str, ...]
+
+
+def check_distinct(entries: Sequence[BatchEntry]) -> None:
+    """Two entries of one batch must not share a command key (the caller merges them)."""
+    keys = [e.command_key for e in entries if e.command_key is not None]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a batch holds the same command key twice")
 
 
 class Trimmed(Exception):
@@ -122,6 +152,19 @@ class RoomLog(Protocol):
         If ``command_key`` was already applied: ``Committed(duplicate=True)`` with the
         original records and result. Elif head != expect: ``Conflict(head)``. Returns only
         once the append is durable for the backend.
+        """
+        ...
+
+    async def append_batch(
+        self, room: str, expect: int, entries: Sequence[BatchEntry]
+    ) -> list[Committed] | Conflict | DuplicateKeys:
+        """Append every entry, in order, as seq expect+1.. in one atomic step.
+
+        All or nothing: ``DuplicateKeys`` if any entry's key was already applied (checked
+        first, as ``append`` does), else ``Conflict(head)`` if head != expect, else one
+        fresh ``Committed`` per entry (an entry with no events gets empty records; its key
+        is remembered). Keys must be distinct within a batch (``ValueError``). Returns
+        only once the whole batch is durable for the backend.
         """
         ...
 

@@ -13,9 +13,22 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
-from realtime.log import Committed, Conflict, HeadSlot, NewEvent, Record, Trimmed
+from realtime.log import (
+    BatchEntry,
+    Committed,
+    Conflict,
+    DuplicateKeys,
+    HeadSlot,
+    NewEvent,
+    Record,
+    Trimmed,
+    check_distinct,
+)
 
-__all__ = ["MemoryLog", "Store", "new_epoch"]
+__all__ = ["MemoryLog", "SaveEntry", "Store", "new_epoch"]
+
+# One command's share of a batch save: (records, command key, ack result).
+SaveEntry = tuple[Sequence[Record], str | None, dict[str, str]]
 
 
 class Store(Protocol):
@@ -23,10 +36,11 @@ class Store(Protocol):
 
     ``save`` is called once per append, before it is acknowledged, with the room's
     current epoch, the records it appended and the command key (``None`` for
-    server-made events) with its ack result. A ``save`` whose epoch differs from the
-    stored one starts a new epoch (``trim`` saves the new epoch with no records):
-    ``load`` returns only the latest epoch, and ``rooms`` lists the rooms whose latest
-    epoch holds at least one record.
+    server-made events) with its ack result; ``save_batch`` does the same for every
+    entry of a batched append in one transaction (all saved or none). A save whose
+    epoch differs from the stored one starts a new epoch (``trim`` saves the new epoch
+    with no records): ``load`` returns only the latest epoch, and ``rooms`` lists the
+    rooms whose latest epoch holds at least one record.
     """
 
     async def load(self, room: str) -> tuple[str, list[Record], dict[str, Committed]] | None: ...
@@ -39,6 +53,8 @@ class Store(Protocol):
         command_key: str | None,
         result: dict[str, str],
     ) -> None: ...
+
+    async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None: ...
 
     async def rooms(self) -> list[str]: ...
 
@@ -154,6 +170,69 @@ class MemoryLog:
                     raise
                 self._error = None
             return self._apply(room, state, expect, events, command_key, result, records)
+
+    async def append_batch(
+        self, room: str, expect: int, entries: Sequence[BatchEntry]
+    ) -> list[Committed] | Conflict | DuplicateKeys:
+        check_distinct(entries)
+        state = await self._room(room)
+        if self._store is None:
+            return self._apply_batch(room, state, expect, entries)
+        async with state.lock:
+            outcome = self._check_batch(state, expect, entries)
+            if outcome is not None:
+                return outcome
+            saved: list[SaveEntry] = []
+            seq = expect
+            for entry in entries:
+                records = self._records(seq, entry.events, entry.command_key)
+                seq += len(records)
+                if records or entry.command_key is not None:
+                    saved.append((records, entry.command_key, entry.result))
+            if saved:
+                try:
+                    await self._store.save_batch(room, state.epoch, saved)
+                except Exception as exc:
+                    self._error = f"store: {exc!r}"
+                    raise
+                self._error = None
+            return self._apply_batch(room, state, expect, entries)
+
+    @staticmethod
+    def _check_batch(
+        state: _Room, expect: int, entries: Sequence[BatchEntry]
+    ) -> Conflict | DuplicateKeys | None:
+        done = tuple(
+            e.command_key
+            for e in entries
+            if e.command_key is not None and e.command_key in state.commands
+        )
+        if done:
+            return DuplicateKeys(done)
+        if len(state.records) != expect:
+            return Conflict(len(state.records))
+        return None
+
+    def _apply_batch(
+        self, room: str, state: _Room, expect: int, entries: Sequence[BatchEntry]
+    ) -> list[Committed] | Conflict | DuplicateKeys:
+        # Checked again with no await before the apply (with a store: under its lock).
+        outcome = self._check_batch(state, expect, entries)
+        if outcome is not None:
+            return outcome
+        out: list[Committed] = []
+        for entry in entries:
+            records = self._records(len(state.records), entry.events, entry.command_key)
+            committed = Committed(records, dict(entry.result), False)
+            state.records.extend(records)
+            if entry.command_key is not None:
+                state.commands[entry.command_key] = committed
+            out.append(committed)
+        if len(state.records) > expect:
+            head = len(state.records)
+            for slot in self._slots.get(room, ()):
+                slot.post(head)
+        return out
 
     @staticmethod
     def _check(state: _Room, expect: int, command_key: str | None) -> Committed | Conflict | None:

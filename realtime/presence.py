@@ -36,11 +36,13 @@ async def presence_loop(
             counts = room.fanout.counts()
             if counts == room.presence_sent:
                 continue
-            room.presence_sent = counts
             cmd = domain.presence(room.name, counts)
-            if cmd is None:
-                continue
-            try:
-                await run(room.name, cmd[0], cmd[1])
-            except Exception:
-                log.exception("presence update failed in room %s", room.name)
+            if cmd is not None:
+                try:
+                    await run(room.name, cmd[0], cmd[1])
+                except Exception:
+                    # Not marked as sent: the next tick tries again (e.g. after an outage
+                    # of the log), else the change would stay unrecorded until the next.
+                    log.exception("presence update failed in room %s", room.name)
+                    continue
+            room.presence_sent = counts

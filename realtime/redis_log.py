@@ -30,9 +30,28 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from realtime.log import Committed, Conflict, LogUnavailable, NewEvent, Record, Trimmed
+from realtime.log import (
+    BatchEntry,
+    Committed,
+    Conflict,
+    DuplicateKeys,
+    LogUnavailable,
+    NewEvent,
+    Record,
+    Trimmed,
+    check_distinct,
+)
 from realtime.memory import new_epoch
-from realtime.redis_scripts import APPEND, LOOKUP, TRIM, encode, seq_of, to_committed, to_record
+from realtime.redis_scripts import (
+    APPEND,
+    APPEND_BATCH,
+    LOOKUP,
+    TRIM,
+    encode,
+    seq_of,
+    to_committed,
+    to_record,
+)
 from realtime.redis_watch import Watcher
 
 __all__ = ["RedisLog"]
@@ -52,6 +71,7 @@ class RedisLog:
         self._prefix = prefix
         self._op_timeout = op_timeout
         self._append = client.register_script(APPEND)
+        self._append_batch = client.register_script(APPEND_BATCH)
         self._lookup = client.register_script(LOOKUP)
         self._trim = client.register_script(TRIM)
         self._closed = False
@@ -116,8 +136,10 @@ class RedisLog:
         self._errors.pop(source, None)
 
     async def _ping_loop(self) -> None:
-        # health() must reflect an outage even when no command is running.
-        while True:
+        # health() must reflect an outage even when no command is running. The loop
+        # also checks _closed: redis-py may turn a cancel landing inside ping() into a
+        # connection error, which would otherwise keep this task alive after close().
+        while not self._closed:
             try:
                 await self._client.ping()
             except TRANSIENT as exc:
@@ -230,6 +252,39 @@ class RedisLog:
             Record(expect + i, e.name, e.data, e.at, command_key) for i, e in enumerate(events, 1)
         )
         return Committed(records, dict(result), False)
+
+    async def append_batch(
+        self, room: str, expect: int, entries: Sequence[BatchEntry]
+    ) -> list[Committed] | Conflict | DuplicateKeys:
+        check_distinct(entries)
+        if not entries:
+            return []
+        if expect == 0:
+            await self._retry(lambda: self._client.sadd(f"{self._prefix}rooms", room))
+        keys = [self._key(room, "log"), self._key(room, "cmd"), self._key(room, "epoch")]
+        args: list[str | int] = [expect, new_epoch(), self._channel(room)]
+        for entry in entries:
+            key = entry.command_key
+            args.extend((key or "", encode(entry.result).decode(), len(entry.events)))
+            args.extend(encode((e.name, e.data, e.at, key)).decode() for e in entry.events)
+        # A lost reply is retried like append's: the retry meets the first attempt's keys
+        # (DuplicateKeys) or its moved head (Conflict), never appends twice.
+        reply = await self._retry(lambda: self._append_batch(keys=keys, args=args))
+        status = reply[0]
+        if status == "conflict":
+            return Conflict(int(reply[1]))
+        if status == "dup":
+            return DuplicateKeys(tuple(str(k) for k in reply[1]))
+        out: list[Committed] = []
+        seq = expect
+        for entry in entries:
+            key = entry.command_key
+            records = tuple(
+                Record(seq + i, e.name, e.data, e.at, key) for i, e in enumerate(entry.events, 1)
+            )
+            seq += len(records)
+            out.append(Committed(records, dict(entry.result), False))
+        return out
 
     async def lookup(self, room: str, command_key: str) -> Committed | None:
         keys = [self._key(room, "log"), self._key(room, "cmd")]

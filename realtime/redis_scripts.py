@@ -14,7 +14,16 @@ import msgspec
 
 from realtime.log import Committed, Record
 
-__all__ = ["APPEND", "LOOKUP", "TRIM", "encode", "seq_of", "to_committed", "to_record"]
+__all__ = [
+    "APPEND",
+    "APPEND_BATCH",
+    "LOOKUP",
+    "TRIM",
+    "encode",
+    "seq_of",
+    "to_committed",
+    "to_record",
+]
 
 # Redis 7 script flags: without allow-oom, a full Redis refuses the append before it
 # starts (never half-written); trim frees memory, so it must run even then.
@@ -48,6 +57,45 @@ if n > 0 then
   redis.call('PUBLISH', ARGV[5], epoch .. string.format(':%d', head + n))
 end
 return {'ok', string.format('%d', head + n)}
+"""
+
+# ARGV: expect, a new epoch id, the wake channel, then per entry: command key ('' for
+# none), result JSON, number of events n, and its n record bodies. All or nothing: any
+# key already applied refuses the whole batch ('dup' + those keys), so seqs stay gapless.
+APPEND_BATCH = """#!lua
+local entries = {}
+local dups = {}
+local i = 4
+while i <= #ARGV do
+  local key, n = ARGV[i], tonumber(ARGV[i + 2])
+  if key ~= '' and redis.call('HEXISTS', KEYS[2], key) == 1 then
+    dups[#dups + 1] = key
+  end
+  entries[#entries + 1] = {key, ARGV[i + 1], i + 3, n}
+  i = i + 3 + n
+end
+if #dups > 0 then return {'dup', dups} end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local head = 0
+if #last > 0 then head = tonumber(string.sub(last[1][1], 3)) end
+if head ~= tonumber(ARGV[1]) then return {'conflict', tostring(head)} end
+redis.call('SET', KEYS[3], ARGV[2], 'NX')
+local seq = head
+for _, e in ipairs(entries) do
+  local first = seq + 1
+  for j = 0, e[4] - 1 do
+    seq = seq + 1
+    redis.call('XADD', KEYS[1], string.format('0-%d', seq), 'r', ARGV[e[3] + j])
+  end
+  if e[1] ~= '' then
+    redis.call('HSET', KEYS[2], e[1], string.format('%d:%d:', first, seq) .. e[2])
+  end
+end
+if seq > head then
+  local epoch = redis.call('GET', KEYS[3])
+  redis.call('PUBLISH', ARGV[3], epoch .. string.format(':%d', seq))
+end
+return {'ok', string.format('%d', seq)}
 """
 
 LOOKUP = """#!lua flags=no-writes

@@ -124,7 +124,11 @@ class Watcher:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._dispatch(message)
-            except TRANSIENT as exc:
+            except Exception as exc:
+                # TRANSIENT, and whatever else a dead connection raises: under uvloop
+                # (uvicorn's default loop) a write to a closed transport is a RuntimeError
+                # that redis-py lets through. This task is every watcher's only feed: if it
+                # ended, the worker would stop seeing other workers' appends for good.
                 self._trouble("pubsub", exc)
             finally:
                 self._pubsub = None

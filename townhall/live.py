@@ -63,6 +63,7 @@ class LiveRooms:
         self._archiver = archiver
         self._link_version = link_version
         self._links_checked = 0.0
+        self._moderation_seen: dict[str, int] = {}
         self._archiving: dict[str, asyncio.Task[None]] = {}
         self._archived: set[str] = set()
         self._fired: dict[tuple[str, str, str, str], float] = {}
@@ -111,6 +112,22 @@ class LiveRooms:
     async def drop(self, room: str) -> None:
         await self._rt.log.trim(room)
 
+    def _close_removed(self, room: str, state: RoomState) -> None:
+        """Removal disconnects (SPEC §2): close the sockets of people removed since."""
+        seen = self._moderation_seen.get(room, 0)
+        if len(state.moderation) == seen:
+            return
+        self._moderation_seen[room] = len(state.moderation)
+        removed = {p.id for p in state.people.by_id.values() if p.status == "removed" or p.banned}
+        if not removed:
+            return
+
+        def gone(principal: Principal) -> bool:
+            member = principal.info
+            return isinstance(member, Member) and member.actor.participant in removed
+
+        self._rt.engine.disconnect(room, gone, "removed")
+
     async def update_presence(self) -> None:
         for room, state in self._rt.engine.states().items():
             if state.session.status == "ended":
@@ -155,6 +172,7 @@ class LiveRooms:
             await self.close_stale_links()
         for room, state in self._rt.engine.states().items():
             await self._archiver.sync_status(room, state)
+            self._close_removed(room, state)
             for deadline in next_deadlines(state):
                 if deadline.at <= now:
                     await self._fire(room, deadline.kind, deadline.ref, deadline.at, now)

@@ -1,7 +1,8 @@
 """The embedded mode's durable room log: every append reaches SQL before its ack.
 
 ``realtime.memory.MemoryLog`` keeps the live log in memory and calls ``save`` once per
-append; this store writes the records and the command key in one transaction, so a
+append (``save_batch`` once per batch of commands); this store writes the records and
+the command keys in one transaction, so a
 ``kill -9`` after an ack loses nothing, and a restarted server reloads every room.
 """
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.log import Committed, Record
+from realtime.memory import SaveEntry
 from townhall.db import SessionFactory
 from townhall.db.models import RoomCommandRow, RoomLogRow
 
@@ -39,7 +41,8 @@ class SqlStore:
                 return None
             rows = await session.execute(
                 sa.select(_log.c.seq, _log.c.name, _log.c.data, _log.c.at, _log.c.cause)
-                .where(_log.c.room == room, _log.c.epoch == epoch)
+                # seq 0 is the epoch's marker row, not a record
+                .where(_log.c.room == room, _log.c.epoch == epoch, _log.c.seq > 0)
                 .order_by(_log.c.seq)
             )
             records = [
@@ -79,6 +82,35 @@ class SqlStore:
         command_key: str | None,
         result: dict[str, str],
     ) -> None:
+        await self.save_batch(room, epoch, [(records, command_key, result)])
+
+    async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
+        """Every entry of a batched append in one transaction (one executemany per table)."""
+        log_rows: list[dict[str, object]] = []
+        cmd_rows: list[dict[str, object]] = []
+        for records, command_key, result in entries:
+            log_rows.extend(
+                {
+                    "room": room,
+                    "epoch": epoch,
+                    "seq": r.seq,
+                    "name": r.name,
+                    "data": _dumps(r.data),
+                    "at": r.at,
+                    "cause": r.cause,
+                }
+                for r in records
+            )
+            if command_key is not None:
+                cmd_rows.append(
+                    {
+                        "room": room,
+                        "command_key": command_key,
+                        "result": _dumps(result),
+                        "first_seq": records[0].seq if records else 1,
+                        "last_seq": records[-1].seq if records else 0,
+                    }
+                )
         async with self._sessions.begin() as session:
             known = self._epochs.get(room)
             if known != epoch:
@@ -100,37 +132,10 @@ class SqlStore:
                 )
                 if known is not None:
                     await session.execute(_cmd.delete().where(_cmd.c.room == room))
-            if records:
-                await session.execute(
-                    _log.insert(),
-                    [
-                        {
-                            "room": room,
-                            "epoch": epoch,
-                            "seq": r.seq,
-                            "name": r.name,
-                            "data": _dumps(r.data),
-                            "at": r.at,
-                            "cause": r.cause,
-                        }
-                        for r in records
-                    ],
-                )
-            if command_key is not None:
-                first = records[0].seq if records else 1
-                last = records[-1].seq if records else 0
-                await session.execute(
-                    _cmd.insert(),
-                    [
-                        {
-                            "room": room,
-                            "command_key": command_key,
-                            "result": _dumps(result),
-                            "first_seq": first,
-                            "last_seq": last,
-                        }
-                    ],
-                )
+            if log_rows:
+                await session.execute(_log.insert(), log_rows)
+            if cmd_rows:
+                await session.execute(_cmd.insert(), cmd_rows)
         self._epochs[room] = epoch
 
     async def rooms(self) -> list[str]:

@@ -12,5 +12,7 @@ from realtime.server import UVICORN_WS_OPTIONS
 UVICORN_OPTIONS: dict[str, Any] = {
     **UVICORN_WS_OPTIONS,
     "proxy_headers": False,
+    # Open sockets do not hold a stopping worker: clients resume on another one.
+    "timeout_graceful_shutdown": 5,
     "server_header": False,
 }

@@ -87,10 +87,12 @@ class Workers:
     prefix: str
     options: dict[str, Any]
     procs: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis: str = REDIS  # may carry a query of its own (e.g. ``?op_timeout=1``)
 
     @property
     def log_url(self) -> str:
-        return f"{REDIS}?prefix={self.prefix}"
+        joiner = "&" if "?" in self.redis else "?"
+        return f"{self.redis}{joiner}prefix={self.prefix}"
 
     def start(self, n: int) -> list[str]:
         env = dict(os.environ, TOY_LOG_URL=self.log_url, TOY_CONFIG=json.dumps(self.options))
@@ -103,9 +105,12 @@ class Workers:
             _wait_port(port, self.procs[port])
         return [f"ws://127.0.0.1:{port}/ws" for port in ports]
 
+    def freeze(self, url: str) -> None:
+        """SIGSTOP: the worker keeps its sockets open but answers nothing more."""
+        self.procs[_port(url)].send_signal(signal.SIGSTOP)
+
     def kill(self, url: str) -> None:
-        port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
-        proc = self.procs.pop(port)
+        proc = self.procs.pop(_port(url))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 
@@ -119,6 +124,10 @@ class Workers:
                 proc.kill()
                 proc.wait(10)
         self.procs.clear()
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:

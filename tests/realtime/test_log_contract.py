@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from realtime.log import Committed, Conflict, NewEvent, Record, RoomLog, Trimmed, open_log
-from realtime.memory import MemoryLog, Store
+from realtime.memory import MemoryLog, SaveEntry, Store
 
 
 class JsonlStore:
@@ -60,17 +60,23 @@ class JsonlStore:
         command_key: str | None,
         result: dict[str, str],
     ) -> None:
-        line = {
-            "epoch": epoch,
-            "records": [
-                {"seq": r.seq, "name": r.name, "data": r.data, "at": r.at, "cause": r.cause}
-                for r in records
-            ],
-            "key": command_key,
-            "result": result,
-        }
-        with self._path(room).open("a") as file:
-            file.write(json.dumps(line) + "\n")
+        await self.save_batch(room, epoch, [(records, command_key, result)])
+
+    async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
+        lines = [
+            {
+                "epoch": epoch,
+                "records": [
+                    {"seq": r.seq, "name": r.name, "data": r.data, "at": r.at, "cause": r.cause}
+                    for r in records
+                ],
+                "key": command_key,
+                "result": result,
+            }
+            for records, command_key, result in entries
+        ]
+        with self._path(room).open("a") as file:  # one write: the batch lands whole
+            file.write("".join(json.dumps(line) + "\n" for line in lines))
 
     async def rooms(self) -> list[str]:
         found = []

@@ -8,63 +8,23 @@ acknowledged write is on disk before the reply) and kills it with SIGKILL mid-lo
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import shutil
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from realtime.log import Committed, LogUnavailable, NewEvent, Record, RoomLog
 from realtime.redis_log import RedisLog
-from tests.services import free_port
+from tests.realtime.redis_private import PrivateRedis
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
-class PrivateRedis:
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0?prefix=faults:"
-
-    async def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is not on PATH"
-        self.process = await asyncio.create_subprocess_exec(
-            binary,
-            *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
-            *("--appendonly", "yes", "--appendfsync", "always", "--save", ""),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        client = Redis(port=self.port)
-        try:
-            for _ in range(500):  # up to ~10 s: starting and replaying the AOF
-                with contextlib.suppress(RedisConnectionError):
-                    if await client.ping():
-                        return
-                await asyncio.sleep(0.02)
-            raise AssertionError("the private redis-server did not start")
-        finally:
-            await client.aclose()
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-
-
 @pytest.fixture
 async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
+    server = PrivateRedis(tmp_path, "faults:")
     await server.start()
     yield server
     await server.kill()

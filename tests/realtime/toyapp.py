@@ -17,6 +17,9 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from realtime.limits import Limits
 from realtime.log import RoomLog, open_log
@@ -49,7 +52,14 @@ def make_app(rt: Realtime[ToyState]) -> Starlette:
         finally:
             await rt.close()
 
-    return Starlette(routes=[rt.route("/ws")], lifespan=lifespan)
+    async def health(request: Request) -> JSONResponse:
+        # as townhall's /health: 503 "degraded" while the room log is failing
+        report = rt.health()
+        ok = bool(report["log"].get("ok", True))
+        body = {"status": "ok" if ok else "degraded", "realtime": report}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return Starlette(routes=[rt.route("/ws"), Route("/health", health)], lifespan=lifespan)
 
 
 def _options() -> dict[str, Any]:

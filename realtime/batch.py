@@ -1,0 +1,244 @@
+"""Group commit: a room's queued commands are decided together and appended in one step.
+
+Commands for a room queue up on this worker; one drainer per room takes everything
+queued (up to ``MAX_BATCH``), decides each command against a scratch state that already
+holds the events of the commands before it in the batch, and appends the batch with
+``expect=head`` in one ``append_batch``. One round trip (one Lua call, one SQL
+transaction) then carries hundreds of commands, and the next batch gathers whatever
+arrived meanwhile. Acks (and refusals, which depend on the batch before them) go out
+only once the batch is durable; records reach connections only through ``Room.apply``.
+
+On ``Conflict`` (another worker appended first) the drainer catches up, takes what was
+queued meanwhile and decides the whole, larger batch again; after repeated conflicts it
+first waits a random moment, so that workers racing on one room stop colliding in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from realtime.domain import Domain, Principal, Refused
+from realtime.log import BatchEntry, Committed, DuplicateKeys, Record, RoomLog
+from realtime.room import Room
+
+__all__ = ["MAX_BATCH", "Batcher", "Outcome"]
+
+S = TypeVar("S")
+Outcome = tuple[int, dict[str, str]]  # (ack seq, result)
+MAX_BATCH = 500
+BACKOFF = 0.001  # seconds per consecutive conflict, randomized, at most 8 of them
+
+
+@dataclass(eq=False, slots=True)
+class Pending:
+    principal: Principal
+    type: str
+    data: dict[str, Any]
+    key: str | None
+    # A resend of a command still queued shares its outcome rather than its own slot.
+    futures: list[asyncio.Future[Outcome]] = field(default_factory=list)
+
+    def settle(self, outcome: Outcome) -> None:
+        for future in self.futures:
+            if not future.done():
+                future.set_result(outcome)
+
+    def fail(self, exc: BaseException) -> None:
+        for future in self.futures:
+            if not future.done():
+                future.set_exception(exc)
+
+    def wanted(self) -> bool:
+        return not all(future.done() for future in self.futures)
+
+
+@dataclass(slots=True)
+class _Queue:
+    waiting: deque[Pending] = field(default_factory=deque)
+    by_key: dict[str, Pending] = field(default_factory=dict)
+    drainer: asyncio.Task[None] | None = None
+
+
+@dataclass(slots=True)
+class _Plan:
+    entries: list[BatchEntry] = field(default_factory=list)
+    members: list[Pending] = field(default_factory=list)  # members[i] made entries[i]
+    refused: list[tuple[Pending, Refused]] = field(default_factory=list)
+    empty: list[tuple[Pending, dict[str, str]]] = field(default_factory=list)  # no events
+    failed: list[tuple[Pending, Exception]] = field(default_factory=list)
+
+
+class Batcher(Generic[S]):
+    def __init__(
+        self,
+        log: RoomLog,
+        domain: Domain[S],
+        clock: Callable[[], str],
+        ids: Callable[[], str],
+        catch_up: Callable[[Room[S]], Awaitable[None]],
+        stats: dict[str, int],
+    ) -> None:
+        self.log = log
+        self.domain = domain
+        self._clock = clock
+        self._ids = ids
+        self._catch_up = catch_up  # called under the room's lock
+        self.stats = stats
+        self._queues: dict[str, _Queue] = {}
+
+    def submit(
+        self, room: Room[S], principal: Principal, type: str, data: dict[str, Any], key: str | None
+    ) -> asyncio.Future[Outcome]:
+        """Queue a command; the future gets its (ack seq, result) or its exception."""
+        self.stats["commands"] += 1
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        queue = self._queues.setdefault(room.name, _Queue())
+        same = queue.by_key.get(key) if key is not None else None
+        if same is not None:
+            same.futures.append(future)
+        else:
+            pending = Pending(principal, type, data, key, [future])
+            queue.waiting.append(pending)
+            if key is not None:
+                queue.by_key[key] = pending
+        if queue.drainer is None or queue.drainer.done():
+            queue.drainer = asyncio.create_task(self._drain(room, queue))
+        return future
+
+    async def close(self) -> None:
+        tasks = [q.drainer for q in self._queues.values() if q.drainer is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for queue in self._queues.values():
+            for pending in self._take(queue, len(queue.waiting)):
+                pending.fail(ConnectionError("the engine is closing"))
+
+    @staticmethod
+    def _take(queue: _Queue, limit: int) -> list[Pending]:
+        taken: list[Pending] = []
+        while queue.waiting and len(taken) < limit:
+            pending = queue.waiting.popleft()
+            if pending.key is not None:
+                queue.by_key.pop(pending.key, None)
+            if pending.wanted():  # its caller may be gone (a closed connection)
+                taken.append(pending)
+        return taken
+
+    async def _drain(self, room: Room[S], queue: _Queue) -> None:
+        while queue.waiting:
+            batch = self._take(queue, MAX_BATCH)
+            try:
+                async with room.lock:
+                    await self._commit(room, queue, batch)
+            except Exception as exc:
+                for pending in batch:
+                    pending.fail(exc)
+            except BaseException:
+                for pending in batch:
+                    pending.fail(ConnectionError("the engine is closing"))
+                raise
+
+    async def _commit(self, room: Room[S], queue: _Queue, batch: list[Pending]) -> None:
+        conflicts = 0
+        while True:
+            plan = self._plan(room, batch)
+            if not plan.entries:
+                if plan.refused and await self.log.head(room.name) != room.head:
+                    # A refusal decided on a stale head could refuse what another
+                    # worker's already acked command made valid: catch up, decide again.
+                    await self._catch_up(room)
+                    continue
+                break
+            self.stats["appends"] += 1
+            outcome = await self.log.append_batch(room.name, room.head, plan.entries)
+            if isinstance(outcome, list):
+                room.apply([r for done in outcome for r in done.records])
+                for pending, done in zip(plan.members, outcome, strict=True):
+                    pending.settle((done.records[-1].seq, done.result))
+                break
+            if isinstance(outcome, DuplicateKeys):
+                # Resent commands that another worker (or an earlier batch) applied.
+                self.stats["duplicates"] += len(outcome.keys)
+                await self._answer_applied(room, batch, set(outcome.keys))
+                continue
+            self.stats["conflicts"] += 1
+            conflicts += 1
+            if conflicts >= 2:
+                await asyncio.sleep(random.uniform(0, BACKOFF * min(conflicts, 8)))
+            await self._catch_up(room)
+            batch.extend(self._take(queue, MAX_BATCH - len(batch)))
+        await self._answer_rest(room, plan)
+
+    def _plan(self, room: Room[S], batch: list[Pending]) -> _Plan:
+        """Decide every command in order, each on the state after the ones before it."""
+        domain = self.domain
+        plan = _Plan()
+        state, seq = room.state, room.head
+        for pending in batch:
+            try:
+                events, result = domain.decide(
+                    state, pending.principal, pending.type, pending.data, self._clock(), self._ids()
+                )
+                after = state
+                for i, e in enumerate(events, 1):
+                    after = domain.apply(after, Record(seq + i, e.name, e.data, e.at, pending.key))
+            except Refused as exc:
+                plan.refused.append((pending, exc))
+                continue
+            except Exception as exc:
+                plan.failed.append((pending, exc))
+                continue
+            if not events:
+                plan.empty.append((pending, result))
+                continue
+            state, seq = after, seq + len(events)
+            plan.entries.append(BatchEntry(events, pending.key, result))
+            plan.members.append(pending)
+        return plan
+
+    async def _lookups(self, room: Room[S], keys: list[str]) -> dict[str, Committed]:
+        found = await asyncio.gather(*(self.log.lookup(room.name, key) for key in keys))
+        return {key: done for key, done in zip(keys, found, strict=True) if done is not None}
+
+    def _seq(self, room: Room[S], done: Committed) -> int:
+        return done.records[-1].seq if done.records else room.head
+
+    async def _answer_applied(self, room: Room[S], batch: list[Pending], keys: set[str]) -> None:
+        found = await self._lookups(room, sorted(keys))
+        await self._catch_up(room)
+        for pending in [p for p in batch if p.key in keys]:
+            batch.remove(pending)
+            assert pending.key is not None
+            done = found.get(pending.key)
+            if done is None:  # the log said applied but forgot it since (a trim between)
+                pending.fail(RuntimeError(f"command {pending.key!r} vanished from the log"))
+            else:
+                pending.settle((self._seq(room, done), done.result))
+
+    async def _answer_rest(self, room: Room[S], plan: _Plan) -> None:
+        """Refusals and event-less commands, decided on the state the batch committed."""
+        for pending, failure in plan.failed:
+            pending.fail(failure)
+        # A resent command may be refused (or do nothing) now *because* it was applied.
+        keyed = [p.key for p, _ in plan.refused + plan.empty if p.key is not None]
+        found = await self._lookups(room, keyed) if keyed else {}
+        if found:
+            await self._catch_up(room)
+        for pending, refusal in plan.refused:
+            done = found.get(pending.key) if pending.key is not None else None
+            if done is None:
+                pending.fail(refusal)
+            else:
+                pending.settle((self._seq(room, done), done.result))
+        for pending, result in plan.empty:
+            done = found.get(pending.key) if pending.key is not None else None
+            if done is None:
+                pending.settle((room.head, result))
+            else:
+                pending.settle((self._seq(room, done), done.result))

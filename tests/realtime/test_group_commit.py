@@ -1,0 +1,96 @@
+"""The engine's group commit, in process: two engines on one log stand for two workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+
+from realtime.engine import Engine, Principal, Refused
+from realtime.log import RoomLog, open_log
+from tests.realtime.toy import ToyDomain, ToyState
+
+Engines = tuple[RoomLog, Engine[ToyState], Engine[ToyState]]
+
+
+@pytest.fixture
+async def engines() -> AsyncIterator[Engines]:
+    log = open_log("memory://")
+    await log.start()
+    made = (
+        Engine(log, ToyDomain(), presence_interval=3600.0),
+        Engine(log, ToyDomain(), presence_interval=3600.0),
+    )
+    for engine in made:
+        await engine.start()
+    yield log, *made
+    for engine in made:
+        await engine.close()
+    await log.close()
+
+
+def who(n: int) -> Principal:
+    return Principal("main", f"p{n}", "public", True, {}, None)
+
+
+async def test_concurrent_commands_share_appends_and_are_each_applied_once(
+    engines: Engines,
+) -> None:
+    log, one, two = engines
+    calls = [
+        engine.execute(who(i), "counter.add", {"n": 1}, f"p{i}:{j}")
+        for i in range(100)
+        for j in range(5)
+        for engine in (one if i % 2 else two,)
+    ]
+    acks = await asyncio.gather(*calls)
+    records = await log.read("main", 0)
+    assert [r.seq for r in records] == list(range(1, 501))
+    assert sorted(seq for seq, _ in acks) == list(range(1, 501))
+    # each command decided on the state after every earlier one, across batches and engines
+    assert [r.data["total"] for r in records] == list(range(1, 501))
+    assert all(
+        result == {"total": str(r.data["total"])}
+        for r, (_, result) in zip(sorted(records, key=lambda r: r.seq), sorted(acks), strict=True)
+    )
+    assert Counter(r.cause for r in records).most_common(1)[0][1] == 1
+    appends = one.stats["appends"] + two.stats["appends"]
+    assert appends < 500 / 5  # batched: far fewer appends than commands
+    assert (await one.state("main")).total == (await two.state("main")).total == 500
+
+
+async def test_a_refusal_sees_the_command_before_it_in_the_same_batch(engines: Engines) -> None:
+    log, one, _ = engines
+    outcomes = await asyncio.gather(
+        *(one.execute(who(1), "once.claim", {}, f"p1:c{i}") for i in range(3)),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], tuple)
+    assert all(isinstance(o, Refused) and o.code == "already_claimed" for o in outcomes[1:])
+    assert [r.name for r in await log.read("main", 0)] == ["once.claimed"]
+
+
+async def test_resends_get_the_original_answer_on_any_engine(engines: Engines) -> None:
+    log, one, two = engines
+    # the same key twice while queued on one engine, and once more on the other
+    first, again, elsewhere = await asyncio.gather(
+        one.execute(who(1), "counter.add", {"n": 5}, "p1:x"),
+        one.execute(who(1), "counter.add", {"n": 5}, "p1:x"),
+        two.execute(who(1), "counter.add", {"n": 5}, "p1:x"),
+    )
+    later = await two.execute(who(1), "counter.add", {"n": 5}, "p1:x")
+    assert first == again == elsewhere == later == (1, {"total": "5"})
+    assert len(await log.read("main", 0)) == 1
+    assert one.stats["commands"] == 2  # the resend while queued joined the original
+    assert two.stats["duplicates"] >= 1
+
+
+async def test_commands_without_events_answer_at_the_head(engines: Engines) -> None:
+    _, one, _ = engines
+    await one.execute(who(1), "counter.add", {"n": 2}, "p1:a")
+    seq, result = await one.execute(who(1), "noop", {}, "p1:b")
+    assert (seq, result) == (1, {"head": "2"})
+    with pytest.raises(Refused):
+        await one.execute(who(1), "counter.add", {"n": "x"}, "p1:c")
