@@ -142,8 +142,8 @@ class RedisLog:
         while not self._closed:
             try:
                 await self._client.ping()
-            except TRANSIENT as exc:
-                self._trouble("redis", exc)
+            except Exception as exc:  # any failure (uvloop may raise RuntimeError on a
+                self._trouble("redis", exc)  # dead transport) must show, not end the loop
             else:
                 self._recovered("redis")
             await asyncio.sleep(0.25)
