@@ -52,6 +52,7 @@ class Outbox:
         "_base_budget",
         "_budget",
         "_close",
+        "_count",
         "_interval",
         "_items",
         "_metrics",
@@ -77,6 +78,7 @@ class Outbox:
         self._base_budget = budget
         self._metrics = metrics
         self._items: list[str] = []
+        self._count = 0  # messages in _items (an item may hold several, comma-joined)
         self._queued = 0
         self._wake = asyncio.Event()
         self.close_code: int | None = None
@@ -98,14 +100,20 @@ class Outbox:
         """Raise the budget by ``extra`` until the queue next drains (a resume's replay)."""
         self._budget = self._base_budget + extra
 
-    def push(self, text: str) -> None:
-        """Queue one encoded message; never blocks. Past the budget: close with 4009."""
+    def push(self, text: str, count: int = 1) -> None:
+        """Queue encoded messages; never blocks. Past the budget: close with 4009.
+
+        ``text`` is one message, or ``count`` messages joined by commas (a batch of
+        events rendered once for every connection of an audience).
+        """
         if self.close_code is not None:
             return
         self._items.append(text)
+        self._count += count
         self._queued += len(text)
         if self._queued > self._budget:
             self._items.clear()
+            self._count = 0
             self._queued = 0
             self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
             return
@@ -131,6 +139,7 @@ class Outbox:
         except OSError:
             self.close_code = self.close_code or CloseCode.GOING_AWAY
             self._items.clear()
+            self._count = 0
             self._queued = 0
 
     async def _write(self) -> None:
@@ -139,14 +148,14 @@ class Outbox:
             await self._wake.wait()
             self._wake.clear()
             while self._items:
-                items = self._items
-                self._items = []
+                items, count = self._items, self._count
+                self._items, self._count = [], 0
                 size = self._queued
                 self._queued = 0
-                frame = items[0] if len(items) == 1 else "[" + ",".join(items) + "]"
+                frame = items[0] if count == 1 else "[" + ",".join(items) + "]"
                 await self._send(frame)
                 metrics.frames_sent += 1
-                metrics.messages_sent += len(items)
+                metrics.messages_sent += count
                 metrics.bytes_sent += size
                 if self._interval:
                     # At most one frame per interval while events keep coming: what
@@ -180,14 +189,14 @@ class RoomFanout:
     def __len__(self) -> int:
         return sum(len(members) for members in self.audiences.values())
 
-    def publish(self, audience: str, text: str) -> None:
-        """Queue ``text`` for every connection of ``audience``; drops closing ones."""
+    def publish(self, audience: str, text: str, count: int = 1) -> None:
+        """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
         members = self.audiences.get(audience)
         if not members:
             return
         dead: list[Outbox] = []
         for outbox in members:
-            outbox.push(text)
+            outbox.push(text, count)
             if outbox.closing:
                 dead.append(outbox)
         for outbox in dead:

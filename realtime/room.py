@@ -97,20 +97,32 @@ class Room(Generic[S]):
         """Fold records (seq head+1..) into the state and fan each out, in order."""
         domain = self.domain
         fanout = self.fanout
-        for record in records:
-            if record.seq <= self.head:
-                continue  # already applied (a read overlapping an append of ours)
-            if record.seq != self.head + 1:
-                raise RuntimeError(f"room {self.name}: gap at seq {self.head + 1}")
-            self.state = domain.apply(self.state, record)
-            self.head = record.seq
-            entry = Entry(record, self.state)
-            self.window.append(entry)
-            for audience, members in fanout.audiences.items():
-                if members:
+        # A batch is rendered once per audience and joined once: every connection then
+        # gets one push for the whole batch instead of one per event (a vote storm
+        # appends dozens of ballots per batch to rooms of thousands).
+        live = [a for a, members in fanout.audiences.items() if members]
+        frames: dict[str, list[str]] = {a: [] for a in live}
+        try:
+            for record in records:
+                if record.seq <= self.head:
+                    continue  # already applied (a read overlapping an append of ours)
+                if record.seq != self.head + 1:
+                    raise RuntimeError(f"room {self.name}: gap at seq {self.head + 1}")
+                self.state = domain.apply(self.state, record)
+                self.head = record.seq
+                entry = Entry(record, self.state)
+                self.window.append(entry)
+                for audience in live:
                     text = entry.frame(domain, audience)
                     if text is not None:
-                        fanout.publish(audience, text)
+                        frames[audience].append(text)
+        finally:
+            # Whatever was applied is sent, even if a later record of the batch fails.
+            for audience, texts in frames.items():
+                if len(texts) == 1:
+                    fanout.publish(audience, texts[0])
+                elif texts:
+                    fanout.publish(audience, ",".join(texts), len(texts))
 
     def replay(self, after: int, audience: str) -> list[str] | None:
         """Encoded events after ``after`` up to the head, or None if the window misses some."""

@@ -93,3 +93,37 @@ async def test_publish_reaches_only_the_audience_and_drops_closed_outboxes() -> 
     fanout.publish("public", "w" * 10)  # past the 25 budget: dropped from the room at once
     assert fanout.counts() == {"public": 0, "facilitator": 1}
     assert len(fanout) == 1
+
+
+async def test_a_batch_pushed_as_one_chunk_is_sent_as_a_json_array() -> None:
+    sink = Sink()
+    metrics = Metrics()
+    outbox = Outbox(sink.send, sink.close, 10_000, metrics)
+    writer = asyncio.create_task(outbox.run())
+    outbox.push("1,2,3", 3)  # a batch of three events, joined once for every connection
+    for _ in range(3):
+        await asyncio.sleep(0)
+    outbox.push("4")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert sink.frames == ["[1,2,3]", "4"]
+    assert metrics.messages_sent == 4
+    assert metrics.frames_sent == 2
+    outbox.close_soon(1000, "")
+    await asyncio.wait_for(writer, 1)
+
+
+async def test_room_fanout_publishes_a_batch_once_per_connection() -> None:
+    sinks = [Sink() for _ in range(3)]
+    outboxes = [Outbox(s.send, s.close, 10_000, Metrics()) for s in sinks]
+    writers = [asyncio.create_task(o.run()) for o in outboxes]
+    fanout = RoomFanout()
+    for outbox in outboxes:
+        fanout.add("public", outbox)
+    fanout.publish("public", "5,6", 2)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [messages(s.frames) for s in sinks] == [[5, 6]] * 3
+    for outbox in outboxes:
+        outbox.close_soon(1000, "")
+    await asyncio.gather(*writers)
