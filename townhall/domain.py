@@ -77,9 +77,21 @@ class TownhallDomain:
     def initial(self, room: str) -> RoomState:
         return initial_state(room)
 
-    def apply(self, state: RoomState, record: Record) -> RoomState:
+    def __init__(self) -> None:
+        # The hub renders a record for each audience right after applying it: keep the
+        # last decoded event so the hot path decodes each record once, not four times.
+        self._last: tuple[Record, Event] | None = None
+
+    def _event(self, record: Record) -> Event:
+        last = self._last
+        if last is not None and last[0] is record:
+            return last[1]
         event = codec.event_from_wire(record.name, record.data, parse_at(record.at))
-        return evolve(state, event)
+        self._last = (record, event)
+        return event
+
+    def apply(self, state: RoomState, record: Record) -> RoomState:
+        return evolve(state, self._event(record))
 
     def decide(
         self,
@@ -147,8 +159,7 @@ class TownhallDomain:
         return views.snapshot(state, viewer_of(principal))
 
     def render(self, state: RoomState, record: Record, audience: str) -> dict[str, Any] | None:
-        event = codec.event_from_wire(record.name, record.data, parse_at(record.at))
-        data = views.project(event, state, PROJECTION.get(audience, "public"))
+        data = views.project(self._event(record), state, PROJECTION.get(audience, "public"))
         # Every client sees every seq (gapless order is what lets it detect a loss);
         # an event this audience may not read arrives with its details withheld.
         return {"withheld": True} if data is None else data
