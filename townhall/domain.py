@@ -14,9 +14,7 @@ from typing import Any
 
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
-from facilitation.participants import JoinRoom, LeaveRoom, UpdatePresence
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
-from facilitation.session import ConfigureRoom
 from realtime.domain import Principal, Refused
 from realtime.log import NewEvent, Record
 
@@ -25,6 +23,13 @@ LEAVE = "server:leave"
 TIMER = "server:timer"
 PRESENCE = "server:presence"
 CONFIGURE = "server:configure"  # the organiser API's title/description/language
+# What each server-made type is in facilitation's vocabulary (codec.SERVER_SPECS).
+SERVER_TYPES = {
+    JOIN: "participant.join",
+    LEAVE: "participant.leave",
+    PRESENCE: "presence.update",
+    CONFIGURE: "room.configure",
+}
 
 # Hub audiences: one encoding of each event per audience. Participants and observers
 # see the same public projection, but a separate audience lets the hub count observers.
@@ -114,24 +119,16 @@ class TownhallDomain:
         self, principal: Principal, type: str, data: dict[str, Any], at: datetime, new_id: str
     ) -> Command:
         member = principal.info
-        if type == TIMER and member is None:
+        if member is None and type == TIMER:  # the clock (engine.server_command)
             return TimerExpired(kind=str(data["kind"]), ref=str(data["ref"]), at=at)
-        if type == PRESENCE and member is None:
-            return UpdatePresence(actor=SYSTEM, at=at, observers=int(data["observers"]))
+        if member is None and type == PRESENCE:
+            return self._server(SERVER_TYPES[type], data, SYSTEM, at, new_id)
         if not isinstance(member, Member):
             raise DomainError("forbidden", "this connection cannot change the room")
-        if type == CONFIGURE and member.actor.role is Role.ORGANISER:
-            return ConfigureRoom(
-                actor=member.actor,
-                at=at,
-                title=str(data.get("title", "")),
-                description=str(data.get("description", "")),
-                language=str(data.get("language", "en")),
-            )
         if type == JOIN:
-            return JoinRoom(actor=member.actor, at=at, display_name=member.name)
-        if type == LEAVE:
-            return LeaveRoom(actor=member.actor, at=at)
+            return self._server(SERVER_TYPES[type], {"name": member.name}, member.actor, at, new_id)
+        if type in (LEAVE, CONFIGURE):
+            return self._server(SERVER_TYPES[type], data, member.actor, at, new_id)
         return codec.command_from_wire(
             type,
             data,
@@ -139,6 +136,15 @@ class TownhallDomain:
             at=at,
             new_id=new_id,
             ballot_secret=member.ballot_secret,
+        )
+
+    @staticmethod
+    def _server(
+        type: str, data: dict[str, Any], actor: Actor, at: datetime, new_id: str
+    ) -> Command:
+        """A server-made command, validated by the codec's server-only specs."""
+        return codec.command_from_wire(
+            type, data, actor=actor, at=at, new_id=new_id, ballot_secret=None, server=True
         )
 
     def command_key(self, principal: Principal, type: str, id: str) -> str:

@@ -183,10 +183,13 @@ class LiveRooms:
         # A deadline stays due until some worker's TimerExpired lands; do not hammer the
         # log while our own attempt is in flight or was just decided as a no-op.
         mark = (room, kind, ref, iso(at))
+        clock = time.monotonic()
         last = self._fired.get(mark)
-        if last is not None and time.monotonic() - last < 1.0:
+        if last is not None and clock - last < 1.0:
             return
-        self._fired[mark] = time.monotonic()
+        if len(self._fired) > 1000:  # marks only matter for a second: forget old ones
+            self._fired = {k: v for k, v in self._fired.items() if clock - v < 1.0}
+        self._fired[mark] = clock
         try:
             await self._rt.engine.server_command(room, TIMER, {"kind": kind, "ref": ref})
         except Refused as exc:
