@@ -84,7 +84,9 @@ def test_csv_transcript_in_time_order(both: tuple[Minutes, Minutes]) -> None:
         ("transcript", "Bob", "Opening and context"),
         ("statement", "Bob", "Opening and context"),
     ]
-    assert first[0]["time"] == "2026-11-25T18:03:00Z"
+    # A whole second keeps its milliseconds: every stamp has the same width and sorts as text.
+    assert first[0]["time"] == "2026-11-25T18:03:00.000Z"
+    assert len({len(r["time"]) for r in rows}) == 1
     assert first[0]["text"] == "speak; 1:30"
     overrun = next(r for r in rows if r["kind"] == "turn" and r["speaker"] == "김민수")
     assert overrun["text"] == "point_of_order; 2:30; overrun"

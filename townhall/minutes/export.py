@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from pydantic import TypeAdapter
@@ -60,6 +60,6 @@ def render_csv(minutes: Minutes) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for at, _, _, cells in rows:
-        stamp = at.isoformat().replace("+00:00", "Z")
+        stamp = at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         writer.writerow([stamp, *(_spreadsheet_safe(c) for c in cells)])
     return "\ufeff" + out.getvalue()
