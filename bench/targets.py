@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from realtime.server import UVICORN_WS_OPTIONS
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 BENCH_VENV = BENCH / ".venv-bench"
@@ -113,11 +115,15 @@ def _load_setup(spec: str) -> Setup:
     return cast("Setup", getattr(importlib.import_module(module), attr))
 
 
-def _uvicorn(python: Path, app: str, workers: int, *extra: str) -> list[str]:
+def _uvicorn(
+    python: Path, app: str, workers: int, *extra: str, ws: str = "websockets-sansio"
+) -> list[str]:
     # No compression and quiet logs: the same wire and the same I/O for every target.
+    # Townhall runs on its own protocol class (uvicorn's sans-I/O one plus pre-encoded
+    # frames, realtime.transport), as `townhall serve` does.
     return [
         *(str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", "{port}"),
-        *("--ws", "websockets-sansio", "--ws-max-size", "65536"),
+        *("--ws", ws, "--ws-max-size", "65536"),
         *("--ws-per-message-deflate", "false", "--log-level", "warning", "--no-access-log"),
         *("--backlog", "4096", "--workers", str(workers), *extra),
     ]
@@ -142,7 +148,7 @@ def townhall(
     if redis_url:
         env[opts.redis_env] = opts.redis_template.format(url=redis_url, prefix=prefix)
     extra = ["--factory"] if opts.factory else []
-    argv = _uvicorn(PROJECT_PYTHON, opts.app, workers, *extra)
+    argv = _uvicorn(PROJECT_PYTHON, opts.app, workers, *extra, ws=UVICORN_WS_OPTIONS["ws"])
     label = opts.label or opts.app
     if not name:
         name = f"townhall[{label}]" if workers == 1 else f"townhall[{label}] x{workers}+redis"

@@ -1,26 +1,46 @@
-"""Fan-out: per-connection outboxes with one writer each, and per-room audience sets.
+"""Fan-out: per-connection outboxes, a worker-wide flusher, and per-room audience sets.
 
 A broadcast never awaits a client: it appends the same pre-encoded text to every
-outbox of the audience (a list append) and wakes that outbox's writer. Each writer
-drains whatever has queued since its last write into one frame, one message as
-itself or several as a JSON array, because the per-frame cost of the ASGI send path
-(~30 us here) dwarfs the per-byte cost: a lagging client gets fewer, bigger frames.
-A client whose queue passes its byte budget is dropped from fan-out at once and closed
-with 4009 after the write in progress, so it resumes from its last seq.
+outbox of the audience (a list append). Whatever has queued for a connection since its
+last write leaves in one frame, one message as itself or several as a JSON array: the
+per-frame cost dwarfs the per-byte cost, so a lagging client gets fewer, bigger frames.
+
+Two ways out, chosen per connection:
+- ``FrameWriter`` (realtime.transport, under uvicorn with ``FrameProtocol``): no task per
+  connection. The ``Flusher`` runs once per tick over every outbox with something
+  queued, builds each distinct frame once (the connections of an audience share their
+  queued texts, hence their frame) and writes it to each transport. ~8 us per frame.
+- ASGI ``send`` (any other server): one writer task per connection drains its queue.
+A client whose queue (or unsent transport buffer) passes its byte budget is dropped from
+fan-out and closed with 4009 after what is already queued, so it resumes from its seq.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from realtime.protocol import CloseCode
+from realtime.transport import text_frame
 
-__all__ = ["Metrics", "Outbox", "RoomFanout"]
+__all__ = ["Flusher", "FrameSink", "Metrics", "Outbox", "RoomFanout"]
+
+log = logging.getLogger("realtime.hub")
 
 SendText = Callable[[str], Awaitable[None]]
 SendClose = Callable[[int, str], Awaitable[None]]
+
+
+class FrameSink(Protocol):
+    """Where ready frames go (``realtime.transport.FrameWriter`` under uvicorn)."""
+
+    def write(self, frame: bytes) -> bool: ...
+
+    def buffered(self) -> int: ...
+
+    def close(self, code: int, reason: str) -> None: ...
 
 
 class Metrics:
@@ -46,17 +66,20 @@ class Metrics:
 
 
 class Outbox:
-    """A connection's bounded outgoing queue and the task that writes it."""
+    """A connection's bounded outgoing queue, written by the flusher or its own task."""
 
     __slots__ = (
         "_base_budget",
         "_budget",
         "_close",
         "_count",
+        "_flusher",
+        "_frames",
         "_interval",
         "_items",
         "_metrics",
         "_queued",
+        "_scheduled",
         "_send",
         "_wake",
         "close_code",
@@ -70,6 +93,7 @@ class Outbox:
         budget: int,
         metrics: Metrics,
         interval: float = 0.0,
+        frames: tuple[FrameSink, Flusher] | None = None,
     ) -> None:
         self._send = send
         self._interval = interval
@@ -80,13 +104,24 @@ class Outbox:
         self._items: list[str] = []
         self._count = 0  # messages in _items (an item may hold several, comma-joined)
         self._queued = 0
-        self._wake = asyncio.Event()
+        self._frames: FrameSink | None = None
+        self._flusher: Flusher | None = None
+        if frames is not None:
+            self._frames, self._flusher = frames
+        self._scheduled = False  # waiting in the flusher's list
+        # Only a writer task waits on it (an Event costs ~0.7 KB, times every socket).
+        self._wake: asyncio.Event | None = None if self._flusher else asyncio.Event()
         self.close_code: int | None = None
         self.close_reason = ""
 
     @property
     def closing(self) -> bool:
         return self.close_code is not None
+
+    @property
+    def direct(self) -> bool:
+        """Written by the flusher straight to the transport (no writer task)."""
+        return self._flusher is not None
 
     @property
     def queued(self) -> int:
@@ -117,23 +152,65 @@ class Outbox:
             self._queued = 0
             self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
             return
-        self._wake.set()
+        self._ready()
 
     def close_soon(self, code: int, reason: str) -> None:
-        """Stop taking messages; the writer sends what is queued, then the close frame."""
+        """Stop taking messages; what is queued goes out, then the close frame."""
         if self.close_code is None:
             self.close_code = code
             self.close_reason = reason
             closes = self._metrics.closes
             closes[code] = closes.get(code, 0) + 1
-        self._wake.set()
+        self._ready()
+
+    def _ready(self) -> None:
+        flusher = self._flusher
+        if flusher is None:
+            assert self._wake is not None
+            self._wake.set()
+        elif not self._scheduled:
+            self._scheduled = True
+            flusher.add(self)
+
+    def flush(self, frames: dict[object, bytes]) -> None:
+        """Write what is queued as one frame (the flusher's side; ``frames`` caches the
+        frame of each distinct queue during one pass), then the close frame if due."""
+        self._scheduled = False
+        writer = self._frames
+        assert writer is not None
+        items, count = self._items, self._count
+        if items:
+            self._items, self._count = [], 0
+            size = self._queued
+            self._queued = 0
+            key: object = items[0] if count == 1 else tuple(items)
+            frame = frames.get(key)
+            if frame is None:
+                text = items[0] if count == 1 else "[" + ",".join(items) + "]"
+                frame = frames[key] = text_frame(text.encode())
+            if not writer.write(frame):
+                self.close_code = self.close_code or CloseCode.GOING_AWAY
+                return
+            metrics = self._metrics
+            metrics.frames_sent += 1
+            metrics.messages_sent += count
+            metrics.bytes_sent += size
+            backlog = writer.buffered()
+            if backlog > self._budget:
+                self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
+            elif not backlog:
+                self._budget = self._base_budget
+        if self.close_code is not None:
+            writer.close(self.close_code, self.close_reason)
 
     async def run(self) -> None:
-        """The writer: one frame per wake-up holding everything queued since the last.
+        """The writer task of an ASGI-send connection (returns at once under a flusher).
 
         Returns once the close frame is sent, or quietly when the peer is gone (the
         server signals that with an OSError such as uvicorn's ClientDisconnected).
         """
+        if self._flusher is not None:
+            return
         try:
             await self._write()
         except OSError:
@@ -144,9 +221,11 @@ class Outbox:
 
     async def _write(self) -> None:
         metrics = self._metrics
+        wake = self._wake
+        assert wake is not None
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await wake.wait()
+            wake.clear()
             while self._items:
                 items, count = self._items, self._count
                 self._items, self._count = [], 0
@@ -165,6 +244,53 @@ class Outbox:
             if self.close_code is not None:
                 await self._close(self.close_code, self.close_reason)
                 return
+
+
+class Flusher:
+    """One per worker: writes every outbox with something queued, once per tick.
+
+    The first message after a quiet spell leaves on the next loop iteration; while
+    messages keep coming, passes are at least ``interval`` apart, so each carries
+    everything that queued meanwhile (per-tick coalescing across the whole worker).
+    """
+
+    __slots__ = ("_handle", "_interval", "_last", "_pending", "passes")
+
+    def __init__(self, interval: float = 0.0) -> None:
+        self._interval = interval
+        self._pending: list[Outbox] = []
+        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._last = float("-inf")  # loop time of the last pass
+        self.passes = 0
+
+    def add(self, outbox: Outbox) -> None:
+        self._pending.append(outbox)
+        if self._handle is None:
+            loop = asyncio.get_running_loop()
+            delay = self._last + self._interval - loop.time()
+            if delay > 0:
+                self._handle = loop.call_later(delay, self.flush)
+            else:
+                self._handle = loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._handle = None
+        self._last = asyncio.get_running_loop().time()
+        self.passes += 1
+        pending, self._pending = self._pending, []
+        frames: dict[object, bytes] = {}
+        for outbox in pending:
+            try:
+                outbox.flush(frames)
+            except Exception:  # one broken socket must not cost the others their pass
+                log.exception("could not write to a connection")
+                outbox.close_code = outbox.close_code or CloseCode.GOING_AWAY
+
+    def close(self) -> None:
+        """Write what is pending now (shutdown)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self.flush()
 
 
 class RoomFanout:

@@ -18,23 +18,23 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from starlette.routing import WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.domain import Authenticator, Domain, Principal, Refused
 from realtime.engine import Engine
-from realtime.hub import Metrics, Outbox
+from realtime.hub import Flusher, Metrics, Outbox
 from realtime.limits import MAX_FRAME, Limits
 from realtime.log import RoomLog
 from realtime.protocol import CloseCode, Error, encode
 from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
+from realtime.transport import EXTENSION, FrameWriter
 
-__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "websocket_route"]
+__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst", "websocket_route"]
 
 S = TypeVar("S")
 log = logging.getLogger("realtime.server")
@@ -45,8 +45,10 @@ log = logging.getLogger("realtime.server")
 #   (deprecated) stops reading once its inbound queue fills and then fails its keepalive.
 # - permessage-deflate off: it costs about +64% CPU per delivered frame here.
 # - 64 KiB frame cap: larger frames are closed with 1009 before the app sees them.
+# - "realtime.transport:FrameProtocol" is that protocol plus the `realtime.frames`
+#   extension: the hub writes pre-encoded frames to the transport, not through `send`.
 UVICORN_WS_OPTIONS: dict[str, Any] = {
-    "ws": "websockets-sansio",
+    "ws": "realtime.transport:FrameProtocol",
     "ws_max_size": MAX_FRAME,
     "ws_per_message_deflate": False,
     "ws_ping_interval": 20.0,
@@ -89,6 +91,7 @@ class Realtime(Generic[S]):
         )
         self.authenticator = authenticator
         self.metrics = Metrics()
+        self.flusher = Flusher(self.config.flush_interval)
         self._tasks: set[asyncio.Task[None]] = set()
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
 
@@ -100,6 +103,7 @@ class Realtime(Generic[S]):
         for task in list(self._tasks):  # commands of connections already gone
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.flusher.close()
         await self.engine.close()
         await self.log.close()
 
@@ -128,10 +132,13 @@ class Realtime(Generic[S]):
         if self.metrics.connections >= self.config.limits.max_connections:
             await _deny(scope, send, 503, "server full")
             return
+        # Origin and Host are checked; the headers would otherwise stay alive (~1 KB)
+        # as long as the socket, in the scope every frame of this call chain holds.
+        scope["headers"] = []
         await send({"type": "websocket.accept"})
         self.metrics.connections += 1
         try:
-            await _Connection(self, receive, send).serve()
+            await _Connection(self, scope, receive, send).serve()
         finally:
             self.metrics.connections -= 1
 
@@ -162,20 +169,24 @@ async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:
 class _Connection:
     """The I/O side of one connection: feeds the Session, performs its actions."""
 
-    def __init__(self, rt: Realtime[Any], receive: Receive, send: Send) -> None:
+    def __init__(self, rt: Realtime[Any], scope: Scope, receive: Receive, send: Send) -> None:
         self.rt = rt
         self.receive = receive
         self.send = send
         self.session = Session(rt.config.limits, time.monotonic())
+        extension = scope.get("extensions", {}).get(EXTENSION)
+        writer = extension.get("writer") if isinstance(extension, dict) else None
+        frames = (writer, rt.flusher) if isinstance(writer, FrameWriter) else None
         self.outbox = Outbox(
             self._send_text,
             self._send_close,
             rt.config.limits.byte_budget,
             rt.metrics,
             rt.config.flush_interval,
+            frames,
         )
         self.principal: Principal | None = None
-        self.inbox: deque[RunCommand] = deque()
+        self.inbox: list[RunCommand] = []  # short (max_inflight); a deque is 0.6 KB empty
         self.worker: asyncio.Task[None] | None = None
 
     async def _send_text(self, text: str) -> None:
@@ -185,7 +196,8 @@ class _Connection:
         await self.send({"type": "websocket.close", "code": code, "reason": reason})
 
     async def serve(self) -> None:
-        writer = asyncio.create_task(self.outbox.run())
+        # Under FrameProtocol the flusher writes: no writer task (and its ~1 KB) per socket.
+        writer = None if self.outbox.direct else asyncio.create_task(self.outbox.run())
         try:
             await self._read()
         finally:
@@ -193,7 +205,12 @@ class _Connection:
             # cancelling one mid-append would only leave its outcome unknown.
             if self.principal is not None:
                 await self.rt.engine.detach(self.principal, self.outbox)
-            if not writer.done():
+            if self.outbox.direct:
+                # Out now, before uvicorn drops a socket whose app has returned: what is
+                # queued, then the close frame (a no-op if it was sent or the peer left).
+                self.outbox.close_soon(CloseCode.GOING_AWAY, "")
+                self.outbox.flush({})
+            elif writer is not None and not writer.done():
                 self.outbox.close_soon(CloseCode.GOING_AWAY, "")
                 # The peer is gone or closing: give the writer a moment, never hang on it.
                 with contextlib.suppress(Exception):
@@ -275,7 +292,7 @@ class _Connection:
         assert principal is not None
         try:
             while self.inbox:
-                cmd = self.inbox.popleft()
+                cmd = self.inbox.pop(0)
                 try:
                     await engine.command(principal, self.outbox, cmd.type, cmd.id, cmd.data)
                 except Exception:  # e.g. the room could not be loaded: the log is down
@@ -284,6 +301,26 @@ class _Connection:
                     self.outbox.push(encode(error))
         finally:
             self.worker = None
+
+
+class SocketFirst:
+    """ASGI: WebSocket connections to ``path`` go straight to ``endpoint``; all else to ``app``.
+
+    A Starlette app would route a socket through its error and exception middleware and
+    its router, coroutine frames that stay alive as long as the socket (about 3 KB each,
+    measured): the hub handles its own errors, so its sockets skip them.
+    """
+
+    def __init__(self, app: ASGIApp, path: str, endpoint: ASGIApp) -> None:
+        self.app = app
+        self.path = path
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == self.path:
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def websocket_route(path: str, realtime: Realtime[Any]) -> WebSocketRoute:

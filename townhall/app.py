@@ -12,12 +12,12 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from facilitation.room import RoomState
 from realtime.log import open_log
-from realtime.server import Realtime, RealtimeConfig
+from realtime.server import Realtime, RealtimeConfig, SocketFirst
 from townhall import rooms
 from townhall.api import api_routes
 from townhall.api.context import ApiDeps
@@ -54,7 +54,7 @@ class Services:
     live: LiveRooms
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> SocketFirst:
     settings = settings or load_settings()
     url = settings.effective_database_url
     holder: dict[str, Services] = {}
@@ -116,12 +116,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/health", health),
         *api_routes(settings, api_deps),
-        WebSocketRoute("/ws", _LazyRealtime(holder)),
         Mount("/", FrontendFiles(directory=str(frontend_dir())), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
-    return app
+    # Sockets to /ws reach the hub directly, past Starlette's middleware and router.
+    return SocketFirst(app, "/ws", _LazyRealtime(holder))
 
 
 class _LazyRealtime:
@@ -134,6 +134,6 @@ class _LazyRealtime:
         await self._holder["services"].realtime(scope, receive, send)
 
 
-def app_factory() -> Starlette:
+def app_factory() -> SocketFirst:
     """Entry point for ``uvicorn --factory`` worker processes (settings from the env)."""
     return create_app(load_settings())

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from realtime.limits import Limits
 from realtime.log import RoomLog, open_log
-from realtime.server import UVICORN_WS_OPTIONS, Realtime, RealtimeConfig
+from realtime.server import UVICORN_WS_OPTIONS, Realtime, RealtimeConfig, SocketFirst
 from tests.realtime.toy import ToyDomain, ToyState, authenticate
 
 
@@ -43,7 +43,7 @@ def make_realtime(log: RoomLog, options: dict[str, Any]) -> Realtime[ToyState]:
     return Realtime(log, ToyDomain(), authenticate, make_config(options))
 
 
-def make_app(rt: Realtime[ToyState]) -> Starlette:
+def make_app(rt: Realtime[ToyState]) -> SocketFirst:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await rt.start()
@@ -59,7 +59,7 @@ def make_app(rt: Realtime[ToyState]) -> Starlette:
         body = {"status": "ok" if ok else "degraded", "realtime": report}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    return Starlette(routes=[rt.route("/ws"), Route("/health", health)], lifespan=lifespan)
+    return SocketFirst(Starlette(routes=[Route("/health", health)], lifespan=lifespan), "/ws", rt)
 
 
 def _options() -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _options() -> dict[str, Any]:
     return options
 
 
-def create_app() -> Starlette:
+def create_app() -> SocketFirst:
     log = open_log(os.environ.get("TOY_LOG_URL", "memory://"))
     return make_app(make_realtime(log, _options()))
 
