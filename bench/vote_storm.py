@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from websockets.exceptions import ConnectionClosed
 
 from realtime.log import Record, open_log
 
+BENCH = Path(__file__).resolve().parent
 KEY = "vote-storm-organiser-key"
 REDIS = "redis://127.0.0.1:6379/0"
 
@@ -209,6 +209,58 @@ async def must(voter: Voter, type: str, data: dict[str, Any] | None = None) -> d
     return reply
 
 
+# -- the voters: a Node process (bench/loadgen/voters.js) ---------------------------------
+
+
+class Voters:
+    """The Node voters, driven by JSON lines over stdin/stdout."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, urls: list[str], token: str, count: int) -> Voters:
+        if not (BENCH / "node_modules" / "ws").is_dir():
+            npm = await asyncio.create_subprocess_exec(
+                "npm", "ci", "--no-audit", "--no-fund", cwd=BENCH
+            )
+            if await npm.wait() != 0:
+                raise RuntimeError("npm ci in bench/ failed")
+        proc = await asyncio.create_subprocess_exec(
+            *("node", str(BENCH / "loadgen" / "voters.js"), "--urls", ",".join(urls)),
+            *("--token", token, "--count", str(count)),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,  # the "done" line carries every ack
+        )
+        return cls(proc)
+
+    async def send(self, command: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def read(self, key: str) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 300)
+        if not line:
+            raise RuntimeError(f"the Node voters exited (code {await self.proc.wait()})")
+        reply: dict[str, Any] = json.loads(line)
+        if key not in reply:
+            raise RuntimeError(f"the Node voters said {reply!r:.500}, not {key!r}")
+        return reply
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(Exception):
+                await self.send({"cmd": "stop"})
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
 # -- the storm --------------------------------------------------------------------------
 
 
@@ -263,51 +315,56 @@ async def storm(
     await must(f, "session.start")
     items = [str(i["id"]) for i in f.welcome["snapshot"]["agenda"]["items"]]
 
-    started = time.perf_counter()
-    voters = [
-        Voter(urls[i % len(urls)], token("participant"), f"Voter {i}")
-        for i in range(args.participants)
-    ]
-    for start in range(0, len(voters), 100):
-        await asyncio.gather(*(v.connect() for v in voters[start : start + 100]))
-    join_s = time.perf_counter() - started
-    note(f"{len(voters)} participants joined in {join_s:.1f} s")
+    node = await Voters.start(urls, token("participant"), args.participants)
+    try:
+        return await _storm(args, f, node, urls, token("participant"), items, pids, bus_url, town)
+    finally:
+        await node.stop()
 
-    opened = [v.wait_for("poll.opened") for v in voters]
+
+async def _storm(
+    args: argparse.Namespace,
+    f: Voter,
+    node: Voters,
+    urls: list[str],
+    participant_token: str,
+    items: list[str],
+    pids: list[int],
+    bus_url: str,
+    town: dict[str, Any],
+) -> dict[str, Any]:
+    join_s = float((await node.read("joined"))["join_ms"]) / 1000
+    note(f"{args.participants} participants joined in {join_s:.1f} s (Node voters)")
+    # A few Python participants of its own take turns in the timer rounds afterwards.
+    speakers = [
+        Voter(urls[i % len(urls)], participant_token, f"Speaker {i}") for i in range(3 * len(urls))
+    ]
+    await asyncio.gather(*(v.connect() for v in speakers))
+
     options = ["North", "South", "East", "West"]
     create = {"question": "Where?", "kind": "single", "options": options, "secret": True}
     poll = (await must(f, "poll.create", create))["result"]["poll"]
     await must(f, "poll.open", {"poll": poll})
-    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 120)
-
-    rng = random.Random(5)
-    latencies: list[float] = []
-    # Command id (unique per vote) -> voter. The log's cause of a vote is "<key>:<id>",
-    # its key hiding the voter (a keyed hash), so votes are matched on the id.
-    acked: dict[str, str] = {}
-    refused: list[dict[str, Any]] = []
-
-    async def vote(v: Voter, delay: float, choice: int) -> None:
-        await asyncio.sleep(delay)
-        id = uuid.uuid4().hex[:12]
-        sent = time.perf_counter()
-        reply = await v.command("poll.vote", {"poll": poll, "choice": choice}, id)
-        if reply["type"] == "ack":
-            latencies.append(time.perf_counter() - sent)
-            acked[id] = v.pid
-        else:
-            refused.append(reply)
+    await node.send({"cmd": "arm", "poll": poll})
+    await node.read("armed")
 
     note("poll open everywhere; the storm starts")
-    server_cpu, client_cpu, load = cpu_seconds(pids), time.process_time(), os.getloadavg()[0]
+    server_cpu, own_cpu, load = cpu_seconds(pids), time.process_time(), os.getloadavg()[0]
     storm_started = time.perf_counter()
-    await asyncio.gather(*(vote(v, rng.uniform(0, args.window), rng.randrange(4)) for v in voters))
+    await node.send({"cmd": "go", "poll": poll, "window_s": args.window, "options": 4, "seed": 5})
+    done = (await node.read("done"))["done"]
     storm_s = time.perf_counter() - storm_started
     server_cpu = cpu_seconds(pids) - server_cpu
-    client_cpu = time.process_time() - client_cpu
+    # The voters' CPU, plus this process's (the facilitator and speakers read the room too).
+    client_cpu = float(done["cpu_s"]) + time.process_time() - own_cpu
     load = max(load, os.getloadavg()[0])
+    latencies = [ms / 1000 for ms in done["latencies_ms"]]
+    # Command id (unique per vote) -> voter. The log's cause of a vote is "<key>:<id>",
+    # its key hiding the voter (a keyed hash), so votes are matched on the id.
+    acked: dict[str, str] = done["acked"]
+    refused: list[dict[str, Any]] = done["refused"]
     note(f"storm over in {storm_s:.1f} s: {len(latencies)} acked, {len(refused)} not")
-    dropped = [v.close_code for v in voters if v.close_code is not None]
+    dropped: list[int] = done["close_codes"]
     turnout = None
     if f.close_code is None:
         await must(f, "poll.close", {"poll": poll})  # its event precedes its ack
@@ -329,12 +386,11 @@ async def storm(
     once = once and len(ballots) == len(counted) and turnout in (None, len(ballots))
 
     try:
-        speakers = [v for v in voters if v.close_code is None][: 3 * len(urls)]
         timers = await measure_timers(f, items[1], speakers, args.timer_rounds)
     except Exception as exc:  # a loaded machine may drop the facilitator: say so
         timers = {"error": repr(exc)[:200]}
-    frames = sum(v.frames for v in voters)
-    await asyncio.gather(*(v.close() for v in voters), f.close(), return_exceptions=True)
+    frames = int(done["frames"])
+    await asyncio.gather(*(v.close() for v in speakers), f.close(), return_exceptions=True)
     return {
         "participants": args.participants,
         "workers": len(urls),

@@ -83,3 +83,13 @@ export function keepDraft(control, key) {
 export function forgetDraft(key) {
   drafts.delete(key);
 }
+
+/**
+ * After a send is acknowledged, empty the fields that still hold what was sent. Whatever
+ * the person typed meanwhile (the next agenda item, the next question) stays: the ack can
+ * arrive well after the event that already redrew the page.
+ */
+export function clearSent(fields) {
+  const sent = fields.map((f) => f.value);
+  return () => fields.forEach((f, i) => { if (f.value === sent[i]) f.value = ""; });
+}

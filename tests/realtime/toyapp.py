@@ -35,7 +35,7 @@ def make_config(options: dict[str, Any]) -> RealtimeConfig:
         limits=limits,
         window=int(options.get("window", 5000)),
         presence_interval=float(options.get("presence_interval", 1.0)),
-        flush_interval=float(options.get("flush_interval", 0.005)),
+        flush_interval=float(options.get("flush_interval", RealtimeConfig.flush_interval)),
     )
 
 

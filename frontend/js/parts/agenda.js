@@ -1,7 +1,7 @@
 // The agenda: the current item with its countdown, and the whole list with planned vs
 // actual times. Facilitators also get start/pause/resume/extend/complete and reordering.
 
-import { h, swap, field } from "../dom.js";
+import { h, swap, field, clearSent } from "../dom.js";
 import { t, formatDuration, formatTime } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { currentItem } from "../state.js";
@@ -60,8 +60,9 @@ export function agendaPart({ send, facilitator = false }) {
   const addForm = facilitator ? h("form", { class: "inline-form", onsubmit: (e) => {
     e.preventDefault();
     if (!title.value.trim()) return title.focus();
+    const done = clearSent([title]);
     send("agenda.add", { title: title.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) })
-      .then(() => { title.value = ""; });
+      .then(done);
     return undefined;
   } }, h("h3", {}, t("agenda.add_title")), field(t("agenda.item_title"), title),
   field(t("agenda.minutes"), minutes), h("button", { type: "submit" }, t("agenda.add"))) : null;

@@ -1,6 +1,6 @@
 // Decisions as they are recorded (with the whole vote and the dissent), and the recorder.
 
-import { h, swap, field } from "../dom.js";
+import { h, swap, field, clearSent } from "../dom.js";
 import { t } from "../i18n.js";
 import { results } from "./results.js";
 import { optionsOf } from "./polls.js";
@@ -19,7 +19,8 @@ export function decisionsPart({ send, facilitator = false }) {
     const data = { item: item.value, text: text.value.trim() };
     if (poll.value) data.poll = poll.value;
     if (dissent.value.trim()) data.dissent = dissent.value.trim();
-    send("decision.record", data).then(() => { text.value = ""; dissent.value = ""; picked = false; });
+    const done = clearSent([text, dissent]);
+    send("decision.record", data).then(() => { done(); picked = false; });
   } }, h("h3", {}, t("decision.record_title")), field(t("decision.item"), item), field(t("decision.text"), text),
   field(t("decision.poll"), poll), field(t("decision.dissent"), dissent),
   h("button", { type: "submit" }, t("decision.record")));

@@ -2,7 +2,7 @@
 // box is built once and never re-rendered, so text being typed survives every update and
 // every reconnect.
 
-import { h, swap, field, keepDraft, forgetDraft } from "../dom.js";
+import { h, swap, field, keepDraft, forgetDraft, clearSent } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { displayName, me } from "../state.js";
 
@@ -29,7 +29,7 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
   const transcriptForm = h("form", { class: "stack", onsubmit: (e) => {
     e.preventDefault();
     if (!transcript.value.trim()) return;
-    send("transcript.append", { text: transcript.value.trim() }).then(() => { transcript.value = ""; });
+    send("transcript.append", { text: transcript.value.trim() }).then(clearSent([transcript]));
   } }, field(t("feed.transcript_label"), transcript), h("button", { type: "submit" }, t("feed.transcript_add")));
   el.append(h("h2", { id: "feed-h" }, t("feed.title")), h("div", { class: "feed-scroll" }, list));
   if (!readOnly) el.append(form);

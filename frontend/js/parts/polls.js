@@ -1,7 +1,7 @@
 // Polls: the right input per kind, my current vote (changeable until close), results when
 // visible, and for facilitators a builder plus open/close/publish.
 
-import { h, swap, field, uid } from "../dom.js";
+import { h, swap, field, uid, clearSent } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { results } from "./results.js";
@@ -209,10 +209,7 @@ function builder(send) {
     if (kind.value === "multiple") data.max_choices = Number(max.value);
     if (Number(duration.value) > 0) data.duration_s = Number(duration.value);
     if (Number(quorum.value) > 0) data.quorum = Number(quorum.value);
-    send("poll.create", data).then(() => {
-      question.value = "";
-      options.value = "";
-    });
+    send("poll.create", data).then(clearSent([question, options]));
   } },
   h("h3", {}, t("poll.builder")),
   field(t("poll.question"), question),

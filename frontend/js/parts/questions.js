@@ -1,6 +1,6 @@
 // Questions sorted by upvotes; participants ask and upvote, facilitators moderate.
 
-import { h, swap, field, keepDraft, forgetDraft } from "../dom.js";
+import { h, swap, field, keepDraft, forgetDraft, clearSent } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { displayName, sortedQuestions, votedByMe, votesOf } from "../state.js";
 
@@ -11,9 +11,10 @@ export function questionsPart({ send, facilitator = false, readOnly = false, you
   const form = h("form", { class: "stack", onsubmit: (e) => {
     e.preventDefault();
     if (!text.value.trim()) return text.focus();
+    const done = clearSent([text]);
     send("question.ask", { text: text.value.trim() }).then(() => {
-      text.value = "";
-      forgetDraft("question");
+      done();
+      if (!text.value) forgetDraft("question");
     });
     return undefined;
   } }, field(t("question.label"), text), h("button", { type: "submit" }, t("question.ask")));
