@@ -110,6 +110,16 @@ class Batcher(Generic[S]):
             queue.drainer = asyncio.create_task(self._drain(room, queue))
         return future
 
+    def forget(self, room: str) -> bool:
+        """Drop an idle room's queue (the engine unloads the room); False if it is busy."""
+        queue = self._queues.get(room)
+        if queue is None:
+            return True
+        if queue.waiting or (queue.drainer is not None and not queue.drainer.done()):
+            return False
+        del self._queues[room]
+        return True
+
     async def close(self) -> None:
         tasks = [q.drainer for q in self._queues.values() if q.drainer is not None]
         for task in tasks:

@@ -93,12 +93,17 @@ class Engine(Generic[S]):
         joined = self.domain.on_join(principal)
         if joined is not None:
             await self._run(room, principal, joined[0], joined[1], None)
-        async with room.lock:
-            await self._catch_up(room)
-            # Registering and taking the snapshot under the lock that orders every apply:
-            # this connection gets exactly the events after the snapshot's seq.
-            room.join(principal, outbox)
-            room.welcome(principal, outbox, resume)
+        while True:
+            async with room.lock:
+                # An idle room may have been unloaded while the join ran: join the one held.
+                if self._rooms.get(principal.room) is room:
+                    await self._catch_up(room)
+                    # Registering and taking the snapshot under the lock that orders every
+                    # apply: this connection gets exactly the events after the snapshot's seq.
+                    room.join(principal, outbox)
+                    room.welcome(principal, outbox, resume)
+                    return
+            room = await self._room(principal.room)
 
     async def detach(self, principal: Principal, outbox: Outbox) -> None:
         room = self._rooms.get(principal.room)
@@ -199,6 +204,23 @@ class Engine(Generic[S]):
                 outbox.close_soon(CloseCode.REVOKED, reason)
                 closed += 1
         return closed
+
+    async def unload(self, room_name: str) -> bool:
+        """Forget a room nobody on this worker is connected to (an ended meeting, an idle
+        one): its state, window and watcher. The next connection or command loads it again
+        from the log. False, and nothing changes, while it has a connection here or work
+        under its lock."""
+        room = self._rooms.get(room_name)
+        if room is None or room.conns or room.lock.locked() or not room.epoch:
+            return False
+        if not self._batcher.forget(room_name):  # commands queued or committing
+            return False
+        del self._rooms[room_name]
+        if room.watcher is not None:
+            room.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await room.watcher
+        return True
 
     async def server_command(self, room_name: str, type: str, data: dict[str, Any]) -> int:
         """Run a server-made command (timers, presence) as the room's system principal."""

@@ -31,6 +31,10 @@ log = logging.getLogger("townhall.live")
 TICK_S = 0.2
 PRESENCE_S = 1.0  # observer counts are coalesced to at most one event per second
 LINK_CHECK_S = 2.0  # how soon a rotation reaches connections held by other workers
+# A room nobody on this worker has been connected to for this long, with no deadline to
+# fire and nothing left to archive, is unloaded (a long-running server holds thousands
+# of ended meetings otherwise). The next connection or command loads it from the log.
+IDLE_UNLOAD_S = 300.0
 
 LinkVersions = Callable[[str, str], Awaitable[int]]
 
@@ -56,8 +60,11 @@ class LiveRooms:
         archiver: Archiver,
         link_version: LinkVersions,
         presence: Presence,
+        idle_unload_s: float = IDLE_UNLOAD_S,
     ) -> None:
         self._rt = realtime
+        self._idle_unload_s = idle_unload_s
+        self._idle_since: dict[str, float] = {}
         self._presence = presence
         self._presence_sent = 0.0
         self._archiver = archiver
@@ -178,6 +185,24 @@ class LiveRooms:
                     await self._fire(room, deadline.kind, deadline.ref, deadline.at, now)
             if state.session.status == "ended" and room not in self._archived:
                 self._start_archive(room, state)
+            await self._unload_if_idle(room, state)
+
+    async def _unload_if_idle(self, room: str, state: RoomState) -> None:
+        idle = (
+            not any(self._rt.engine.counts(room).values())
+            and not next_deadlines(state)
+            and room not in self._archiving
+            and (state.session.status != "ended" or room in self._archived)
+        )
+        if not idle:
+            self._idle_since.pop(room, None)
+            return
+        clock = time.monotonic()
+        since = self._idle_since.setdefault(room, clock)
+        if clock - since >= self._idle_unload_s and await self._rt.engine.unload(room):
+            self._idle_since.pop(room, None)
+            self._moderation_seen.pop(room, None)
+            log.info("room %s unloaded (idle on this worker)", room)
 
     async def _fire(self, room: str, kind: str, ref: str, at: datetime, now: datetime) -> None:
         # A deadline stays due until some worker's TimerExpired lands; do not hammer the
