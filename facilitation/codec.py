@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from facilitation import agenda as ag
@@ -56,6 +56,18 @@ def integer(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise refuse("invalid_data", f"{name} must be an integer")
     return value
+
+
+def timestamp(name: str, value: object) -> datetime:
+    """An ISO 8601 time with its offset (``…Z``), as UTC."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    raise refuse("invalid_data", f"{name} must be an ISO 8601 time with its offset")
 
 
 def boolean(name: str, value: object) -> bool:
@@ -214,7 +226,7 @@ SPECS: dict[str, Spec] = {
 # Issued by the server itself (never accepted from a client connection).
 SERVER_SPECS: dict[str, Spec] = {
     "participant.join": (pa.JoinRoom, {"name": _f("display_name", text(MAX_NAME))}, None),
-    "participant.leave": (pa.LeaveRoom, {}, None),
+    "participant.leave": (pa.LeaveRoom, {"left_at": _f("left_at", timestamp, False)}, None),
     "presence.update": (pa.UpdatePresence, {"observers": _f("observers", integer)}, None),
     "room.configure": (
         se.ConfigureRoom,

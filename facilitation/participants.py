@@ -52,7 +52,14 @@ class JoinRoom(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class LeaveRoom(Command):
+    """Server-issued when a participant's connection ends.
+
+    ``left_at`` is when it ended, for a leave that could only be recorded later (the log
+    was unreachable): if the person has joined again since, it records nothing.
+    """
+
     name: ClassVar[str] = "participant.leave"
+    left_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +105,9 @@ def decide(command: Command, room: RoomState) -> list[Event]:
         person = room.people.by_id.get(command.actor.participant)
         if person is None or person.status not in ("present", "waiting"):
             return []  # a disconnect of someone already gone: nothing to record
+        late = command.left_at
+        if late is not None and person.stays and person.stays[-1].joined > late:
+            return []  # a late leave, and they have come back since
         return [ParticipantLeft(at=command.at, participant=person.id)]
     assert isinstance(command, UpdatePresence)
     if command.observers < 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from facilitation import codec, views
@@ -179,7 +179,9 @@ class TownhallDomain:
     def on_leave(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         member = principal.info
         if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
-            return LEAVE, {}
+            # When the connection ended: a leave the engine can only record later (the log
+            # was unreachable) is then dropped if the person has joined again since.
+            return LEAVE, {"left_at": iso(datetime.now(UTC))}
         return None
 
     def presence(self, room: str, counts: dict[str, int]) -> tuple[str, dict[str, Any]] | None:

@@ -157,6 +157,14 @@ def test_codec_server_commands() -> None:
     join = wire("participant.join", {"name": "Kim"}, actor=P1, server=True)
     assert join == participants.JoinRoom(actor=P1, at=t(1), display_name="Kim")
     assert isinstance(wire("participant.leave", {}, actor=P1, server=True), participants.LeaveRoom)
+    late = wire(
+        "participant.leave", {"left_at": "2026-11-25T10:00:05+09:00"}, actor=P1, server=True
+    )
+    assert late == participants.LeaveRoom(
+        actor=P1, at=t(1), left_at=datetime(2026, 11, 25, 1, 0, 5, tzinfo=UTC)
+    )
+    for bad in ("yesterday", "2026-11-25T01:00:05", 5):
+        assert refused("participant.leave", {"left_at": bad}, server=True) == "invalid_data"
     assert isinstance(
         wire("presence.update", {"observers": 3}, server=True), participants.UpdatePresence
     )

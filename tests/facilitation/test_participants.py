@@ -105,6 +105,17 @@ def test_participant_leave_closes_stay() -> None:
     given(*LIVE, LEFT).when(RaiseHand(actor=P1, at=t(9))).raises("not_present")
 
 
+def test_a_late_leave_closes_the_stay_open_when_the_connection_ended() -> None:
+    # Recorded once the log was reachable again (at t(9)), for a disconnect at t(5).
+    late = LeaveRoom(actor=P1, at=t(9), left_at=t(5))
+    given(*LIVE).when(late).then(ParticipantLeft(at=t(9), participant="p1"))
+
+
+def test_a_late_leave_after_they_came_back_records_nothing() -> None:
+    back = ParticipantJoined(at=t(7), participant="p1", display_name="P1", role="participant")
+    given(*LIVE, LEFT, back).when(LeaveRoom(actor=P1, at=t(9), left_at=t(6))).then()
+
+
 def test_participant_leave_twice_or_unknown_is_noop() -> None:
     given(*LIVE, LEFT).when(LeaveRoom(actor=P1, at=t(6))).then()
     given(*LIVE).when(LeaveRoom(actor=NEW, at=t(6))).then()

@@ -15,9 +15,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from realtime.engine import Engine, Principal
+from realtime.hub import Metrics, Outbox
 from realtime.log import Committed, LogUnavailable, NewEvent, Record, RoomLog
 from realtime.redis_log import RedisLog
 from tests.realtime.redis_private import PrivateRedis
+from tests.realtime.toy import ToyDomain
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -229,3 +232,28 @@ async def test_a_full_redis_refuses_appends_loudly(
     await admin.aclose()
     assert isinstance(await log.append("full", head, [ev("e.n")], None, {}), Committed)
     assert log.health()["ok"] is True
+
+
+async def test_a_leave_during_an_outage_is_recorded_once_redis_is_back(
+    private_redis: PrivateRedis, opened: Opener
+) -> None:
+    (log,) = await opened(1, op_timeout=0.5)
+    eng = Engine(log, ToyDomain(), presence_interval=3600.0)
+    await eng.start()
+
+    async def nothing(*_: object) -> None: ...
+
+    member = Principal("main", "p1", "public", True, {}, None)
+    box = Outbox(nothing, nothing, 1 << 20, Metrics())
+    try:
+        await eng.attach(member, box, None)
+        assert (await eng.state("main")).members == {"p1"}
+        await private_redis.kill()
+        await eng.detach(member, box)  # the leave cannot be written now: it is kept
+        assert eng.states()["main"].members == {"p1"}
+        await private_redis.start()
+        await eventually(lambda: not eng.states()["main"].members, "the retried leave")
+        names = [r.name for r in await log.read("main", 0)]
+        assert names == ["member.joined", "member.left"]  # once, in order
+    finally:
+        await eng.close()
