@@ -187,7 +187,13 @@ class RoomLog(Protocol):
         ...
 
     async def trim(self, room: str) -> None:
-        """After archive: drop the live log (a new epoch starts if the room is reused)."""
+        """Drop the live log now (a deleted town hall; a new epoch starts if reused)."""
+        ...
+
+    async def retire(self, room: str, after_s: float) -> None:
+        """The session is archived: its live log may go in ``after_s`` seconds (Redis
+        expires the room's keys). A log held in durable storage (memory:// with a store)
+        stays: it is the embedded server's only copy of the raw log."""
         ...
 
     def health(self) -> dict[str, Any]:

@@ -301,6 +301,9 @@ class MemoryLog:
             live.update(await self._store.rooms())
         return sorted(live)
 
+    async def retire(self, room: str, after_s: float) -> None:
+        return None  # the store (or this process) is the only copy: kept
+
     async def trim(self, room: str) -> None:
         state = await self._room(room)
         async with state.lock:

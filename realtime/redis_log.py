@@ -307,6 +307,17 @@ class RedisLog:
         exists = await self._retry(op) if members else []
         return [room for room, there in zip(members, exists, strict=True) if there]
 
+    async def retire(self, room: str, after_s: float) -> None:
+        seconds = max(1, int(after_s))
+
+        async def op() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for part in ("log", "cmd", "epoch"):
+                    pipe.expire(self._key(room, part), seconds)
+                return list(await pipe.execute())
+
+        await self._retry(op)
+
     async def trim(self, room: str) -> None:
         await self._retry(lambda: self._client.srem(f"{self._prefix}rooms", room))
         keys = [self._key(room, "log"), self._key(room, "cmd"), self._key(room, "epoch")]

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from facilitation.room import RoomState
+from realtime.limits import Limits
 from realtime.log import open_log
 from realtime.server import Realtime, RealtimeConfig, SocketFirst
 from townhall import rooms
@@ -69,13 +70,18 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         store = None if settings.distributed else SqlStore(sessions)
         log = open_log(settings.bus_url, store=store)
         origins = settings.allowed_origins or (settings.base_url,)
+        limits = Limits(
+            rate=settings.rate_per_s,
+            burst=settings.rate_burst,
+            max_connections=settings.max_connections,
+        )
         realtime: Realtime[RoomState] = Realtime(
             log,
             TownhallDomain(),
-            Authenticator(sessions, secret),
-            RealtimeConfig(origins=origins),
+            Authenticator(sessions, secret, settings.log_retention_s),
+            RealtimeConfig(origins=origins, limits=limits),
         )
-        archiver = Archiver(sessions, log)
+        archiver = Archiver(sessions, log, settings.log_retention_s)
         live = LiveRooms(
             realtime,
             archiver,

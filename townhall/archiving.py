@@ -28,9 +28,12 @@ _town = TownHallRow.__table__  # type: ignore[attr-defined]
 
 
 class Archiver:
-    def __init__(self, sessions: SessionFactory, room_log: RoomLog) -> None:
+    def __init__(
+        self, sessions: SessionFactory, room_log: RoomLog, log_retention_s: float = 86_400
+    ) -> None:
         self._sessions = sessions
         self._log = room_log
+        self._retention_s = log_retention_s
         self._status: dict[str, str] = {}
         self.last_duration_s: float | None = None
 
@@ -67,6 +70,7 @@ class Archiver:
         if row is None:
             return  # deleted meanwhile: nothing to keep
         if row.status == "archived":
+            await self._log.retire(room, self._retention_s)  # a retire that failed before
             return
         records = await self._log.read(room, 0)
         epoch = await self._log.epoch(room)
@@ -77,3 +81,5 @@ class Archiver:
         self.last_duration_s = time.perf_counter() - started
         default_metrics().archive_duration.observe(self.last_duration_s)
         log.info("archived room %s in %.3f s", room, self.last_duration_s)
+        # The archive is the record now; Redis may let the live log go after a while.
+        await self._log.retire(room, self._retention_s)

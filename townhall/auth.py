@@ -8,7 +8,7 @@ same participant back after a reconnect. Both stop working when the link is rota
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from facilitation.base import Actor, Role
@@ -36,16 +36,21 @@ def _clean_name(raw: object, role: Role) -> str:
 class Authenticator:
     """``realtime.domain.Authenticator`` backed by the link table and the server secret."""
 
-    def __init__(self, sessions: SessionFactory, secret: bytes) -> None:
+    def __init__(
+        self, sessions: SessionFactory, secret: bytes, log_retention_s: float = 86_400
+    ) -> None:
         self._sessions = sessions
         self._secret = secret
+        self._retention = timedelta(seconds=log_retention_s)
         self._ballot_secrets: dict[str, bytes | None] = {}
+        self._retired: set[str] = set()
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
         if token.startswith(RESUME_PREFIX):
             claim = verify_resume(self._secret, token)
             if claim is None:
                 raise Refused("bad_token", "this link is not valid")
+            await self._refuse_retired(claim.room)
             current = await rooms.current_link_version(self._sessions, claim.room, claim.role)
             if current != claim.link_version:
                 raise Refused("bad_token", "this link was replaced; ask for a new one")
@@ -55,6 +60,7 @@ class Authenticator:
             raise Refused("bad_token", "this link is not valid, expired or was replaced")
         if grant.expires_at is not None and grant.expires_at <= datetime.now(UTC):
             raise Refused("bad_token", "this link has expired")
+        await self._refuse_retired(grant.room)
         role = Role(grant.role)
         prefix = "o" if role is Role.OBSERVER else "p"
         claim = ResumeClaim(
@@ -83,6 +89,16 @@ class Authenticator:
             resume_token=resume_token,
             info=member,
         )
+
+    async def _refuse_retired(self, room: str) -> None:
+        """Past its retention the live log of an archived session is gone (its keys
+        expire in Redis): the minutes are the record, and the room is not reopened."""
+        if room not in self._retired:
+            archived = await rooms.archived_at(self._sessions, room)
+            if archived is None or datetime.now(UTC) < archived + self._retention:
+                return
+            self._retired.add(room)
+        raise Refused("session_archived", "this town hall has ended; its minutes are the record")
 
     async def _ballot_secret(self, room: str) -> bytes | None:
         # Constant for a room's live life (the archive destroys it after the session).

@@ -196,6 +196,14 @@ async def ballot_secret(sessions: SessionFactory, room: str) -> bytes | None:
     return bytes(value) if value is not None else None
 
 
+async def archived_at(sessions: SessionFactory, room: str) -> datetime | None:
+    """When the session was archived (None: not archived, or no such town hall)."""
+    query = sa.select(_town.c.archived_at).where(_town.c.id == room, _town.c.status == "archived")
+    async with sessions() as session:
+        value: datetime | None = await session.scalar(query)
+    return value  # UTCDateTime: aware UTC
+
+
 async def get_townhall(sessions: SessionFactory, room: str) -> TownHallRow | None:
     async with sessions() as session:
         return await session.get(TownHallRow, room)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(ge=1)] = 20_000
     rate_per_s: Annotated[float, Field(gt=0)] = 20.0
     rate_burst: Annotated[int, Field(ge=1)] = 40
+    # How long an archived session's live log stays in Redis for late reconnects; after
+    # that its keys expire and links to it are answered with "session_archived".
+    log_retention_s: Annotated[int, Field(ge=60)] = 86_400
 
     @field_validator("database_url")
     @classmethod

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from realtime.client import Client
 from tests import services
@@ -194,6 +195,8 @@ async def test_workers_racing_to_archive_write_it_once(
         first = await archive_rows(postgres_url, m.town.id)
         archived_at = (await townhall_row(postgres_url, m.town.id))["archived_at"]
         check_archive(first, m)
+        # The archive is the record now: the live log in Redis gets its expiry.
+        assert 0 < await log_ttl(redis_log_url, m.town.id) <= 86_400
         # Restarting every worker reruns nothing and changes nothing.
         for worker in workers:
             worker.kill()
@@ -205,3 +208,19 @@ async def test_workers_racing_to_archive_write_it_once(
         assert DISSENT in (await minutes(again.url, m.town.id, "md")).decode()
     finally:
         await close_all([m.facilitator, *m.participants])
+
+
+async def log_ttl(redis_log_url: str, room: str) -> int:
+    """Seconds until the room's stream expires, once some worker has retired it."""
+    url, _, query = redis_log_url.partition("?")
+    key = f"{query.removeprefix('prefix=')}{{room:{room}}}:log"
+    client = Redis.from_url(url)
+    try:
+        for _ in range(500):
+            ttl = int(await client.ttl(key))
+            if ttl > 0:
+                return ttl
+            await asyncio.sleep(0.01)
+        return ttl
+    finally:
+        await client.aclose()

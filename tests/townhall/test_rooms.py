@@ -227,3 +227,30 @@ async def test_the_websocket_authenticator_refuses_rotated_links_and_their_resum
     assert resume.value.code == "bad_token"
     # The facilitator link was not rotated and still admits.
     assert (await authenticate(tokens["facilitator"], {})).room == room
+
+
+async def test_links_to_a_session_archived_past_the_log_retention_are_refused(
+    sessions: SessionFactory,
+) -> None:
+    room, tokens = await new_townhall(sessions)
+    day = Authenticator(sessions, b"server-secret", log_retention_s=86_400)
+    minute = Authenticator(sessions, b"server-secret", log_retention_s=60)
+    joined = await day(tokens["participant"], {"name": "Ana"})
+    assert joined.resume_token is not None
+    assert await rooms.archived_at(sessions, room) is None
+    archived = datetime.now(UTC) - timedelta(minutes=5)
+    async with sessions.begin() as session:
+        await session.execute(
+            sa.update(metadata.tables["townhall"])
+            .where(metadata.tables["townhall"].c.id == room)
+            .values(status="archived", archived_at=archived)
+        )
+    assert await rooms.archived_at(sessions, room) == archived
+    # Within the retention the live log is still there: links and resumes work.
+    assert (await day(tokens["observer"], {})).room == room
+    assert (await day(joined.resume_token, {})).key == joined.key
+    # Past it, every way in is answered with session_archived.
+    for token in (tokens["observer"], joined.resume_token):
+        with pytest.raises(Refused) as refused:
+            await minute(token, {})
+        assert refused.value.code == "session_archived"
