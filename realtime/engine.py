@@ -25,6 +25,7 @@ from realtime.hub import Outbox
 from realtime.log import RoomLog, Trimmed
 from realtime.presence import presence_loop
 from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, encode
+from realtime.retry import Retries
 from realtime.room import Room
 
 __all__ = ["Authenticator", "Domain", "Engine", "Principal", "Refused"]
@@ -33,7 +34,6 @@ S = TypeVar("S")
 log = logging.getLogger("realtime.engine")
 
 READ_CHUNK = 1000
-RETRY_FOR_S = 600.0  # how long a leave that could not be written is retried
 
 
 def utc_now() -> str:
@@ -66,7 +66,7 @@ class Engine(Generic[S]):
         self._presence: asyncio.Task[None] | None = None
         self._closed = False
         self._batcher = Batcher(log, domain, clock, ids, self._catch_up, self.stats)
-        self._retries: set[asyncio.Task[None]] = set()
+        self._retries = Retries()  # leaves the log could not take (an outage)
 
     async def start(self) -> None:
         self._presence = asyncio.create_task(
@@ -78,7 +78,6 @@ class Engine(Generic[S]):
     async def close(self) -> None:
         self._closed = True
         tasks = [r.watcher for r in self._rooms.values() if r.watcher is not None]
-        tasks += self._retries
         if self._presence is not None:
             tasks.append(self._presence)
         for task in tasks:
@@ -86,6 +85,7 @@ class Engine(Generic[S]):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._retries.close()
         await self._batcher.close()
 
     # -- connections -------------------------------------------------------------------
@@ -120,35 +120,16 @@ class Engine(Generic[S]):
                 log.info("leave refused in room %s: %s", room.name, exc.code)
             except Exception as exc:  # the log is unreachable: record it once it is back
                 log.warning("leave in room %s failed, will retry: %r", room.name, exc)
-                self._retry_later(principal, left[0], left[1])
+                self._retries.spawn(
+                    lambda: self._run_later(principal, left[0], left[1]),
+                    f"{left[0]} in room {room.name}",
+                )
 
-    def _retry_later(self, principal: Principal, type: str, data: dict[str, Any]) -> None:
-        """Keep trying a server-made command (a leave) until the log takes it, for a while.
-
-        The domain's data says when it happened, so a late one can be told from a current
-        one (a person who came back meanwhile is not marked gone)."""
-
-        async def attempts() -> None:
-            delay = 0.5
-            deadline = asyncio.get_running_loop().time() + RETRY_FOR_S
-            while not self._closed:
-                await asyncio.sleep(delay)
-                try:
-                    room = await self._room(principal.room)
-                    await self._run(room, principal, type, data, None)
-                    return
-                except Refused as exc:
-                    log.info("retried %s refused in room %s: %s", type, principal.room, exc.code)
-                    return
-                except Exception as exc:
-                    if asyncio.get_running_loop().time() > deadline:
-                        log.error("gave up on %s in room %s: %r", type, principal.room, exc)
-                        return
-                delay = min(delay * 2, 10.0)
-
-        task = asyncio.create_task(attempts())
-        self._retries.add(task)
-        task.add_done_callback(self._retries.discard)
+    async def _run_later(self, principal: Principal, type: str, data: dict[str, Any]) -> None:
+        """One more try of a server-made command (the domain's data says when it
+        happened, so a late leave can be told from a current one)."""
+        room = await self._room(principal.room)
+        await self._run(room, principal, type, data, None)
 
     # -- commands ----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Fan-out: per-connection outboxes, a worker-wide flusher, and per-room audience sets.
+"""Fan-out: per-connection outboxes and a worker-wide flusher (audiences: realtime.room).
 
 A broadcast never awaits a client: it appends the same pre-encoded text to every
 outbox of the audience (a list append). Whatever has queued for a connection since its
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from realtime.protocol import CloseCode
 from realtime.transport import text_frame
 
-__all__ = ["Flusher", "FrameSink", "Metrics", "Outbox", "RoomFanout"]
+__all__ = ["Flusher", "FrameSink", "Metrics", "Outbox"]
 
 log = logging.getLogger("realtime.hub")
 
@@ -291,39 +291,3 @@ class Flusher:
         if self._handle is not None:
             self._handle.cancel()
             self.flush()
-
-
-class RoomFanout:
-    """The outboxes of one room on this worker, grouped by audience."""
-
-    __slots__ = ("audiences",)
-
-    def __init__(self) -> None:
-        self.audiences: dict[str, set[Outbox]] = {}
-
-    def add(self, audience: str, outbox: Outbox) -> None:
-        self.audiences.setdefault(audience, set()).add(outbox)
-
-    def discard(self, audience: str, outbox: Outbox) -> None:
-        members = self.audiences.get(audience)
-        if members is not None:
-            members.discard(outbox)
-
-    def counts(self) -> dict[str, int]:
-        return {audience: len(members) for audience, members in self.audiences.items()}
-
-    def __len__(self) -> int:
-        return sum(len(members) for members in self.audiences.values())
-
-    def publish(self, audience: str, text: str, count: int = 1) -> None:
-        """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
-        members = self.audiences.get(audience)
-        if not members:
-            return
-        dead: list[Outbox] = []
-        for outbox in members:
-            outbox.push(text, count)
-            if outbox.closing:
-                dead.append(outbox)
-        for outbox in dead:
-            members.discard(outbox)

@@ -14,11 +14,11 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from realtime.domain import Domain, Principal
-from realtime.hub import Outbox, RoomFanout
+from realtime.hub import Outbox
 from realtime.log import Record
 from realtime.protocol import Event, Resume, Resync, Welcome, encode
 
-__all__ = ["Entry", "Room"]
+__all__ = ["Entry", "Room", "RoomFanout"]
 
 S = TypeVar("S")
 REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of its outbox
@@ -194,3 +194,39 @@ class Room(Generic[S]):
         outbox.push(encode(welcome))
         for text in frames:
             outbox.push(text)
+
+
+class RoomFanout:
+    """The outboxes of one room on this worker, grouped by audience."""
+
+    __slots__ = ("audiences",)
+
+    def __init__(self) -> None:
+        self.audiences: dict[str, set[Outbox]] = {}
+
+    def add(self, audience: str, outbox: Outbox) -> None:
+        self.audiences.setdefault(audience, set()).add(outbox)
+
+    def discard(self, audience: str, outbox: Outbox) -> None:
+        members = self.audiences.get(audience)
+        if members is not None:
+            members.discard(outbox)
+
+    def counts(self) -> dict[str, int]:
+        return {audience: len(members) for audience, members in self.audiences.items()}
+
+    def __len__(self) -> int:
+        return sum(len(members) for members in self.audiences.values())
+
+    def publish(self, audience: str, text: str, count: int = 1) -> None:
+        """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
+        members = self.audiences.get(audience)
+        if not members:
+            return
+        dead: list[Outbox] = []
+        for outbox in members:
+            outbox.push(text, count)
+            if outbox.closing:
+                dead.append(outbox)
+        for outbox in dead:
+            members.discard(outbox)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from realtime.hub import Metrics, Outbox, RoomFanout
+from realtime.hub import Metrics, Outbox
 from realtime.protocol import CloseCode
+from realtime.room import RoomFanout
 
 
 class Sink:

@@ -15,8 +15,9 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from realtime.client import Client
-from realtime.hub import Flusher, Metrics, Outbox, RoomFanout
+from realtime.hub import Flusher, Metrics, Outbox
 from realtime.protocol import CloseCode
+from realtime.room import RoomFanout
 from realtime.transport import EXTENSION, FrameProtocol, _Flag, _Inbox, text_frame
 from tests.realtime.conftest import ServeFn
 

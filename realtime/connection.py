@@ -1,0 +1,168 @@
+"""One WebSocket connection: its reader, its outbox and its command queue.
+
+The endpoint coroutine only reads (so uvicorn never stops reading and keepalive pongs
+are always seen, however busy the room); the outbox is written by the worker's flusher
+(or by a writer task under a server without the frame path); commands run in order on
+a helper task started when some are waiting, so a slow command (a Redis round trip, a
+conflict retry) never stalls the reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import Receive, Scope, Send
+
+from realtime.domain import Principal, Refused
+from realtime.hub import Outbox
+from realtime.protocol import CloseCode, Error, encode
+from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
+from realtime.transport import EXTENSION, FrameWriter
+
+if TYPE_CHECKING:
+    from realtime.server import Realtime
+
+__all__ = ["Connection"]
+
+log = logging.getLogger("realtime.connection")
+
+
+class Connection:
+    """The I/O side of one connection: feeds the Session, performs its actions."""
+
+    def __init__(self, rt: Realtime[Any], scope: Scope, receive: Receive, send: Send) -> None:
+        self.rt = rt
+        self.receive = receive
+        self.send = send
+        self.session = Session(rt.config.limits, time.monotonic())
+        extension = scope.get("extensions", {}).get(EXTENSION)
+        writer = extension.get("writer") if isinstance(extension, dict) else None
+        frames = (writer, rt.flusher) if isinstance(writer, FrameWriter) else None
+        self.outbox = Outbox(
+            self._send_text,
+            self._send_close,
+            rt.config.limits.byte_budget,
+            rt.metrics,
+            rt.config.flush_interval,
+            frames,
+        )
+        self.principal: Principal | None = None
+        self.inbox: list[RunCommand] = []  # short (max_inflight); a deque is 0.6 KB empty
+        self.worker: asyncio.Task[None] | None = None
+
+    async def _send_text(self, text: str) -> None:
+        await self.send({"type": "websocket.send", "text": text})
+
+    async def _send_close(self, code: int, reason: str) -> None:
+        await self.send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def serve(self) -> None:
+        # Under FrameProtocol the flusher writes: no writer task (and its ~1 KB) per socket.
+        writer = None if self.outbox.direct else asyncio.create_task(self.outbox.run())
+        try:
+            await self._read()
+        finally:
+            # Commands already accepted still run (their acks just find the socket closed):
+            # cancelling one mid-append would only leave its outcome unknown.
+            if self.principal is not None:
+                await self.rt.engine.detach(self.principal, self.outbox)
+            if self.outbox.direct:
+                # Out now, before uvicorn drops a socket whose app has returned: what is
+                # queued, then the close frame (a no-op if it was sent or the peer left).
+                self.outbox.close_soon(CloseCode.GOING_AWAY, "")
+                self.outbox.flush({})
+            elif writer is not None and not writer.done():
+                self.outbox.close_soon(CloseCode.GOING_AWAY, "")
+                # The peer is gone or closing: give the writer a moment, never hang on it.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), 1.0)
+                writer.cancel()
+                with contextlib.suppress(BaseException):
+                    await writer
+
+    async def _read(self) -> None:
+        session = self.session
+        while True:
+            deadline = session.deadline
+            if deadline is not None:
+                try:
+                    message = await asyncio.wait_for(self.receive(), deadline - time.monotonic())
+                except TimeoutError:
+                    if not await self._perform(session.timeout(time.monotonic())):
+                        return
+                    continue
+            else:
+                message = await self.receive()
+            kind = message["type"]
+            if kind == "websocket.disconnect":
+                return
+            if kind != "websocket.receive" or self.outbox.closing:
+                continue
+            text = message.get("text")
+            now = time.monotonic()
+            if text is not None:
+                actions = session.receive_text(text, now)
+            else:
+                actions = session.receive_bytes(message.get("bytes") or b"", now)
+            if not await self._perform(actions):
+                return
+
+    async def _perform(self, actions: list[Action]) -> bool:
+        """Carry out a session's actions; False once the connection is closing."""
+        for action in actions:
+            if isinstance(action, Reply):
+                self.outbox.push(action.text)
+            elif isinstance(action, RunCommand):
+                self._queue(action)
+            elif isinstance(action, Authenticate):
+                await self._authenticate(action)
+            elif isinstance(action, Close):
+                self.outbox.close_soon(action.code, action.reason)
+        return not self.outbox.closing
+
+    async def _authenticate(self, action: Authenticate) -> None:
+        try:
+            principal = await self.rt.authenticator(action.hello.token, action.data)
+            await self.rt.engine.attach(principal, self.outbox, action.hello.resume)
+        except Refused as exc:
+            await self._perform(self.session.refused(exc.code, exc.message))
+            return
+        except Exception:
+            log.exception("could not open the room")
+            await self._perform(
+                self.session.refused("unavailable", "the room is unavailable", CloseCode.INTERNAL)
+            )
+            return
+        self.principal = principal
+        self.session.authenticated()
+        if self.inbox and self.worker is None:
+            self.worker = self.rt.spawn(self._work())
+
+    def _queue(self, action: RunCommand) -> None:
+        if len(self.inbox) >= self.rt.config.limits.max_inflight:
+            self.outbox.push(encode(Error(id=action.id, code="busy", message="too many commands")))
+            return
+        self.inbox.append(action)
+        if self.worker is None and self.session.phase is Phase.OPEN:
+            self.worker = self.rt.spawn(self._work())
+
+    async def _work(self) -> None:
+        """Run queued commands one at a time, in arrival order; exit when none wait."""
+        engine = self.rt.engine
+        principal = self.principal
+        assert principal is not None
+        try:
+            while self.inbox:
+                cmd = self.inbox.pop(0)
+                try:
+                    await engine.command(principal, self.outbox, cmd.type, cmd.id, cmd.data)
+                except Exception:  # e.g. the room could not be loaded: the log is down
+                    log.exception("command %s failed", cmd.type)
+                    error = Error(id=cmd.id, code="unavailable", message="retry later")
+                    self.outbox.push(encode(error))
+        finally:
+            self.worker = None
