@@ -9,7 +9,7 @@ Two ways out, chosen per connection:
 - ``FrameWriter`` (realtime.transport, under uvicorn with ``FrameProtocol``): no task per
   connection. The ``Flusher`` runs once per tick over every outbox with something
   queued, builds each distinct frame once (the connections of an audience share their
-  queued texts, hence their frame) and writes it to each transport. ~8 us per frame.
+  queued texts, hence their frame) and writes it to each transport.
 - ASGI ``send`` (any other server): one writer task per connection drains its queue.
 A client whose queue (or unsent transport buffer) passes its byte budget is dropped from
 fan-out and closed with 4009 after what is already queued, so it resumes from its seq.
