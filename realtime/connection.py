@@ -69,6 +69,7 @@ class Connection:
             # Commands already accepted still run (their acks just find the socket closed):
             # cancelling one mid-append would only leave its outcome unknown.
             if self.principal is not None:
+                self.rt.buckets.release(self.principal.room, self.principal.key)
                 await self.rt.engine.detach(self.principal, self.outbox)
             if self.outbox.direct:
                 # Out now, before uvicorn drops a socket whose app has returned: what is
@@ -138,7 +139,9 @@ class Connection:
             )
             return
         self.principal = principal
-        self.session.authenticated()
+        self.session.authenticated(
+            self.rt.buckets.acquire(principal.room, principal.key, time.monotonic())
+        )
         if self.inbox and self.worker is None:
             self.worker = self.rt.spawn(self._work())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MAX_FRAME", "Limits", "TokenBucket"]
+__all__ = ["MAX_FRAME", "Limits", "SharedBuckets", "TokenBucket"]
 
 # Incoming frames above this are refused by uvicorn with close 1009 (see UVICORN_WS_OPTIONS).
 MAX_FRAME = 64 * 1024
@@ -57,3 +57,54 @@ class TokenBucket:
             return True
         self.strikes += 1
         return False
+
+    def full(self, now: float) -> bool:
+        """Refilled to its burst by ``now``: forgetting it would give nothing away."""
+        return self._tokens + (now - self._last) * self._rate >= self._burst
+
+
+@dataclass(slots=True)
+class _Held:
+    bucket: TokenBucket
+    holders: int = 0
+
+
+class SharedBuckets:
+    """One bucket per participant on this worker, shared by all of their connections:
+    opening more sockets with the same resume token buys no more messages.
+
+    A bucket nobody holds stays until it has refilled, so reconnecting does not reset
+    it either; such buckets are swept every ``SWEEP`` acquisitions.
+    """
+
+    SWEEP = 256
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._held: dict[tuple[str, str], _Held] = {}
+        self._acquired = 0
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def acquire(self, room: str, key: str, now: float) -> TokenBucket:
+        self._acquired += 1
+        if self._acquired % self.SWEEP == 0:
+            self.sweep(now)
+        held = self._held.get((room, key))
+        if held is None:
+            held = self._held[(room, key)] = _Held(TokenBucket(self._rate, self._burst, now))
+        held.holders += 1
+        return held.bucket
+
+    def release(self, room: str, key: str) -> None:
+        held = self._held.get((room, key))
+        if held is not None:
+            held.holders -= 1
+
+    def sweep(self, now: float) -> None:
+        """Forget the buckets nobody holds that have refilled."""
+        for key, held in list(self._held.items()):
+            if held.holders <= 0 and held.bucket.full(now):
+                del self._held[key]

@@ -23,7 +23,7 @@ from realtime.connection import Connection
 from realtime.domain import Authenticator, Domain
 from realtime.engine import Engine
 from realtime.hub import Flusher, Metrics
-from realtime.limits import MAX_FRAME, Limits
+from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
 
 __all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst", "websocket_route"]
@@ -86,6 +86,8 @@ class Realtime(Generic[S]):
         self.authenticator = authenticator
         self.metrics = Metrics()
         self.flusher = Flusher(self.config.flush_interval)
+        limits = self.config.limits
+        self.buckets = SharedBuckets(limits.rate, limits.burst)  # per participant
         self._tasks: set[asyncio.Task[None]] = set()
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
 

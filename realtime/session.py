@@ -115,9 +115,12 @@ class Session:
             return []
         return self._close(CloseCode.HELLO_TIMEOUT, "hello_timeout")
 
-    def authenticated(self) -> None:
+    def authenticated(self, bucket: TokenBucket | None = None) -> None:
+        """Open for commands; ``bucket``: the participant's, shared by their connections."""
         if self.phase is Phase.AUTH:
             self.phase = Phase.OPEN
+            if bucket is not None:
+                self._bucket = bucket
 
     def refused(self, code: str, message: str, close: int = CloseCode.BAD_TOKEN) -> list[Action]:
         """The authenticator (or the room) refused: say why, then close (4003 by default)."""

@@ -224,3 +224,22 @@ def test_any_frame_gets_a_command_an_error_or_a_close(frame: str | bytes) -> Non
             assert json.loads(action.text)["code"] in ERRORS
         if isinstance(action, RunCommand):
             assert action.id is not None or action.type == "ping"
+
+
+async def test_more_sockets_with_one_resume_token_buy_no_more_messages(serve: ServeFn) -> None:
+    s = await serve(rate=0.01, burst=4, abuse=1000)
+    first = Client(s.url, "participant@main")
+    await first.connect()
+    token = first.welcome["resume_token"]
+    others = [Client(s.url, token) for _ in range(3)]
+    for other in others:
+        await other.connect()
+        assert other.welcome["you"]["participant"] == first.welcome["you"]["participant"]
+    futures = [c.send("counter.add", {"n": 1}) for c in (first, *others) for _ in range(4)]
+    outcomes = await asyncio.gather(*futures, return_exceptions=True)
+    acked = [o for o in outcomes if isinstance(o, dict)]
+    limited = [o for o in outcomes if isinstance(o, ClientError) and o.code == "rate_limited"]
+    assert len(acked) == 4  # one participant's burst, however many sockets it opens
+    assert len(limited) == 12
+    for client in (first, *others):
+        await client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from realtime.limits import Limits, TokenBucket
+from realtime.limits import Limits, SharedBuckets, TokenBucket
 from realtime.protocol import CloseCode
 from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
 
@@ -129,3 +129,41 @@ def test_token_bucket_refills_up_to_its_burst() -> None:
     assert bucket.take(0.5)
     assert not bucket.take(0.5)
     assert [bucket.take(100.0) for _ in range(3)] == [True, True, False]
+
+
+def test_connections_of_one_participant_share_one_rate() -> None:
+    buckets = SharedBuckets(LIMITS.rate, LIMITS.burst)
+    one, two = (Session(LIMITS, 0.0) for _ in range(2))
+    for session in (one, two):
+        session.receive_text('{"type":"hello","data":{"token":"t"}}', 0.0)
+        session.authenticated(buckets.acquire("main", "p1", 0.0))
+    frame = '{"type":"a.b","id":"x"}'
+    sent = [
+        one.receive_text(frame, 0.0),
+        two.receive_text(frame, 0.0),
+        one.receive_text(frame, 0.0),
+    ]
+    assert all(isinstance(actions[0], RunCommand) for actions in sent)
+    # The burst of 3 is spent across both sockets: a second socket buys nothing.
+    assert errors(two.receive_text(frame, 0.0)) == ["rate_limited"]
+    other = Session(LIMITS, 0.0)
+    other.receive_text('{"type":"hello","data":{"token":"t"}}', 0.0)
+    other.authenticated(buckets.acquire("main", "p2", 0.0))
+    assert isinstance(other.receive_text(frame, 0.0)[0], RunCommand)  # someone else: own
+
+
+def test_a_released_bucket_is_kept_until_it_has_refilled() -> None:
+    buckets = SharedBuckets(rate=1.0, burst=2)
+    spent = buckets.acquire("main", "p1", 0.0)
+    assert spent.take(0.0)
+    assert spent.take(0.0)
+    buckets.release("main", "p1")
+    buckets.sweep(0.5)
+    assert buckets.acquire("main", "p1", 0.5) is spent  # reconnecting resets nothing
+    assert not spent.take(0.5)
+    buckets.release("main", "p1")
+    buckets.sweep(10.0)  # refilled and unheld: forgotten
+    assert len(buckets) == 0
+    held = buckets.acquire("main", "p2", 10.0)
+    buckets.sweep(20.0)
+    assert buckets.acquire("main", "p2", 20.0) is held  # held: never swept
