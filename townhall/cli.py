@@ -6,25 +6,17 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
+from townhall.cli_db import db_flags, keys, migrate, new_key, settings_or_exit
 from townhall.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the API client loads only for the commands that use it
     from townhall.api.client import ApiClientError, OrganiserClient
-
-T = TypeVar("T")
-
-
-def _settings_or_exit(**flags: Any) -> Settings:
-    try:
-        return load_settings(**flags)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
 
 
 def _export_to_env(settings: Settings) -> None:
@@ -44,6 +36,10 @@ def main() -> None:
     """Townhall: a real-time town hall and deliberation server."""
 
 
+main.add_command(migrate)
+main.add_command(keys)
+
+
 @main.command()
 @click.option("--host", help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8000).")
@@ -57,7 +53,7 @@ def serve(**flags: Any) -> None:
 
     from townhall.runtime import UVICORN_OPTIONS
 
-    settings = _settings_or_exit(**flags)
+    settings = settings_or_exit(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _export_to_env(settings)
     click.echo(
@@ -77,7 +73,7 @@ def serve(**flags: Any) -> None:
     )
 
 
-# --- organiser commands (REST client and database maintenance) ----------------------
+# --- organiser commands (REST client; database maintenance is in cli_db) -------------
 
 _server_option = click.option(
     "--server",
@@ -89,47 +85,6 @@ _key_option = click.option(
     envvar="TOWNHALL_ORGANISER_KEY",
     help="Organiser key (default: TOWNHALL_ORGANISER_KEY).",
 )
-_db_options = [
-    click.option("--database-url", help="SQLAlchemy async URL (default SQLite in the data dir)."),
-    click.option("--data-dir", type=click.Path(file_okay=False), help="Where SQLite data lives."),
-]
-
-
-def _db_flags(command: Any) -> Any:
-    for option in reversed(_db_options):
-        command = option(command)
-    return command
-
-
-def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-async def _migrate(settings: Settings) -> None:
-    from townhall.migrating import migrate_exclusively
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await migrate_exclusively(settings.effective_database_url, settings.data_dir)
-
-
-async def _with_sessions(settings: Settings, job: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``job(sessions)`` on the settings' database, migrated first."""
-    from townhall.db import create_engine, session_factory
-
-    await _migrate(settings)
-    engine = create_engine(settings.effective_database_url)
-    try:
-        return await job(session_factory(engine))
-    finally:
-        await engine.dispose()
-
-
-async def _new_key(settings: Settings, label: str) -> str:
-    from townhall import rooms
-
-    return await _with_sessions(settings, lambda s: rooms.create_api_key(s, label))
 
 
 def _client(server: str | None, key: str | None) -> OrganiserClient:
@@ -156,75 +111,6 @@ def _print_links(created: dict[str, Any]) -> None:
     click.echo(f"id: {created['id']}")
     for role in ("facilitator", "participant", "observer"):
         click.echo(f"{role}: {created['links'][role]}")
-
-
-@main.command()
-@_db_flags
-def migrate(**flags: Any) -> None:
-    """Create or upgrade the database schema."""
-    import asyncio
-
-    from townhall.db import head
-
-    settings = _settings_or_exit(**flags)
-    asyncio.run(_migrate(settings))
-    click.echo(f"{_shown_url(settings.effective_database_url)} is at revision {head()}")
-
-
-@main.group()
-def keys() -> None:
-    """Organiser API keys."""
-
-
-@keys.command("create")
-@click.option("--label", default="", help="A note on who or what uses the key.")
-@_db_flags
-def keys_create(label: str, **flags: Any) -> None:
-    """Create an organiser key; it is printed once and stored only as a hash."""
-    import asyncio
-
-    from townhall import rooms
-    from townhall.tokens import digest
-
-    settings = _settings_or_exit(**flags)
-    key = asyncio.run(_new_key(settings, label))
-    listed = asyncio.run(_with_sessions(settings, rooms.list_api_keys))
-    key_id = next(row.id for row in listed if row.key_hash == digest(key))
-    click.echo(key)  # alone on stdout, so a script can capture it
-    click.echo(
-        "Keep this key now: it is stored only as a hash and cannot be shown again.\n"
-        f"Its id (for `townhall keys revoke`): {key_id}",
-        err=True,
-    )
-
-
-@keys.command("list")
-@_db_flags
-def keys_list(**flags: Any) -> None:
-    """List organiser keys (ids and labels; the keys themselves are not stored)."""
-    import asyncio
-
-    from townhall import rooms
-
-    rows = asyncio.run(_with_sessions(_settings_or_exit(**flags), rooms.list_api_keys))
-    for row in rows:
-        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
-        click.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {state:<24}  {row.label}")
-
-
-@keys.command("revoke")
-@click.argument("key_id")
-@_db_flags
-def keys_revoke(key_id: str, **flags: Any) -> None:
-    """Revoke an organiser key by its id (see `townhall keys list`)."""
-    import asyncio
-
-    from townhall import rooms
-
-    settings = _settings_or_exit(**flags)
-    if not asyncio.run(_with_sessions(settings, lambda s: rooms.revoke_api_key(s, key_id))):
-        raise click.ClickException(f"no active key with id {key_id}")
-    click.echo(f"revoked {key_id}")
 
 
 @main.command()
@@ -306,7 +192,7 @@ def export(
 @main.command()
 @_server_option
 @_key_option
-@_db_flags
+@db_flags
 def demo(server: str | None, key: str | None, **flags: Any) -> None:
     """Create a demo town hall on a running server and print its three links.
 
@@ -318,7 +204,7 @@ def demo(server: str | None, key: str | None, **flags: Any) -> None:
     from townhall.api.client import DEMO_TOWNHALL, ApiClientError
 
     if not key:
-        key = asyncio.run(_new_key(_settings_or_exit(**flags), "townhall demo"))
+        key = asyncio.run(new_key(settings_or_exit(**flags), "townhall demo"))
     try:
         created = _client(server, key).create(DEMO_TOWNHALL)
     except ApiClientError as exc:

@@ -1,0 +1,134 @@
+"""The ``townhall`` commands that work on the database directly: ``migrate`` and
+``keys`` (organiser API keys), and the helpers ``demo`` shares with them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from townhall.settings import Settings, SettingsError, load_settings
+
+__all__ = ["db_flags", "keys", "migrate", "new_key", "settings_or_exit"]
+
+T = TypeVar("T")
+
+
+def settings_or_exit(**flags: Any) -> Settings:
+    try:
+        return load_settings(**flags)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+_db_options = [
+    click.option("--database-url", help="SQLAlchemy async URL (default SQLite in the data dir)."),
+    click.option("--data-dir", type=click.Path(file_okay=False), help="Where SQLite data lives."),
+]
+
+
+def db_flags(command: Any) -> Any:
+    for option in reversed(_db_options):
+        command = option(command)
+    return command
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _migrate(settings: Settings) -> None:
+    from townhall.migrating import migrate_exclusively
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate_exclusively(settings.effective_database_url, settings.data_dir)
+
+
+async def _with_sessions(settings: Settings, job: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``job(sessions)`` on the settings' database, migrated first."""
+    from townhall.db import create_engine, session_factory
+
+    await _migrate(settings)
+    engine = create_engine(settings.effective_database_url)
+    try:
+        return await job(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def new_key(settings: Settings, label: str) -> str:
+    from townhall import rooms
+
+    return await _with_sessions(settings, lambda s: rooms.create_api_key(s, label))
+
+
+@click.command()
+@db_flags
+def migrate(**flags: Any) -> None:
+    """Create or upgrade the database schema."""
+    import asyncio
+
+    from townhall.db import head
+
+    settings = settings_or_exit(**flags)
+    asyncio.run(_migrate(settings))
+    click.echo(f"{_shown_url(settings.effective_database_url)} is at revision {head()}")
+
+
+@click.group()
+def keys() -> None:
+    """Organiser API keys."""
+
+
+@keys.command("create")
+@click.option("--label", default="", help="A note on who or what uses the key.")
+@db_flags
+def keys_create(label: str, **flags: Any) -> None:
+    """Create an organiser key; it is printed once and stored only as a hash."""
+    import asyncio
+
+    from townhall import rooms
+    from townhall.tokens import digest
+
+    settings = settings_or_exit(**flags)
+    key = asyncio.run(new_key(settings, label))
+    listed = asyncio.run(_with_sessions(settings, rooms.list_api_keys))
+    key_id = next(row.id for row in listed if row.key_hash == digest(key))
+    click.echo(key)  # alone on stdout, so a script can capture it
+    click.echo(
+        "Keep this key now: it is stored only as a hash and cannot be shown again.\n"
+        f"Its id (for `townhall keys revoke`): {key_id}",
+        err=True,
+    )
+
+
+@keys.command("list")
+@db_flags
+def keys_list(**flags: Any) -> None:
+    """List organiser keys (ids and labels; the keys themselves are not stored)."""
+    import asyncio
+
+    from townhall import rooms
+
+    rows = asyncio.run(_with_sessions(settings_or_exit(**flags), rooms.list_api_keys))
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        click.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {state:<24}  {row.label}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@db_flags
+def keys_revoke(key_id: str, **flags: Any) -> None:
+    """Revoke an organiser key by its id (see `townhall keys list`)."""
+    import asyncio
+
+    from townhall import rooms
+
+    settings = settings_or_exit(**flags)
+    if not asyncio.run(_with_sessions(settings, lambda s: rooms.revoke_api_key(s, key_id))):
+        raise click.ClickException(f"no active key with id {key_id}")
+    click.echo(f"revoked {key_id}")
