@@ -128,12 +128,15 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
             raise refuse("banned" if known.banned else "removed")
         if known.status != "left":
             return []  # a second connection of someone already here
-        # A returning participant keeps their first name and skips lock and lobby.
-        return [
-            ParticipantJoined(
-                at=command.at, participant=who, display_name=known.name, role=known.role
-            )
-        ]
+        if known.stays:
+            # A returning participant keeps their first name and skips lock and lobby.
+            return [
+                ParticipantJoined(
+                    at=command.at, participant=who, display_name=known.name, role=known.role
+                )
+            ]
+        # Left the lobby before being admitted: back in the lobby, as anyone new.
+        name = known.name
     is_participant = command.actor.role == Role.PARTICIPANT
     if is_participant and room.locked:
         raise refuse("room_locked")

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
@@ -59,6 +60,12 @@ class Poll:
     result: Tally | None = None  # frozen at close
 
     def tally(self) -> Tally:
+        return self._tally
+
+    @cached_property
+    def _tally(self) -> Tally:
+        # Once per poll version: every view of a vote's event (and the archive) shares
+        # it, which matters for a ranked poll, recounted in full (IRV) on each ballot.
         if self.kind == "ranked":
             return count(self.kind, len(self.options), self.ballots.values(), self.quorum)
         totals = list(self.totals) or [0] * len(self.options)

@@ -120,7 +120,9 @@ def poll_view(poll: Poll, staff: bool, mine: Choice | None = None) -> Json:
     return view
 
 
-def decision_view(decision: Decision) -> Json:
+def decision_view(decision: Decision, tally_shown: bool = True) -> Json:
+    """``tally_shown``: whether this viewer may see the linked poll's results yet (an
+    on_close poll's copy stays hidden from the public until the poll is published)."""
     result = decision.result
     return {
         "id": decision.id,
@@ -137,6 +139,6 @@ def decision_view(decision: Decision) -> Json:
             "kind": result.kind,
             "options": list(result.options),
             "secret": result.secret,
-            "tally": tally_view(result.tally),
+            "tally": tally_view(result.tally) if tally_shown else None,
         },
     }

@@ -28,6 +28,7 @@ from facilitation.render import (
 )
 
 if TYPE_CHECKING:
+    from facilitation.decisions import Decision
     from facilitation.room import RoomState
     from facilitation.tally import Choice
 
@@ -119,7 +120,10 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             for q in sorted(state.questions.values(), key=lambda q: (-len(q.votes), q.at))
         ],
         "reactions": {k: dict(v) for k, v in state.reactions.items()},
-        "decisions": [decision_view(d) for d in state.decisions.values()],
+        "decisions": [
+            decision_view(d, _decision_tally_shown(state, d, staff))
+            for d in state.decisions.values()
+        ],
         "moderation": [
             {
                 "at": iso(m.at),
@@ -164,6 +168,11 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
     }
 
 
+def _decision_tally_shown(state: RoomState, decision: Decision, staff: bool) -> bool:
+    poll = state.polls.get(decision.result.poll) if decision.result else None
+    return poll is None or results_visible(poll, staff)
+
+
 def estimated_wait(state: RoomState, position: int) -> float:
     """The rest of the current turn plus a full turn for each hand ahead."""
     wait = float(state.settings.turn_s * position)
@@ -200,7 +209,11 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         data["votes"] = 0 if question is None else len(question.votes)
     if name == "decision.recorded":
         decision = state_after.decisions.get(str(data["decision"]))
-        data["result"] = None if decision is None else decision_view(decision)["result"]
+        if decision is None:
+            data["result"] = None
+        else:
+            visible = _decision_tally_shown(state_after, decision, staff)
+            data["result"] = decision_view(decision, visible)["result"]
     if name == "reaction.sent":
         data["counts"] = dict(state_after.reactions.get(key(event_item(data)), {}))
     # Queue order follows the policy; clients take it from here instead of recomputing it.

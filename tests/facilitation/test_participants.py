@@ -121,6 +121,17 @@ def test_participant_leave_twice_or_unknown_is_noop() -> None:
     given(*LIVE).when(LeaveRoom(actor=NEW, at=t(6))).then()
 
 
+def test_leaving_the_lobby_and_coming_back_does_not_skip_it() -> None:
+    waited = ParticipantWaiting(at=t(3), participant="p9", display_name="N")
+    gone = ParticipantLeft(at=t(4), participant="p9")
+    given(*LIVE, LOBBY, waited, gone).when(JoinRoom(actor=NEW, at=t(5), display_name="Other")).then(
+        ParticipantWaiting(at=t(5), participant="p9", display_name="N")
+    )
+    given(*LIVE, LOBBY, waited, gone, RoomLocked(at=t(4), by="f1")).when(
+        JoinRoom(actor=NEW, at=t(5), display_name="N")
+    ).raises("room_locked")
+
+
 def test_participant_leave_from_lobby() -> None:
     state = (
         given(*LIVE, LOBBY, ParticipantWaiting(at=t(3), participant="p9", display_name="N"))

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
+from facilitation.base import Role
 from facilitation.decisions import DecisionRecorded, RecordDecision
 from facilitation.moderation import ParticipantMuted
-from facilitation.polls import PollClosed, PollCreated, PollOpened, VoteCounted
+from facilitation.polls import PollClosed, PollCreated, PollOpened, PollPublished, VoteCounted
 from facilitation.reactions import ReactionSent, SendReaction
+from facilitation.views import Viewer, project, snapshot
 from tests.facilitation.dsl import FAC, LIVE, OBS, ON_ITEM, P1, P2, PEOPLE, given, state_of, t
 
 POLL = (
@@ -149,3 +153,38 @@ def test_decision_record_before_session() -> None:
     given(*LIVE).when(
         RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="x")
     ).raises("item_not_found")
+
+
+def test_decision_on_an_unpublished_on_close_poll_keeps_its_tally_from_the_public() -> None:
+    created = replace(POLL[0], results="on_close")
+    closed = state_of(*ON_ITEM, created, *POLL[1:], PollClosed(at=t(5), poll="q1"))
+    recorded = DecisionRecorded(
+        at=t(6), decision="d1", item="i1", text="Do B", poll="q1", dissent="", by="f1"
+    )
+    decide_state = given(*ON_ITEM, created, *POLL[1:], PollClosed(at=t(5), poll="q1")).when(
+        RecordDecision(actor=FAC, at=t(6), decision="d1", item="i1", text="Do B", poll="q1")
+    )
+    state = decide_state.then(recorded)
+    assert closed.polls["q1"].status == "closed"
+    public = project(recorded, state, "public")
+    staff = project(recorded, state, "facilitator")
+    assert public is not None
+    assert staff is not None
+    assert public["result"]["tally"] is None  # not published: the copy is hidden too
+    assert staff["result"]["tally"]["counts"] == [0, 1]
+    assert (
+        snapshot(state, Viewer(participant="p1", role=Role.PARTICIPANT))["decisions"][0]["result"][
+            "tally"
+        ]
+        is None
+    )
+    published = state_of(
+        *ON_ITEM,
+        created,
+        *POLL[1:],
+        PollClosed(at=t(5), poll="q1"),
+        recorded,
+        PollPublished(at=t(7), poll="q1"),
+    )
+    shown = snapshot(published, Viewer(participant="p1", role=Role.PARTICIPANT))
+    assert shown["decisions"][0]["result"]["tally"]["counts"] == [0, 1]
