@@ -20,6 +20,8 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
         "aria-pressed", "true"
     )
 
+    watcher = new_page(browser)  # the public never sees the lobby, only the admission
+    open_view(watcher, room.link("observer"))
     guest = new_page(browser)
     join(guest, room.link("participant"), "Guest")
     expect(guest.locator("[data-banner='lobby']")).to_be_visible()
@@ -37,6 +39,7 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
     # The floor, a transcript line, and a statement hidden with a reason.
     guest.get_by_role("button", name="Raise hand", exact=True).click()
     fac.get_by_role("button", name="Grant floor to next", exact=True).click()
+    expect(watcher.locator(".floor .speaker")).to_have_text("Guest")  # a name, not an id
     fac.get_by_label("Transcript for the current speaker").fill("Captioned words")
     fac.get_by_role("button", name="Add to transcript").click()
     expect(guest.locator(".feed-list .transcript")).to_contain_text("Captioned words")

@@ -197,7 +197,12 @@ const REDUCERS = {
     name: d.display_name ?? d.name, role: d.role, status: "present", joined: at }),
   "participant.waiting": (s, d) => setPerson(s, d.participant, {
     name: d.display_name ?? d.name, role: "participant", status: "waiting" }),
-  "participant.admitted": (s, d) => setPerson(s, d.participant, { status: "present" }),
+  // The public never saw the lobby: the admission is where it learns the name.
+  "participant.admitted": (s, d) => setPerson(s, d.participant, {
+    status: "present",
+    ...(d.display_name ? { name: d.display_name } : {}),
+    ...(d.role ? { role: d.role } : {}),
+  }),
   // A hand stays up while its owner is away (they may come back); grants skip them.
   "participant.left": (s, d) => setPerson(s, d.participant, { status: "left" }),
   "participant.muted": (s, d) => setPerson(s, d.participant, { muted: true }),

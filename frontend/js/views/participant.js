@@ -41,7 +41,8 @@ export function mountParticipant(root, base) {
     },
     onEvent(state, event) {
       latest = state;
-      if (!base.readOnly) onEvent(state, event);
+      // Observers hear the room's announcements too (the personal ones never match them).
+      onEvent(state, event);
     },
   };
 }
