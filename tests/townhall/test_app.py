@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -31,3 +32,25 @@ def test_security_headers_on_the_page(tmp_path: Path) -> None:
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_deleting_a_town_hall_leaves_no_row_of_it(tmp_path: Path) -> None:
+    key = "test-organiser-key-delete"
+    settings = load_settings(data_dir=tmp_path, organiser_key=key)
+    auth = {"Authorization": f"Bearer {key}"}
+    body = {"title": "Short-lived", "agenda": [{"title": "One", "duration_s": 60}]}
+    with TestClient(create_app(settings)) as client:
+        made = client.post("/api/townhalls", json=body, headers=auth)
+        assert made.status_code == 201
+        room = made.json()["id"]
+        assert client.delete(f"/api/townhalls/{room}", headers=auth).status_code == 204
+    with sqlite3.connect(tmp_path / "townhall.db") as db:
+        tables = [n for (n,) in db.execute("select name from sqlite_master where type='table'")]
+        left = {
+            table: count
+            for table in tables
+            if "room" in [c[1] for c in db.execute(f"pragma table_info({table})")]
+            for (count,) in db.execute(f"select count(*) from {table} where room = ?", (room,))
+            if count
+        }
+    assert left == {}

@@ -79,6 +79,7 @@ async def create(api: Api, request: Request) -> Response:
         # A half-made town hall would be worse than none: the caller retries as a whole.
         await rooms.delete_townhall(api.sessions, row.id)
         await commands.drop(row.id)
+        await rooms.delete_townhall(api.sessions, row.id)  # the trim's new-epoch row
         raise
     created = TownHallCreated(id=row.id, links=Links(**links))
     return _json(created, 201, {"location": f"/api/townhalls/{row.id}"})
@@ -156,6 +157,8 @@ async def delete(api: Api, request: Request) -> Response:
     await rooms.delete_townhall(api.sessions, row.id)
     await api.room_commands.disconnect(row.id, frozenset(rooms.ROLES))
     await api.room_commands.drop(row.id)
+    # Trimming an embedded log records its new epoch in SQL: that row goes as well.
+    await rooms.delete_townhall(api.sessions, row.id)
     return Response(status_code=204)
 
 
