@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class Batcher(Generic[S]):
         ids: Callable[[], str],
         catch_up: Callable[[Room[S]], Awaitable[None]],
         stats: dict[str, int],
+        fanout_took: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self.log = log
         self.domain = domain
@@ -89,6 +91,7 @@ class Batcher(Generic[S]):
         self._ids = ids
         self._catch_up = catch_up  # called under the room's lock
         self.stats = stats
+        self._fanout_took = fanout_took
         self._queues: dict[str, _Queue] = {}
 
     def submit(
@@ -168,7 +171,9 @@ class Batcher(Generic[S]):
             self.stats["appends"] += 1
             outcome = await self.log.append_batch(room.name, room.head, plan.entries)
             if isinstance(outcome, list):
+                durable = time.perf_counter()
                 room.apply([r for done in outcome for r in done.records])
+                self._fanout_took(time.perf_counter() - durable)
                 for pending, done in zip(plan.members, outcome, strict=True):
                     pending.settle((done.records[-1].seq, done.result))
                 break

@@ -53,8 +53,13 @@ class Domain(Protocol[S]):
 
     def snapshot(self, state: S, principal: Principal) -> dict[str, Any]: ...
 
-    def render(self, state: S, record: Record, audience: str) -> dict[str, Any] | None:
-        """The event data ``audience`` receives (``state`` is after ``record``); None: not sent."""
+    def view(self, audience: str) -> str:
+        """The rendering ``audience`` receives: audiences that share a view (counted apart,
+        seen alike) get each event rendered and encoded once between them."""
+        ...
+
+    def render(self, state: S, record: Record, view: str) -> dict[str, Any] | None:
+        """The event data for ``view`` (``state`` is after ``record``); None: not sent."""
         ...
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:

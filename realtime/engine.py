@@ -24,7 +24,7 @@ from realtime.domain import Authenticator, Domain, Principal, Refused
 from realtime.hub import Outbox
 from realtime.log import RoomLog, Trimmed
 from realtime.presence import presence_loop
-from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, Resync, encode
+from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, encode
 from realtime.retry import Retries
 from realtime.room import Room
 
@@ -65,8 +65,15 @@ class Engine(Generic[S]):
         self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0}
         self._presence: asyncio.Task[None] | None = None
         self._closed = False
-        self._batcher = Batcher(log, domain, clock, ids, self._catch_up, self.stats)
+        self._batcher = Batcher(
+            log, domain, clock, ids, self._catch_up, self.stats, self._fanout_took
+        )
         self._retries = Retries()  # leaves the log could not take (an outage)
+        # Hooks for an application's metrics: each client command's outcome ("ok",
+        # "refused", "unavailable", "internal"), and each batch's fan-out time (from its
+        # durable append to its events queued for every connection here), in seconds.
+        self.on_outcome: Callable[[str], None] | None = None
+        self.on_fanout: Callable[[float], None] | None = None
 
     async def start(self) -> None:
         self._presence = asyncio.create_task(
@@ -96,17 +103,28 @@ class Engine(Generic[S]):
         joined = self.domain.on_join(principal)
         if joined is not None:
             await self._run(room, principal, joined[0], joined[1], None)
-        while True:
-            async with room.lock:
-                # An idle room may have been unloaded while the join ran: join the one held.
-                if self._rooms.get(principal.room) is room:
-                    await self._catch_up(room)
-                    # Registering and taking the snapshot under the lock that orders every
-                    # apply: this connection gets exactly the events after the snapshot's seq.
-                    room.join(principal, outbox)
-                    room.welcome(principal, outbox, resume)
-                    return
-            room = await self._room(principal.room)
+        try:
+            while True:
+                async with room.lock:
+                    # An idle room may have been unloaded while the join ran: use the one held.
+                    if self._rooms.get(principal.room) is room:
+                        await self._catch_up(room)
+                        # Registering and taking the snapshot under the lock that orders every
+                        # apply: this connection gets exactly the events after the snapshot.
+                        room.join(principal, outbox)
+                        try:
+                            room.welcome(principal, outbox, resume)
+                        except BaseException:
+                            room.leave(principal, outbox)
+                            raise
+                        return
+                room = await self._room(principal.room)
+        except Exception:
+            # The connection never opened, but its join is in the log: record it leaving
+            # (later: the log is likely what failed), unless the person is here anyway.
+            if joined is not None and not room.members.get(principal.key):
+                self._leave_later(principal)
+            raise
 
     async def detach(self, principal: Principal, outbox: Outbox) -> None:
         room = self._rooms.get(principal.room)
@@ -120,10 +138,17 @@ class Engine(Generic[S]):
                 log.info("leave refused in room %s: %s", room.name, exc.code)
             except Exception as exc:  # the log is unreachable: record it once it is back
                 log.warning("leave in room %s failed, will retry: %r", room.name, exc)
-                self._retries.spawn(
-                    lambda: self._run_later(principal, left[0], left[1]),
-                    f"{left[0]} in room {room.name}",
-                )
+                self._leave_later(principal, left)
+
+    def _leave_later(
+        self, principal: Principal, left: tuple[str, dict[str, Any]] | None = None
+    ) -> None:
+        left = left or self.domain.on_leave(principal)
+        if left is not None:
+            type, data = left
+            self._retries.spawn(
+                lambda: self._run_later(principal, type, data), f"{type} in room {principal.room}"
+            )
 
     async def _run_later(self, principal: Principal, type: str, data: dict[str, Any]) -> None:
         """One more try of a server-made command (the domain's data says when it
@@ -148,20 +173,30 @@ class Engine(Generic[S]):
         if not principal.can_send:
             outbox.push(encode(Error(id=id, code="forbidden", message="read-only connection")))
             return
+        outcome = "ok"
         try:
             seq, result = await self._run(
                 room, principal, type, data, self._key(principal, type, id)
             )
         except Refused as exc:
+            outcome = "refused"
             outbox.push(encode(Error(id=id, code=exc.code, message=exc.message)))
         except (ConnectionError, OSError, TimeoutError) as exc:
+            outcome = "unavailable"
             log.warning("room log unavailable: %r", exc)
             outbox.push(encode(Error(id=id, code="unavailable", message=str(exc)[:200])))
         except Exception:
+            outcome = "internal"
             log.exception("command %s failed in room %s", type, room.name)
             outbox.push(encode(Error(id=id, code="internal", message="internal error")))
         else:
             outbox.push(encode(Ack(id=id, seq=seq, result=result)))
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def _fanout_took(self, seconds: float) -> None:
+        if self.on_fanout is not None:
+            self.on_fanout(seconds)
 
     def _key(self, principal: Principal, type: str, id: str) -> str:
         """The log's idempotency key of a client command (also stored as its cause).
@@ -283,11 +318,11 @@ class Engine(Generic[S]):
     async def _new_epoch(self, room: Room[S]) -> None:
         """The log was trimmed and restarted: rebuild, and resync every connection."""
         room.reset(await self.log.epoch(room.name))
-        records = await self.log.read(room.name, 0)
-        room.apply(records)
+        # Rebuilt without fan-out: events of the new epoch must not reach a connection
+        # before its resync; the snapshot after it holds them.
+        room.apply(await self.log.read(room.name, 0), publish=False)
         for outbox, principal in list(room.conns.items()):
-            outbox.push(encode(Resync(reason="epoch")))
-            outbox.push(room.snapshot(principal))
+            room.resync(principal, outbox, "epoch")
 
     async def _watch(self, room: Room[S]) -> None:
         while True:

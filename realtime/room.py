@@ -38,13 +38,13 @@ class Entry(Generic[S]):
         self.state = state
         self.frames: dict[str, str | None] = {}
 
-    def frame(self, domain: Domain[S], audience: str) -> str | None:
-        """The event as ``audience`` receives it, encoded once and cached."""
+    def frame(self, domain: Domain[S], view: str) -> str | None:
+        """The event as ``view`` (``Domain.view`` of an audience) shows it, encoded once."""
         try:
-            return self.frames[audience]
+            return self.frames[view]
         except KeyError:
             pass
-        data = domain.render(self.state, self.record, audience)
+        data = domain.render(self.state, self.record, view)
         rec = self.record
         text = None
         if data is not None:
@@ -52,7 +52,7 @@ class Entry(Generic[S]):
             # key that scopes it in the log (which could link a secret vote to a voter).
             cause = rec.cause.rpartition(":")[2] if rec.cause else None
             text = encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
-        self.frames[audience] = text
+        self.frames[view] = text
         return text
 
 
@@ -93,15 +93,20 @@ class Room(Generic[S]):
         self.head = 0
         self.window.clear()
 
-    def apply(self, records: list[Record]) -> None:
-        """Fold records (seq head+1..) into the state and fan each out, in order."""
+    def apply(self, records: list[Record], publish: bool = True) -> None:
+        """Fold records (seq head+1..) into the state and fan each out, in order
+        (``publish=False``: a rebuild whose connections get a fresh snapshot instead)."""
         domain = self.domain
         fanout = self.fanout
         # A batch is rendered once per audience and joined once: every connection then
         # gets one push for the whole batch instead of one per event (a vote storm
         # appends dozens of ballots per batch to rooms of thousands).
-        live = [a for a, members in fanout.audiences.items() if members]
-        frames: dict[str, list[str]] = {a: [] for a in live}
+        # Audiences that share a view (e.g. participants and observers) share its texts.
+        audiences: dict[str, list[str]] = {}
+        for audience, members in fanout.audiences.items() if publish else ():
+            if members:
+                audiences.setdefault(domain.view(audience), []).append(audience)
+        frames: dict[str, list[str]] = {view: [] for view in audiences}
         try:
             for record in records:
                 if record.seq <= self.head:
@@ -112,20 +117,22 @@ class Room(Generic[S]):
                 self.head = record.seq
                 entry = Entry(record, self.state)
                 self.window.append(entry)
-                for audience in live:
-                    text = entry.frame(domain, audience)
+                for view, texts in frames.items():
+                    text = entry.frame(domain, view)
                     if text is not None:
-                        frames[audience].append(text)
+                        texts.append(text)
         finally:
             # Whatever was applied is sent, even if a later record of the batch fails.
-            for audience, texts in frames.items():
-                if len(texts) == 1:
-                    fanout.publish(audience, texts[0])
-                elif texts:
-                    fanout.publish(audience, ",".join(texts), len(texts))
+            for view, texts in frames.items():
+                if not texts:
+                    continue
+                chunk = texts[0] if len(texts) == 1 else ",".join(texts)
+                for audience in audiences[view]:
+                    fanout.publish(audience, chunk, len(texts))
 
     def replay(self, after: int, audience: str) -> list[str] | None:
         """Encoded events after ``after`` up to the head, or None if the window misses some."""
+        view = self.domain.view(audience)
         if after == self.head:
             return []
         if after > self.head or not self.window or self.window[0].record.seq > after + 1:
@@ -133,7 +140,7 @@ class Room(Generic[S]):
         frames: list[str] = []
         for entry in self.window:
             if entry.record.seq > after:
-                text = entry.frame(self.domain, audience)
+                text = entry.frame(self.domain, view)
                 if text is not None:
                     frames.append(text)
         return frames
@@ -166,6 +173,16 @@ class Room(Generic[S]):
         )
         return encode(welcome)
 
+    def send_snapshot(self, principal: Principal, outbox: Outbox) -> None:
+        full = self.snapshot(principal)
+        outbox.grant(len(full))  # a big room's snapshot must not trip the budget
+        outbox.push(full)
+
+    def resync(self, principal: Principal, outbox: Outbox, reason: str) -> None:
+        """Tell a connection to drop what it holds, then give it a fresh snapshot."""
+        outbox.push(encode(Resync(reason=reason)))
+        self.send_snapshot(principal, outbox)
+
     def welcome(self, principal: Principal, outbox: Outbox, resume: Resume | None) -> None:
         """Queue a welcome, replaying what a resuming client missed when possible."""
         frames = None
@@ -175,12 +192,10 @@ class Room(Generic[S]):
         # more than it), up to a bound; past it a snapshot is the cheaper way back.
         backlog = sum(len(text) for text in frames) if frames else 0
         if resume is None or frames is None or backlog > REPLAY_BUDGETS * outbox.budget:
-            if resume is not None:
-                reason = "epoch" if resume.epoch != self.epoch else "window"
-                outbox.push(encode(Resync(reason=reason)))
-            full = self.snapshot(principal)
-            outbox.grant(len(full))  # a big room's snapshot must not trip the budget
-            outbox.push(full)
+            if resume is None:
+                self.send_snapshot(principal, outbox)
+            else:
+                self.resync(principal, outbox, "epoch" if resume.epoch != self.epoch else "window")
             return
         outbox.grant(backlog)
         welcome = Welcome(

@@ -16,7 +16,6 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.connection import Connection
@@ -26,7 +25,7 @@ from realtime.hub import Flusher, Metrics
 from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
 
-__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst", "websocket_route"]
+__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst"]
 
 S = TypeVar("S")
 
@@ -110,9 +109,6 @@ class Realtime(Generic[S]):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def route(self, path: str = "/ws") -> WebSocketRoute:
-        return WebSocketRoute(path, self)
-
     def health(self) -> dict[str, Any]:
         return {"log": self.log.health(), **self.metrics.as_dict(), **self.engine.stats}
 
@@ -180,8 +176,3 @@ class SocketFirst:
             await self.endpoint(scope, receive, send)
         else:
             await self.app(scope, receive, send)
-
-
-def websocket_route(path: str, realtime: Realtime[Any]) -> WebSocketRoute:
-    """The route townhall mounts (``GET /ws``)."""
-    return realtime.route(path)

@@ -164,8 +164,11 @@ class TownhallDomain:
     def snapshot(self, state: RoomState, principal: Principal) -> dict[str, Any]:
         return views.snapshot(state, viewer_of(principal))
 
-    def render(self, state: RoomState, record: Record, audience: str) -> dict[str, Any] | None:
-        data = views.project(self._event(record), state, PROJECTION.get(audience, "public"))
+    def view(self, audience: str) -> str:
+        return PROJECTION.get(audience, "public")
+
+    def render(self, state: RoomState, record: Record, view: str) -> dict[str, Any] | None:
+        data = views.project(self._event(record), state, view)
         # Every client sees every seq (gapless order is what lets it detect a loss);
         # an event this audience may not read arrives with its details withheld.
         return {"withheld": True} if data is None else data

@@ -46,7 +46,7 @@ class Metrics:
         )
         self.commands = Counter(
             "townhall_commands",
-            "Room commands handled, by outcome (ok, refused, invalid).",
+            "Client commands handled, by outcome (ok, refused, unavailable, internal).",
             ["outcome"],
             registry=self.registry,
         )
@@ -99,6 +99,11 @@ class Metrics:
             rooms=lambda: float(len(realtime.engine.states())),
         )
         engine = realtime.engine
+        outcomes = {
+            o: self.commands.labels(o) for o in ("ok", "refused", "unavailable", "internal")
+        }
+        engine.on_outcome = lambda outcome: outcomes[outcome].inc()
+        engine.on_fanout = self.fanout_latency.observe
 
         def counters() -> dict[str, Any]:
             stats = engine.stats

@@ -1,16 +1,18 @@
-"""Unloading an idle room from a worker: never while it is in use, and nothing lost."""
+"""A room as a worker holds it across its life: unloaded when idle (never while in use,
+nothing lost), rebuilt when its log starts a new epoch."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from realtime.engine import Engine, Principal
 from realtime.hub import Metrics, Outbox
-from realtime.log import RoomLog, open_log
-from tests.realtime.toy import ToyDomain, ToyState
+from realtime.log import NewEvent, RoomLog, open_log
+from tests.realtime.toy import Recording, ToyDomain, ToyState
 
 
 @pytest.fixture
@@ -74,3 +76,55 @@ async def test_not_while_a_command_is_queued(engine: tuple[RoomLog, Engine[ToySt
             break
         await asyncio.sleep(0)
     assert "main" not in eng.states()
+
+
+async def test_a_new_epoch_reaches_a_connection_as_resync_then_snapshot_never_as_events(
+    engine: tuple[RoomLog, Engine[ToyState]],
+) -> None:
+    log, eng = engine
+    await eng.execute(who(1), "counter.add", {"n": 3}, "p1:a")
+    box = Recording()
+    await eng.attach(who(2), box, None)
+    before = len(box.pushed)
+    await log.trim("main")  # as after an archive: another worker reuses the room
+    await log.append(
+        "main", 0, [NewEvent("counter.added", {"total": 5, "by": "p9"}, "t")], None, {}
+    )
+    for _ in range(200):
+        if any('"resync"' in text for text in box.pushed[before:]):
+            break
+        await asyncio.sleep(0.01)
+    after = [json.loads(f"[{text}]") for text in box.pushed[before:]]
+    kinds = [m["type"] for chunk in after for m in chunk]
+    assert kinds[:2] == ["resync", "welcome"]  # nothing of the new epoch before them
+    welcome = after[1][0]
+    assert welcome["seq"] == 1
+    assert welcome["snapshot"]["total"] == 5
+
+
+class BrokenWelcome(ToyDomain):
+    """A domain whose snapshot fails (as a bug would), after the join is in the log."""
+
+    def snapshot(self, state: ToyState, principal: Principal) -> dict[str, object]:
+        raise RuntimeError("snapshot failed")
+
+
+async def test_an_attach_that_fails_after_its_join_leaves_nothing_behind() -> None:
+    log = open_log("memory://")
+    await log.start()
+    eng = Engine(log, BrokenWelcome(), presence_interval=3600.0)
+    await eng.start()
+    try:
+        box = outbox()
+        with pytest.raises(RuntimeError):
+            await eng.attach(who(2), box, None)
+        assert eng.counts("main") == {"public": 0}  # not registered: no leaked outbox
+        for _ in range(200):  # the leave comes from the background retries (first: 0.5 s)
+            if not (await eng.state("main")).members:
+                break
+            await asyncio.sleep(0.01)
+        assert [r.name for r in await log.read("main", 0)] == ["member.joined", "member.left"]
+        assert await eng.unload("main")  # nothing holds the room any more
+    finally:
+        await eng.close()
+        await log.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from realtime.domain import Principal, Refused
+from realtime.hub import Metrics, Outbox
 from realtime.log import NewEvent, Record
 
 ROOMS = frozenset({"main", "r1", "r2", "r3"})
@@ -109,6 +110,9 @@ class ToyDomain:
             snap["notes"] = state.notes
         return snap
 
+    def view(self, audience: str) -> str:
+        return audience
+
     def render(self, state: ToyState, record: Record, audience: str) -> dict[str, Any] | None:
         if record.name == "note.added" and audience != "facilitator":
             return None
@@ -139,3 +143,19 @@ async def authenticate(token: str, data: dict[str, Any]) -> Principal:
     can_send = role != "observer"
     you = {"participant": key, "role": role, "name": data.get("name")}
     return Principal(room, key, audience, can_send, you, f"resume:{role}@{room}:{key}")
+
+
+class Recording(Outbox):
+    """An outbox that keeps every text pushed to it."""
+
+    def __init__(self) -> None:
+        async def send(text: str) -> None: ...
+
+        async def close(code: int, reason: str) -> None: ...
+
+        super().__init__(send, close, 1 << 20, Metrics())
+        self.pushed: list[str] = []
+
+    def push(self, text: str, count: int = 1) -> None:
+        self.pushed.append(text)
+        super().push(text, count)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from realtime.domain import Principal
 from realtime.log import open_log
+from tests.realtime.toy import Recording
 from tests.realtime.toyapp import make_realtime
 from tests.townhall.api_harness import BASE, Harness, harness
 from tests.townhall.archive_sample import sample_bundle
@@ -178,3 +180,23 @@ async def test_metrics_export_the_hub_counters(api: Harness) -> None:
     api.metrics.track_hub(lambda: {"frames_sent": 11})
     text = (await api.client.get("/metrics")).text
     assert "townhall_frames_sent_total 11.0" in text
+
+
+async def test_metrics_count_command_outcomes_and_time_the_fan_out(api: Harness) -> None:
+    realtime = make_realtime(open_log("memory://"), {"presence_interval": 3600.0})
+    api.metrics.observe_realtime(realtime)
+    await realtime.start()
+    try:
+        member = Principal("main", "p1", "public", True, {}, None)
+        box = Recording()
+        await realtime.engine.attach(member, box, None)
+        await realtime.engine.command(member, box, "counter.add", "c1", {"n": 2})
+        await realtime.engine.command(member, box, "once.claim", "c2", {})
+        await realtime.engine.command(member, box, "once.claim", "c3", {})  # refused
+        text = (await api.client.get("/metrics")).text
+    finally:
+        await realtime.close()
+    assert 'townhall_commands_total{outcome="ok"} 2.0' in text
+    assert 'townhall_commands_total{outcome="refused"} 1.0' in text
+    # One observation per committed batch: the join and the two accepted commands.
+    assert "townhall_fanout_latency_seconds_count 3.0" in text
