@@ -19,7 +19,7 @@ from facilitation.room import RoomState
 from realtime.limits import Limits
 from realtime.log import open_log
 from realtime.server import Realtime, RealtimeConfig, SocketFirst
-from townhall import rooms
+from townhall import access
 from townhall.api import api_routes
 from townhall.api.context import ApiDeps
 from townhall.archiving import Archiver
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         live = LiveRooms(
             realtime,
             archiver,
-            lambda room, role: rooms.current_link_version(sessions, room, role),
+            lambda names: access.link_versions(sessions, names),
             Presence(settings.redis_url if settings.distributed else None),
         )
         default_metrics().observe_realtime(realtime)

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from facilitation.base import Actor, Role
+from facilitation.limits import MAX_NAME
 from realtime.domain import Principal, Refused
-from townhall import rooms
+from townhall import access
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
 from townhall.tokens import RESUME_PREFIX, ResumeClaim, sign_resume, verify_resume
 
-MAX_NAME = 80
 DEFAULT_NAMES = {Role.FACILITATOR: "Facilitator", Role.OBSERVER: "Observer"}
 
 
@@ -42,42 +42,46 @@ class Authenticator:
         self._sessions = sessions
         self._secret = secret
         self._retention = timedelta(seconds=log_retention_s)
-        self._ballot_secrets: dict[str, bytes | None] = {}
-        self._retired: set[str] = set()
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
+        # One query per hello (townhall.access); nothing about the room is cached here,
+        # so a rotation, an archive or a deletion counts from the next hello on.
         if token.startswith(RESUME_PREFIX):
             claim = verify_resume(self._secret, token)
             if claim is None:
                 raise Refused("bad_token", "this link is not valid")
-            await self._refuse_retired(claim.room)
-            current = await rooms.current_link_version(self._sessions, claim.room, claim.role)
-            if current != claim.link_version:
+            found = await access.resume_access(
+                self._sessions, claim.room, claim.role, claim.link_version
+            )
+            if found is None:
+                raise Refused("bad_token", "this link is not valid")
+            self._refuse_retired(found)
+            if found.current_version != claim.link_version:
                 raise Refused("bad_token", "this link was replaced; ask for a new one")
-            return await self._principal(claim, token)
-        grant = await rooms.resolve_link(self._sessions, token)
-        if grant is None:
+            return self._principal(claim, token, found)
+        found = await access.link_access(self._sessions, token)
+        if found is None:
             raise Refused("bad_token", "this link is not valid, expired or was replaced")
-        if grant.expires_at is not None and grant.expires_at <= datetime.now(UTC):
-            raise Refused("bad_token", "this link has expired")
-        await self._refuse_retired(grant.room)
-        role = Role(grant.role)
+        self._refuse_retired(found)
+        role = Role(found.role)
         prefix = "o" if role is Role.OBSERVER else "p"
         claim = ResumeClaim(
-            room=grant.room,
+            room=found.room,
             participant=f"{prefix}{secrets.token_hex(6)}",
-            role=grant.role,
+            role=found.role,
             name=_clean_name(hello.get("name"), role),
-            link_version=grant.version,
+            link_version=found.version,
         )
-        return await self._principal(claim, sign_resume(self._secret, claim))
+        return self._principal(claim, sign_resume(self._secret, claim), found)
 
-    async def _principal(self, claim: ResumeClaim, resume_token: str) -> Principal:
+    def _principal(
+        self, claim: ResumeClaim, resume_token: str, found: access.RoomAccess
+    ) -> Principal:
         role = Role(claim.role)
         member = Member(
             actor=Actor(claim.participant, role),
             name=claim.name,
-            ballot_secret=await self._ballot_secret(claim.room),
+            ballot_secret=found.ballot_secret,
             link_version=claim.link_version,
         )
         return Principal(
@@ -90,18 +94,11 @@ class Authenticator:
             info=member,
         )
 
-    async def _refuse_retired(self, room: str) -> None:
+    def _refuse_retired(self, found: access.RoomAccess) -> None:
         """Past its retention the live log of an archived session is gone (its keys
         expire in Redis): the minutes are the record, and the room is not reopened."""
-        if room not in self._retired:
-            archived = await rooms.archived_at(self._sessions, room)
-            if archived is None or datetime.now(UTC) < archived + self._retention:
-                return
-            self._retired.add(room)
-        raise Refused("session_archived", "this town hall has ended; its minutes are the record")
-
-    async def _ballot_secret(self, room: str) -> bytes | None:
-        # Constant for a room's live life (the archive destroys it after the session).
-        if room not in self._ballot_secrets:
-            self._ballot_secrets[room] = await rooms.ballot_secret(self._sessions, room)
-        return self._ballot_secrets[room]
+        archived = found.archived_at
+        if archived is not None and datetime.now(UTC) >= archived + self._retention:
+            raise Refused(
+                "session_archived", "this town hall has ended; its minutes are the record"
+            )

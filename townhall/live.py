@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +36,8 @@ LINK_CHECK_S = 2.0  # how soon a rotation reaches connections held by other work
 # of ended meetings otherwise). The next connection or command loads it from the log.
 IDLE_UNLOAD_S = 300.0
 
-LinkVersions = Callable[[str, str], Awaitable[int]]
+# The live link version of each role of some rooms, keyed "room/role" (townhall.access).
+LinkVersions = Callable[[Collection[str]], Awaitable[dict[str, int]]]
 
 
 def organiser_principal(room: str) -> Principal:
@@ -58,7 +59,7 @@ class LiveRooms:
         self,
         realtime: Realtime[RoomState],
         archiver: Archiver,
-        link_version: LinkVersions,
+        link_versions: LinkVersions,
         presence: Presence,
         idle_unload_s: float = IDLE_UNLOAD_S,
     ) -> None:
@@ -68,7 +69,7 @@ class LiveRooms:
         self._presence = presence
         self._presence_sent = 0.0
         self._archiver = archiver
-        self._link_version = link_version
+        self._link_versions = link_versions
         self._links_checked = 0.0
         self._moderation_seen: dict[str, int] = {}
         self._archiving: dict[str, asyncio.Task[None]] = {}
@@ -145,19 +146,23 @@ class LiveRooms:
                 await self._rt.engine.server_command(room, PRESENCE, {"observers": total})
 
     async def close_stale_links(self) -> None:
-        """Close connections that came in by a link rotated since (on any worker)."""
-        for room in self._rt.engine.states():
-            current: dict[str, int] = {}
-            for role in ("facilitator", "participant", "observer"):
-                current[role] = await self._link_version(room, role)
+        """Close connections that came in by a link rotated since (on any worker): one
+        grouped query for the rooms that have connections here, none when idle."""
+        engine = self._rt.engine
+        connected = [room for room in engine.states() if any(engine.counts(room).values())]
+        if not connected:
+            return
+        current = await self._link_versions(connected)
 
-            def stale(principal: Principal, current: dict[str, int] = current) -> bool:
-                member = principal.info
-                if not isinstance(member, Member):
-                    return False
-                return member.link_version != current.get(str(member.actor.role), 0)
+        def stale(principal: Principal) -> bool:
+            member = principal.info
+            if not isinstance(member, Member):
+                return False
+            live = current.get(f"{principal.room}/{member.actor.role}", 0)
+            return member.link_version != live
 
-            self._rt.engine.disconnect(room, stale, "link_rotated")
+        for room in connected:
+            engine.disconnect(room, stale, "link_rotated")
 
     # -- the clock -------------------------------------------------------------------
 

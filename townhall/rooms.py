@@ -24,10 +24,8 @@ from townhall.tokens import digest, new_api_key, new_link_token
 __all__ = [
     "ROLES",
     "AlreadyStarted",
-    "ballot_secret",
     "create_api_key",
     "create_townhall",
-    "current_link_version",
     "delete_townhall",
     "get_townhall",
     "link_url",
@@ -163,37 +161,20 @@ async def resolve_link(
 ) -> LinkGrant | None:
     """What ``token`` grants, or None when it is unknown, revoked, expired or its town
     hall is gone."""
+    query = (
+        sa.select(LinkRow)
+        .join(_town, _town.c.id == _links.c.room)
+        .where(_links.c.token_hash == digest(token))
+    )
     async with sessions() as session:
-        link = (
-            await session.execute(sa.select(LinkRow).where(_links.c.token_hash == digest(token)))
-        ).scalar_one_or_none()
-        if link is None or link.revoked_at is not None:
-            return None
-        if link.expires_at is not None and link.expires_at <= (now or _now()):
-            return None
-        exists = await session.scalar(sa.select(_town.c.id).where(_town.c.id == link.room))
-    if exists is None:
+        link = (await session.execute(query)).scalar_one_or_none()
+    if link is None or link.revoked_at is not None:
+        return None
+    if link.expires_at is not None and link.expires_at <= (now or _now()):
         return None
     return LinkGrant(
         room=link.room, role=link.role, version=link.version, expires_at=link.expires_at
     )
-
-
-async def current_link_version(sessions: SessionFactory, room: str, role: str) -> int:
-    """The version of the role's live link; 0 when there is none (room deleted)."""
-    async with sessions() as session:
-        version = await session.scalar(
-            sa.select(sa.func.max(_links.c.version)).where(
-                _links.c.room == room, _links.c.role == role, _links.c.revoked_at.is_(None)
-            )
-        )
-    return int(version or 0)
-
-
-async def ballot_secret(sessions: SessionFactory, room: str) -> bytes | None:
-    async with sessions() as session:
-        value = await session.scalar(sa.select(_town.c.ballot_secret).where(_town.c.id == room))
-    return bytes(value) if value is not None else None
 
 
 async def archived_at(sessions: SessionFactory, room: str) -> datetime | None:

@@ -1,8 +1,10 @@
-"""A worker unloads the rooms it holds for nobody: idle, nothing due, nothing to archive."""
+"""A worker unloads the rooms it holds for nobody (idle, nothing due, nothing to archive)
+and closes the connections whose link was rotated since."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +12,7 @@ from facilitation.base import Actor, Role
 from realtime.domain import Principal, Refused
 from realtime.hub import Metrics, Outbox
 from realtime.log import open_log
+from realtime.protocol import CloseCode
 from realtime.server import Realtime, RealtimeConfig
 from townhall.archiving import Archiver
 from townhall.db import create_engine, migrate, session_factory
@@ -22,8 +25,8 @@ async def _refuse(token: str, data: dict[str, Any]) -> Principal:
     raise Refused("bad_token", "no connections in this test")
 
 
-async def _version(room: str, role: str) -> int:
-    return 0
+async def _versions(rooms: Collection[str]) -> dict[str, int]:
+    return {}
 
 
 def _outbox() -> Outbox:
@@ -40,7 +43,7 @@ async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> No
     log = open_log("memory://")
     rt = Realtime(log, TownhallDomain(), _refuse, RealtimeConfig(presence_interval=3600.0))
     await rt.start()
-    live = LiveRooms(rt, Archiver(session_factory(db), log), _version, Presence(None), 0.0)
+    live = LiveRooms(rt, Archiver(session_factory(db), log), _versions, Presence(None), 0.0)
     try:
         await live.room_view("idle")  # scheduled, nobody connected: nothing keeps it
         item = (
@@ -78,6 +81,58 @@ async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> No
         assert view["session"]["status"] == "ended"
         await live.tick(datetime.now(UTC))  # archived already: not archived again
         assert "ended" not in rt.engine.states()
+    finally:
+        await live.close()
+        await rt.close()
+        await db.dispose()
+
+
+async def test_rotated_links_close_their_connections_with_one_query_per_check(
+    sqlite_url: str,
+) -> None:
+    """The periodic link check reads every connected room's versions at once, skips the
+    rooms nobody here is connected to, and closes only the rotated-out connections."""
+    await migrate(sqlite_url)
+    db = create_engine(sqlite_url)
+    log = open_log("memory://")
+    rt = Realtime(log, TownhallDomain(), _refuse, RealtimeConfig(presence_interval=3600.0))
+    await rt.start()
+    asked: list[list[str]] = []
+    live_versions = {"busy/participant": 2, "busy/observer": 1}
+
+    async def versions(rooms: Collection[str]) -> dict[str, int]:
+        asked.append(sorted(rooms))
+        return {k: v for k, v in live_versions.items() if k.split("/")[0] in rooms}
+
+    live = LiveRooms(rt, Archiver(session_factory(db), log), versions, Presence(None), 3600.0)
+    people: list[tuple[Principal, Outbox]] = []
+
+    def member(key: str, role: Role, version: int) -> tuple[Principal, Outbox]:
+        info = Member(actor=Actor(key, role), name=key, ballot_secret=None, link_version=version)
+        audience = "observer" if role is Role.OBSERVER else "participant"
+        principal = Principal("busy", key, audience, role is not Role.OBSERVER, {}, None, info)
+        return principal, _outbox()
+
+    def closed() -> dict[str, tuple[int | None, str | None]]:
+        return {p.key: (box.close_code, box.close_reason) for p, box in people if box.close_code}
+
+    try:
+        await live.room_view("empty")  # loaded here, nobody connected: never asked for
+        await live.close_stale_links()
+        assert asked == []
+        people[:] = [
+            member("p-old", Role.PARTICIPANT, 1),
+            member("p-new", Role.PARTICIPANT, 2),
+            member("o-1", Role.OBSERVER, 1),
+        ]
+        for principal, box in people:
+            await rt.engine.attach(principal, box, None)
+        await live.close_stale_links()
+        assert asked == [["busy"]]
+        assert closed() == {"p-old": (CloseCode.REVOKED, "link_rotated")}
+        live_versions.pop("busy/observer")  # the observer link revoked: version 0
+        await live.close_stale_links()
+        assert set(closed()) == {"p-old", "o-1"}
     finally:
         await live.close()
         await rt.close()

@@ -8,25 +8,43 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from realtime.domain import Refused
 from tests.townhall.archive_sample import sample_bundle
-from townhall import rooms
+from townhall import access, rooms
 from townhall.archive import archive
 from townhall.auth import Authenticator
 from townhall.db import SessionFactory, create_engine, migrate, session_factory
 from townhall.db.models import metadata
+from townhall.domain import Member
 from townhall.tokens import digest
 
 BASE = "https://townhall.example.org"
 
 
 @pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[SessionFactory]:
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     await migrate(db_url)
     engine = create_engine(db_url)
-    yield session_factory(engine)
+    yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+def count_queries(engine: AsyncEngine) -> list[str]:
+    """Every SQL statement ``engine`` runs from now on."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+    return statements
 
 
 def token_of(url: str) -> str:
@@ -98,10 +116,10 @@ async def test_rotation_revokes_old_links_and_issues_new_versions(
     grant = await rooms.resolve_link(sessions, new)
     assert grant is not None
     assert grant.version == 2
-    assert await rooms.current_link_version(sessions, room, "participant") == 2
     # Other roles are untouched.
     assert await rooms.resolve_link(sessions, old["observer"]) is not None
-    assert await rooms.current_link_version(sessions, room, "observer") == 1
+    versions = await access.link_versions(sessions, [room])
+    assert versions == {f"{room}/participant": 2, f"{room}/observer": 1, f"{room}/facilitator": 1}
 
 
 async def test_rotating_twice_keeps_only_the_newest(sessions: SessionFactory) -> None:
@@ -149,7 +167,7 @@ async def test_delete_removes_the_room_its_links_and_its_archive(
     assert await rooms.delete_townhall(sessions, room) is True
     assert await rooms.get_townhall(sessions, room) is None
     assert await rooms.resolve_link(sessions, tokens["facilitator"]) is None
-    assert await rooms.current_link_version(sessions, room, "facilitator") == 0
+    assert await access.link_versions(sessions, [room]) == {}
     async with sessions() as session:
         for name, table in metadata.tables.items():
             column = table.c.id if name == "townhall" else table.c.get("room")
@@ -254,3 +272,61 @@ async def test_links_to_a_session_archived_past_the_log_retention_are_refused(
         with pytest.raises(Refused) as refused:
             await minute(token, {})
         assert refused.value.code == "session_archived"
+
+
+async def test_a_hello_costs_one_query_and_reads_the_room_afresh(
+    engine: AsyncEngine, sessions: SessionFactory
+) -> None:
+    """Link and resume hellos read link, archive state and ballot secret in one query,
+    with nothing cached: the archive's destruction of the ballot secret shows at once."""
+    room, tokens = await new_townhall(sessions)
+    authenticate = Authenticator(sessions, b"server-secret")
+    statements = count_queries(engine)
+    joined = await authenticate(tokens["participant"], {"name": "Ana"})
+    assert len(statements) == 1
+    assert joined.resume_token is not None
+    assert isinstance(joined.info, Member)
+    assert joined.info.ballot_secret is not None
+    resumed = await authenticate(joined.resume_token, {})
+    assert len(statements) == 2
+    assert resumed.key == joined.key
+    async with sessions.begin() as session:
+        await session.execute(
+            sa.update(metadata.tables["townhall"])
+            .where(metadata.tables["townhall"].c.id == room)
+            .values(ballot_secret=None)
+        )
+    again = await authenticate(joined.resume_token, {})
+    assert isinstance(again.info, Member)
+    assert again.info.ballot_secret is None
+
+
+async def test_resumes_into_a_deleted_town_hall_are_refused(sessions: SessionFactory) -> None:
+    room, tokens = await new_townhall(sessions)
+    authenticate = Authenticator(sessions, b"server-secret")
+    joined = await authenticate(tokens["observer"], {})
+    assert joined.resume_token is not None
+    assert await rooms.delete_townhall(sessions, room)
+    with pytest.raises(Refused) as refused:
+        await authenticate(joined.resume_token, {})
+    assert refused.value.code == "bad_token"
+
+
+async def test_link_versions_of_many_rooms_in_one_query(
+    engine: AsyncEngine, sessions: SessionFactory
+) -> None:
+    first, _ = await new_townhall(sessions)
+    second, _ = await new_townhall(sessions)
+    await rooms.rotate_links(sessions, second, ["observer"], base_url=BASE)
+    await rooms.rotate_links(sessions, second, ["observer"], base_url=BASE)
+    statements = count_queries(engine)
+    versions = await access.link_versions(sessions, [first, second, "no-such-room"])
+    assert len(statements) == 1
+    assert versions == {
+        **{f"{first}/{role}": 1 for role in rooms.ROLES},
+        f"{second}/facilitator": 1,
+        f"{second}/participant": 1,
+        f"{second}/observer": 3,
+    }
+    assert await access.link_versions(sessions, []) == {}
+    assert len(statements) == 1  # no rooms: no query
