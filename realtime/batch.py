@@ -218,8 +218,8 @@ class Batcher(Generic[S]):
         return plan
 
     async def _lookups(self, room: Room[S], keys: list[str]) -> dict[str, Committed]:
-        found = await asyncio.gather(*(self.log.lookup(room.name, key) for key in keys))
-        return {key: done for key, done in zip(keys, found, strict=True) if done is not None}
+        self.stats["lookups"] += 1
+        return await self.log.lookup_many(room.name, keys)
 
     def _seq(self, room: Room[S], done: Committed) -> int:
         return done.records[-1].seq if done.records else room.head

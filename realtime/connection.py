@@ -53,6 +53,7 @@ class Connection:
         self.principal: Principal | None = None
         self.inbox: list[RunCommand] = []  # short (max_inflight); a deque is 0.6 KB empty
         self.worker: asyncio.Task[None] | None = None
+        self.auth: asyncio.Task[None] | None = None  # the authenticator and the attach
 
     async def _send_text(self, text: str) -> None:
         await self.send({"type": "websocket.send", "text": text})
@@ -66,6 +67,11 @@ class Connection:
         try:
             await self._read()
         finally:
+            if self.auth is not None:
+                # An attach in flight finishes (cancelling it halfway could leave the
+                # person marked present); then it is undone below like any other.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.auth)
             # Commands already accepted still run (their acks just find the socket closed):
             # cancelling one mid-append would only leave its outcome unknown.
             if self.principal is not None:
@@ -120,7 +126,10 @@ class Connection:
             elif isinstance(action, RunCommand):
                 self._queue(action)
             elif isinstance(action, Authenticate):
-                await self._authenticate(action)
+                # Off the reader: a slow attach (a room loading from Redis, a retry while
+                # Redis restarts) must not stop reading. What arrives meanwhile still
+                # meets the rate limit and the cap on queued commands (max_inflight).
+                self.auth = self.rt.spawn(self._authenticate(action))
             elif isinstance(action, Close):
                 self.outbox.close_soon(action.code, action.reason)
         return not self.outbox.closing
@@ -138,11 +147,11 @@ class Connection:
                 self.session.refused("unavailable", "the room is unavailable", CloseCode.INTERNAL)
             )
             return
-        self.principal = principal
+        self.principal = principal  # set even if closing now: serve() detaches it
         self.session.authenticated(
             self.rt.buckets.acquire(principal.room, principal.key, time.monotonic())
         )
-        if self.inbox and self.worker is None:
+        if self.inbox and self.worker is None and self.session.phase is Phase.OPEN:
             self.worker = self.rt.spawn(self._work())
 
     def _queue(self, action: RunCommand) -> None:

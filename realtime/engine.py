@@ -62,7 +62,7 @@ class Engine(Generic[S]):
         self._clock = clock
         self._ids = ids
         self._rooms: dict[str, Room[S]] = {}
-        self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0}
+        self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0, "lookups": 0}
         self._presence: asyncio.Task[None] | None = None
         self._closed = False
         self._batcher = Batcher(
@@ -125,6 +125,11 @@ class Engine(Generic[S]):
             if joined is not None and not room.members.get(principal.key):
                 self._leave_later(principal)
             raise
+
+    @property
+    def retries_pending(self) -> int:
+        """Server-made commands (leaves) waiting for the log to come back."""
+        return self._retries.pending
 
     async def detach(self, principal: Principal, outbox: Outbox) -> None:
         room = self._rooms.get(principal.room)

@@ -170,6 +170,11 @@ class RoomLog(Protocol):
 
     async def lookup(self, room: str, command_key: str) -> Committed | None: ...
 
+    async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
+        """The keys already applied, each with its original records and result, read in
+        one round trip (a batch's refusals ask about all their keys at once)."""
+        ...
+
     def watch(self, room: str) -> AsyncIterator[int]:
         """Yield head values as the log grows; ends on close.
 

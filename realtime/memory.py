@@ -276,8 +276,15 @@ class MemoryLog:
         return committed
 
     async def lookup(self, room: str, command_key: str) -> Committed | None:
-        done = (await self._room(room)).commands.get(command_key)
-        return None if done is None else Committed(done.records, done.result, True)
+        return (await self.lookup_many(room, [command_key])).get(command_key)
+
+    async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
+        commands = (await self._room(room)).commands
+        return {
+            key: Committed(done.records, done.result, True)
+            for key in command_keys
+            if (done := commands.get(key)) is not None
+        }
 
     async def watch(self, room: str) -> AsyncIterator[int]:
         slot = HeadSlot()

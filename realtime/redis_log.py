@@ -9,7 +9,7 @@ Keys of one room share the hash tag ``{room:ID}`` so the scripts run on Redis Cl
 
     <prefix>{room:ID}:log    Stream, entry id 0-<seq>, one field "r" = JSON [name, data, at, cause]
     <prefix>{room:ID}:cmd    Hash command_key -> "<first seq>:<last seq>:<result JSON>"
-    <prefix>{room:ID}:epoch  String, random id, set with the epoch's first append
+    <prefix>{room:ID}:epoch  String, random id, set by the first reader or appender
     <prefix>{room:ID}:wake   pub/sub: "<epoch>:<head>" after an append, "trim" after a trim
     <prefix>rooms            Set of room ids (a hint; rooms() checks each log exists)
 
@@ -57,6 +57,8 @@ from realtime.redis_watch import Watcher
 __all__ = ["RedisLog"]
 
 T = TypeVar("T")
+
+PROVISIONAL_EPOCH_S = 86_400  # lifetime of an epoch id no append has confirmed yet
 
 # Connection trouble: retried with backoff. BusyLoadingError (Redis replaying its AOF after
 # a restart) is a ConnectionError subclass, so it is retried too.
@@ -173,9 +175,14 @@ class RedisLog:
 
     async def epoch(self, room: str) -> str:
         candidate = new_epoch()
-        # SET NX GET: the first caller's id wins and everybody reads the same one.
+        # SET NX GET: the first caller's id wins and everybody reads the same one. A room
+        # only looked at (no append yet, or its retired keys gone) must not leave a key
+        # behind forever: the id is provisional for a day, and the first append makes it
+        # last as long as the stream (redis_scripts._ALIGN_TTLS).
         old = await self._retry(
-            lambda: self._client.set(self._key(room, "epoch"), candidate, nx=True, get=True)
+            lambda: self._client.set(
+                self._key(room, "epoch"), candidate, nx=True, get=True, ex=PROVISIONAL_EPOCH_S
+            )
         )
         return candidate if old is None else str(old)
 
@@ -287,9 +294,15 @@ class RedisLog:
         return out
 
     async def lookup(self, room: str, command_key: str) -> Committed | None:
+        return (await self.lookup_many(room, [command_key])).get(command_key)
+
+    async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
+        if not command_keys:
+            return {}
         keys = [self._key(room, "log"), self._key(room, "cmd")]
-        reply = await self._retry(lambda: self._lookup(keys=keys, args=[command_key]))
-        return None if reply is None else to_committed(reply[0], reply[1])
+        args = list(command_keys)
+        reply = await self._retry(lambda: self._lookup(keys=keys, args=args))
+        return {args[int(i) - 1]: to_committed(done, recs) for i, done, recs in reply}
 
     def watch(self, room: str) -> AsyncIterator[int]:
         return self._watcher.watch(room)

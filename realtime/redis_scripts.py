@@ -25,9 +25,24 @@ __all__ = [
     "to_record",
 ]
 
+# The room's keys share one lifetime. A live room's keys never expire; a retired room's
+# stream carries the TTL that ``retire`` gave it, and keys an append creates or touches
+# afterwards (a first command hash, an epoch set by ``epoch()`` with its provisional
+# TTL) take the stream's, so nothing of the room outlives it.
+_ALIGN_TTLS = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+else
+  redis.call('PERSIST', KEYS[3])
+end
+"""
+
 # Redis 7 script flags: without allow-oom, a full Redis refuses the append before it
 # starts (never half-written); trim frees memory, so it must run even then.
-APPEND = """#!lua
+APPEND = (
+    """#!lua
 local key = ARGV[2]
 if key ~= '' then
   local done = redis.call('HGET', KEYS[2], key)
@@ -56,13 +71,17 @@ if n > 0 then
   local epoch = redis.call('GET', KEYS[3])
   redis.call('PUBLISH', ARGV[5], epoch .. string.format(':%d', head + n))
 end
-return {'ok', string.format('%d', head + n)}
 """
+    + _ALIGN_TTLS
+    + """return {'ok', string.format('%d', head + n)}
+"""
+)
 
 # ARGV: expect, a new epoch id, the wake channel, then per entry: command key ('' for
 # none), result JSON, number of events n, and its n record bodies. All or nothing: any
 # key already applied refuses the whole batch ('dup' + those keys), so seqs stay gapless.
-APPEND_BATCH = """#!lua
+APPEND_BATCH = (
+    """#!lua
 local entries = {}
 local dups = {}
 local i = 4
@@ -95,16 +114,28 @@ if seq > head then
   local epoch = redis.call('GET', KEYS[3])
   redis.call('PUBLISH', ARGV[3], epoch .. string.format(':%d', seq))
 end
-return {'ok', string.format('%d', seq)}
 """
+    + _ALIGN_TTLS
+    + """return {'ok', string.format('%d', seq)}
+"""
+)
 
+# ARGV: command keys. Returns {index, "<first>:<last>:<result>", records} for each key
+# already applied (in ARGV order), nothing for the others: one round trip for a batch.
 LOOKUP = """#!lua flags=no-writes
-local done = redis.call('HGET', KEYS[2], ARGV[1])
-if not done then return false end
-local a, b = string.match(done, '^(%d+):(%d+):')
-local recs = {}
-if tonumber(b) >= tonumber(a) then recs = redis.call('XRANGE', KEYS[1], '0-' .. a, '0-' .. b) end
-return {done, recs}
+local out = {}
+for i, key in ipairs(ARGV) do
+  local done = redis.call('HGET', KEYS[2], key)
+  if done then
+    local a, b = string.match(done, '^(%d+):(%d+):')
+    local recs = {}
+    if tonumber(b) >= tonumber(a) then
+      recs = redis.call('XRANGE', KEYS[1], '0-' .. a, '0-' .. b)
+    end
+    out[#out + 1] = {i, done, recs}
+  end
+end
+return out
 """
 
 TRIM = """#!lua flags=allow-oom

@@ -21,6 +21,11 @@ class Retries:
         self._first = first_delay
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def pending(self) -> int:
+        """Commands still being retried."""
+        return len(self._tasks)
+
     def spawn(self, attempt: Callable[[], Awaitable[object]], what: str) -> None:
         """Call ``attempt`` again until it returns, is refused, or the window has passed."""
         task = asyncio.create_task(self._run(attempt, what))

@@ -110,7 +110,12 @@ class Realtime(Generic[S]):
         return task
 
     def health(self) -> dict[str, Any]:
-        return {"log": self.log.health(), **self.metrics.as_dict(), **self.engine.stats}
+        return {
+            "log": self.log.health(),
+            **self.metrics.as_dict(),
+            **self.engine.stats,
+            "retries_pending": self.engine.retries_pending,
+        }
 
     # -- the ASGI endpoint -------------------------------------------------------------
 

@@ -4,6 +4,7 @@ the worker keeps serving everyone else, and nothing is written to the room log."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from typing import Any
@@ -16,6 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from realtime.client import Client, ClientError
+from realtime.domain import Principal
 from realtime.limits import Limits
 from realtime.protocol import ERRORS, CloseCode
 from realtime.session import Close, Reply, RunCommand, Session
@@ -243,3 +245,39 @@ async def test_more_sockets_with_one_resume_token_buy_no_more_messages(serve: Se
     assert len(limited) == 12
     for client in (first, *others):
         await client.close()
+
+
+async def test_a_flood_while_the_room_opens_is_read_and_limited(serve: ServeFn) -> None:
+    """Hello, then a flood before the welcome: the reader keeps reading while the
+    authenticator and the attach run, so the flood meets the rate limit and is closed
+    (4008) even if the room never opens; nothing of it is applied."""
+    s = await serve(rate=5.0, burst=5, abuse=30)
+    opened = asyncio.Event()
+    real = s.rt.authenticator
+
+    async def slow(token: str, data: dict[str, object]) -> Principal:
+        await opened.wait()  # a room that takes its time to load
+        return await real(token, data)
+
+    s.rt.authenticator = slow
+    ws = await _raw(s.url, origin=None)
+    await ws.send(json.dumps({"type": "hello", "data": {"token": "participant@main"}}))
+    for i in range(100):
+        await ws.send(json.dumps({"type": "counter.add", "id": f"c{i}", "data": {"n": 1}}))
+    codes: list[str] = []
+    try:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                codes.extend(m["code"] for m in (frame if isinstance(frame, list) else [frame]))
+    finally:
+        opened.set()
+    assert ws.close_code == CloseCode.RATE_LIMITED
+    assert set(codes) == {"rate_limited"}
+    assert len(codes) >= 29
+    for _ in range(100):  # the attach finishes after the close and is undone
+        await asyncio.sleep(0.01)
+        if not s.rt.engine.counts("main").get("participant"):
+            break
+    assert not s.rt.engine.counts("main").get("participant")
+    assert (await s.rt.engine.state("main")).total == 0

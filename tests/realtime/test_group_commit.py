@@ -72,6 +72,23 @@ async def test_a_refusal_sees_the_command_before_it_in_the_same_batch(engines: E
     assert [r.name for r in await log.read("main", 0)] == ["once.claimed"]
 
 
+async def test_a_batch_of_refusals_asks_the_log_about_its_keys_once(engines: Engines) -> None:
+    """Refused commands might be resends of applied ones: the log is asked about all the
+    keys of a batch in one lookup, not one round trip per command."""
+    log, one, _ = engines
+    claimed = await one.execute(who(1), "once.claim", {}, "p1:claim")
+    before = one.stats["lookups"]
+    outcomes = await asyncio.gather(
+        *(one.execute(who(1), "once.claim", {}, f"p1:late{i}") for i in range(48)),
+        one.execute(who(1), "once.claim", {}, "p1:claim"),  # a resend: the original answer
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, Refused) and o.code == "already_claimed" for o in outcomes[:-1])
+    assert outcomes[-1] == claimed
+    assert 1 <= one.stats["lookups"] - before <= 2  # one per batch (the first may be alone)
+    assert [r.name for r in await log.read("main", 0)] == ["once.claimed"]
+
+
 async def test_resends_get_the_original_answer_on_any_engine(engines: Engines) -> None:
     log, one, two = engines
     # the same key twice while queued on one engine, and once more on the other

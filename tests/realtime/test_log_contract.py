@@ -22,7 +22,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from realtime.log import Committed, Conflict, NewEvent, Record, RoomLog, Trimmed, open_log
+from realtime.log import (
+    BatchEntry,
+    Committed,
+    Conflict,
+    NewEvent,
+    Record,
+    RoomLog,
+    Trimmed,
+    open_log,
+)
 from realtime.memory import MemoryLog, SaveEntry, Store
 from realtime.redis_log import RedisLog
 
@@ -188,6 +197,22 @@ async def test_a_command_without_events_still_remembers_its_result(log: RoomLog)
         (), {"ok": "yes"}, True
     )
     assert await log.append(room, 3, [], "u:2", {}) == Conflict(0)
+
+
+async def test_lookup_many_answers_the_applied_keys_only(log: RoomLog) -> None:
+    room = room_id()
+    await log.append(room, 0, [ev("a.one"), ev("a.two")], "u:a", {"n": "a"})
+    await log.append(room, 2, [], "u:empty", {"n": "empty"})
+    await log.append(room, 2, [ev("b.one")], "u:b", {"n": "b"})
+    found = await log.lookup_many(room, ["u:none", "u:b", "u:a", "u:empty"])
+    assert set(found) == {"u:a", "u:b", "u:empty"}
+    assert [r.seq for r in found["u:a"].records] == [1, 2]
+    assert [r.name for r in found["u:b"].records] == ["b.one"]
+    assert found["u:empty"] == Committed((), {"n": "empty"}, True)
+    assert found["u:a"].result == {"n": "a"}
+    assert all(done.duplicate for done in found.values())
+    assert await log.lookup_many(room, []) == {}
+    assert await log.lookup_many(room_id(), ["u:a"]) == {}
 
 
 async def test_read_after_and_limit(log: RoomLog) -> None:
@@ -584,3 +609,33 @@ async def test_retire_keeps_the_log_readable_until_redis_lets_it_expire(
             assert 3500 < ttl <= 3600, part
     finally:
         await client.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_keys_of_a_room_never_outlive_its_stream(redis_log_url: str) -> None:
+    """An epoch id read for an empty room is provisional (it expires); the first append
+    makes it permanent; after ``retire``, keys an append creates take the stream's TTL."""
+    log = open_log(redis_log_url)
+    await log.start()
+    assert isinstance(log, RedisLog)
+    client = Redis.from_url(redis_log_url.split("?", 1)[0])
+    room = room_id()
+    try:
+        epoch = await log.epoch(room)
+        assert 0 < await client.ttl(log._key(room, "epoch")) <= 86_400
+        await log.append(room, 0, [ev("e.n")], None, {})
+        assert await client.ttl(log._key(room, "epoch")) == -1  # live: kept
+        assert await log.epoch(room) == epoch
+        await log.retire(room, 600)
+        # A late command after the archive creates the command hash: it expires too.
+        await log.append(room, 1, [ev("e.late")], "u:late", {})
+        await log.append_batch(room, 2, [BatchEntry((ev("e.b"),), "u:batch", {})])
+        for part in ("log", "cmd", "epoch"):
+            assert 500 < await client.ttl(log._key(room, part)) <= 600, part
+        # Once the keys are gone, reading the epoch again leaves only a provisional id.
+        await client.delete(*(log._key(room, part) for part in ("log", "cmd", "epoch")))
+        assert await log.epoch(room) != epoch
+        assert 0 < await client.ttl(log._key(room, "epoch")) <= 86_400
+    finally:
+        await client.aclose()
+        await log.close()
