@@ -166,3 +166,34 @@ def test_html_escapes_participant_text(en: Minutes) -> None:
     assert "script" not in [t for t, _ in parsed.tags]
     assert HOSTILE in "".join(parsed.text)  # shown verbatim, as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_layout_indexes_answer_as_a_scan_of_the_rows_would(en: Minutes) -> None:
+    """The minutes look rows up through indexes built once (linear layout time): each
+    answers exactly what filtering the rows in order gives."""
+    items: list[str | None] = [*(i.id for i in en.items), None, "no-such-item"]
+    for item in items:
+        assert en.turns_of(item) == [(n, t) for n, t in enumerate(en.turns) if t.item == item]
+        assert en.statements_of(item) == [s for s in en.statements if s.item == item]
+        assert en.transcript_of(item) == [s for s in en.transcript if s.item == item]
+        assert en.questions_of(item) == [q for q in en.questions if q.item == item]
+        assert en.polls_of(item) == [p for p in en.polls if p.item == item]
+        assert en.decisions_of(item) == [d for d in en.decisions if d.item == item]
+        assert en.reactions_of(item) == [r for r in en.reactions if r.item == item]
+    assert any(en.has_content(i.id) for i in en.items)
+    assert not en.has_content("no-such-item")
+    for n in range(len(en.turns)):
+        assert en.statements_in_turn(n) == [s for s in en.statements if s.turn == n]
+        assert en.transcript_in_turn(n) == [s for s in en.transcript if s.turn == n]
+    for person in en.participants:
+        assert en.name_of(person.id) == person.name
+        assert en.participant(person.id) == person
+    assert en.name_of("nobody") == "nobody"
+    assert en.name_of(None) == ""
+    assert en.item_title("no-such-item") == "no-such-item"
+    for poll in en.polls:
+        assert en.poll(poll.id) == poll
+    assert en.poll(None) is None
+    assert all(en.statement(s.id) == s for s in en.statements)
+    assert sum(len(en.turns_of(i)) for i in items) == len(en.turns)
+    assert any(en.transcript_in_turn(n) for n in range(len(en.turns)))

@@ -48,7 +48,7 @@ class _Builder:
         self.agenda()
         for n, item in enumerate(m.items, 1):
             self.section(item.id, f"{n}. {item.title}")
-        if self._has_content(None):
+        if m.has_content(None):
             self.section(None, w["outside_items"])
         self.moderation()
         return Document(language=m.session.language, title=title, blocks=tuple(self.blocks))
@@ -101,18 +101,13 @@ class _Builder:
         )
         self.add(Table(headers, tuple(rows)))
 
-    def _has_content(self, item: str | None) -> bool:
-        m = self.m
-        groups = (m.turns, m.statements, m.questions, m.polls, m.decisions, m.reactions)
-        return any(x.item == item for group in groups for x in group)
-
     def section(self, item: str | None, title: str) -> None:
         m, w = self.m, self.w
         self.add(Heading(2, title))
         described = m.item(item) if item else None
         if described and described.description:
             self.add(Para(described.description))
-        turns = [(n, t) for n, t in enumerate(m.turns) if t.item == item]
+        turns = m.turns_of(item)
         if turns:
             self.add(Heading(3, w["turns"]))
         for n, t in turns:
@@ -123,14 +118,14 @@ class _Builder:
                 f"/ {w['limit']} {duration(t.limit_s)}{over}"
             )
             self.add(Para(line, strong=f"{w['turn']} {n + 1}:"))
-            for seg in (s for s in m.transcript if s.turn == n):
+            for seg in m.transcript_in_turn(n):
                 self.add(
                     Quote(seg.text, f"{clock(seg.at)} {m.name_of(seg.speaker)} ({w['transcript']})")
                 )
-            for s in (s for s in m.statements if s.turn == n):
+            for s in m.statements_in_turn(n):
                 self.statement(s.id)
-        loose = [s for s in m.statements if s.item == item and s.turn is None]
-        loose_transcript = [s for s in m.transcript if s.item == item and s.turn is None]
+        loose = [s for s in m.statements_of(item) if s.turn is None]
+        loose_transcript = [s for s in m.transcript_of(item) if s.turn is None]
         if loose or loose_transcript:
             self.add(Heading(3, w["statements"]))
         for seg in loose_transcript:
@@ -143,14 +138,14 @@ class _Builder:
         for s in loose:
             self.statement(s.id)
         self.questions(item)
-        for poll in (p for p in m.polls if p.item == item):
+        for poll in m.polls_of(item):
             self.add(*poll_blocks(m, poll, w))
         self.decisions(item)
         self.reactions(item)
 
     def statement(self, sid: str) -> None:
         m, w = self.m, self.w
-        s = next(x for x in m.statements if x.id == sid)
+        s = m.statement(sid)
         by = f"{clock(s.at)} {m.name_of(s.participant)}"
         if s.hidden:
             note = w["hidden_by"].format(who=m.name_of(s.hidden_by), reason=s.hidden_reason or "")
@@ -160,7 +155,7 @@ class _Builder:
 
     def questions(self, item: str | None) -> None:
         m, w = self.m, self.w
-        qs = [q for q in m.questions if q.item == item]
+        qs = list(m.questions_of(item))
         if not qs:
             return
         self.add(Heading(3, w["questions"]))
@@ -173,7 +168,7 @@ class _Builder:
 
     def decisions(self, item: str | None) -> None:
         m, w = self.m, self.w
-        ds = [d for d in m.decisions if d.item == item]
+        ds = m.decisions_of(item)
         if ds:
             self.add(Heading(3, w["decisions"]))
         for d in ds:
@@ -181,7 +176,7 @@ class _Builder:
             self.add(
                 Para(f"{clock(d.at)} {m.name_of(d.recorded_by)}", strong=f"{w['recorded_by']}:")
             )
-            poll = next((p for p in m.polls if p.id == d.poll), None)
+            poll = m.poll(d.poll)
             if poll is not None:
                 dist = " · ".join(
                     f"{option_label(poll, t.option, w)} {t.votes}" for t in poll.tally
@@ -194,7 +189,7 @@ class _Builder:
 
     def reactions(self, item: str | None) -> None:
         m, w = self.m, self.w
-        rs = [r for r in m.reactions if r.item == item]
+        rs = m.reactions_of(item)
         if rs:
             self.add(Heading(3, w["reactions"]))
             self.add(Para(" · ".join(f"{self.label('reaction', r.kind)} {r.count}" for r in rs)))
