@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import organiser_or_member
+from facilitation.limits import MAX_DESCRIPTION, MAX_DURATION_S, MAX_TITLE
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_TITLE = 200
-MAX_DESCRIPTION = 2000
-MAX_DURATION_S = 24 * 3600
 
 
 @dataclass(frozen=True, kw_only=True)

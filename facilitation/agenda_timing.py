@@ -14,11 +14,10 @@ from facilitation.agenda import Item, get_item, with_item
 from facilitation.base import Command, Event, refuse
 from facilitation.floor import end_current
 from facilitation.guards import member, require_live
+from facilitation.limits import MAX_EXTEND_S
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_EXTEND_S = 3600
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,12 +25,16 @@ from facilitation import session as se
 from facilitation import statements as st
 from facilitation.base import Actor, Command, refuse
 from facilitation.event_codec import event_from_wire, event_to_wire, to_iso
+from facilitation.limits import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_OPTION,
+    MAX_QUESTION,
+    MAX_REASON,
+    MAX_TEXT,
+    MAX_TITLE,
+)
 from facilitation.tally import Choice
-
-MAX_TEXT = 2000
-MAX_TITLE = 200
-MAX_NAME = 80
-MAX_ID = 200
 
 Parser = Callable[[str, object], object]
 
@@ -165,9 +169,9 @@ SPECS: dict[str, Spec] = {
     "poll.create": (
         po.CreatePoll,
         {
-            "question": _f("question", text(po.MAX_QUESTION)),
+            "question": _f("question", text(MAX_QUESTION)),
             "kind": _f("kind", text(20)),
-            "options": _f("options", strings(po.MAX_OPTION), False),
+            "options": _f("options", strings(MAX_OPTION), False),
             "max_choices": _f("max_choices", integer, False),
             "secret": _f("secret", boolean, False),
             "results": _f("results", text(10), False),
@@ -183,7 +187,7 @@ SPECS: dict[str, Spec] = {
     "statement.post": (st.PostStatement, {"text": _f("text", _TEXT)}, "statement"),
     "statement.hide": (
         st.HideStatement,
-        {"statement": _f("statement", ident), "reason": _f("reason", text(st.MAX_REASON))},
+        {"statement": _f("statement", ident), "reason": _f("reason", text(MAX_REASON))},
         None,
     ),
     "transcript.append": (fl.AppendTranscript, {"text": _f("text", _TEXT)}, None),
@@ -211,7 +215,7 @@ SPECS: dict[str, Spec] = {
         {
             "participant": _f("participant", ident),
             "ban": _f("ban", boolean, False),
-            "reason": _f("reason", text(mo.MAX_REASON), False),
+            "reason": _f("reason", text(MAX_REASON), False),
         },
         None,
     ),

@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker, target
+from facilitation.limits import MAX_EXTEND_S, MAX_TEXT
 from facilitation.queue import current, hand_of, lower_everywhere, under_cap
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_TEXT = 2000
-MAX_EXTEND_S = 3600
 
 
 @dataclass(frozen=True)

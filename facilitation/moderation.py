@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import Command, Event, Role, refuse
 from facilitation.floor import end_current
 from facilitation.guards import member, organiser_or_member, require_live, target
+from facilitation.limits import MAX_REASON, MAX_TURN_S
 from facilitation.moderation_log import log
 from facilitation.participants import Stay, close_stay, with_person
 from facilitation.queue import lower_everywhere, resort
@@ -16,9 +17,6 @@ from facilitation.queue import lower_everywhere, resort
 if TYPE_CHECKING:
     from facilitation.participants import Person
     from facilitation.room import RoomState
-
-MAX_REASON = 500
-MAX_TURN_S = 3600
 
 
 @dataclass(frozen=True, kw_only=True)

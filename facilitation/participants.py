@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
+from facilitation.limits import MAX_NAME
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_NAME = 80
 
 
 @dataclass(frozen=True)

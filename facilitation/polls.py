@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker
+from facilitation.limits import MAX_OPTION, MAX_OPTIONS, MAX_QUESTION, MAX_SCORE
 from facilitation.tally import Choice, Tally, add, contribution, count, from_totals
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
 KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score")
 YES_NO_ABSTAIN = ("yes", "no", "abstain")
-MAX_OPTIONS = 50
-MAX_OPTION = 200
-MAX_QUESTION = 500
-MAX_SCORE = 5
 
 
 def ballot_key(secret: bytes, poll: str, participant: str) -> str:

@@ -11,15 +11,12 @@ from facilitation.agenda_timing import complete
 from facilitation.base import Command, Event, refuse
 from facilitation.floor import end_current
 from facilitation.guards import member, organiser_or_member, require_scheduled
+from facilitation.limits import MAX_DESCRIPTION, MAX_LANGUAGE, MAX_TITLE
 from facilitation.participants import close_stay
 from facilitation.polls import PollClosed
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_TITLE = 200
-MAX_DESCRIPTION = 2000
-MAX_LANGUAGE = 35  # a BCP 47 tag
 
 
 @dataclass(frozen=True, kw_only=True)

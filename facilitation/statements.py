@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import Command, Event, Role, refuse
 from facilitation.floor import check_text
 from facilitation.guards import member, require_live, speaker
+from facilitation.limits import MAX_REASON
 from facilitation.moderation_log import log
 from facilitation.participants import with_person
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
-
-MAX_REASON = 500
 
 
 @dataclass(frozen=True, kw_only=True)

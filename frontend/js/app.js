@@ -1,6 +1,7 @@
 // Entry point: reads ?token= (and ?view=projector), asks a name when needed, connects,
 // and mounts the view that fits the role the server gives in welcome.you.role.
 
+import { LIMITS } from "./limits.js";
 import { mountAnnouncer, announce } from "./announce.js";
 import { observeServerTime } from "./clock.js";
 import { Connection } from "./connection.js";
@@ -138,7 +139,7 @@ function joinScreen(problem = "") {
   const main = document.getElementById("main");
   const optional = wanted === "facilitator"; // the server names a nameless facilitator
   const input = h("input", { type: "text", name: "name", autocomplete: "nickname", required: !optional,
-    maxlength: 80, value: localStorage.getItem(NAME_KEY) || "" });
+    maxlength: LIMITS.name, value: localStorage.getItem(NAME_KEY) || "" });
   const form = h("form", { class: "card join", onsubmit: (e) => {
     e.preventDefault();
     const name = input.value.trim();

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from facilitation.limits import MAX_DESCRIPTION, MAX_TITLE
 from townhall.db.models import TownHallRow
 
 Language = Literal["en", "ko"]
@@ -16,8 +17,6 @@ LinkRole = Literal["facilitator", "participant", "observer"]
 MinutesFormat = Literal["md", "html", "pdf", "json"]
 ALL_ROLES: tuple[LinkRole, ...] = ("facilitator", "participant", "observer")
 
-MAX_TITLE = 200
-MAX_DESCRIPTION = 2000
 MAX_ITEMS = 100
 
 

@@ -1,6 +1,7 @@
 // The agenda: the current item with its countdown, and the whole list with planned vs
 // actual times. Facilitators also get start/pause/resume/extend/complete and reordering.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field, clearSent } from "../dom.js";
 import { t, formatDuration, formatTime } from "../i18n.js";
 import { countdown } from "./timer.js";
@@ -55,8 +56,8 @@ function estimatedEnd(state) {
 export function agendaPart({ send, facilitator = false }) {
   const el = h("section", { class: "card agenda", "aria-labelledby": "agenda-h" });
   const list = h("div");
-  const title = h("input", { type: "text", maxlength: 200, required: true });
-  const minutes = h("input", { type: "number", min: 1, max: 1440, value: 10, required: true, inputmode: "numeric" });
+  const title = h("input", { type: "text", maxlength: LIMITS.title, required: true });
+  const minutes = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, value: 10, required: true, inputmode: "numeric" });
   const addForm = facilitator ? h("form", { class: "inline-form", onsubmit: (e) => {
     e.preventDefault();
     if (!title.value.trim()) return title.focus();
@@ -73,8 +74,8 @@ export function agendaPart({ send, facilitator = false }) {
   let editing = null; // {id, form}
   function editForm(item, redraw) {
     if (editing?.id === item.id) return editing.form;
-    const titleInput = h("input", { type: "text", maxlength: 200, required: true, value: item.title, "data-k": `edit-title-${item.id}` });
-    const minutesInput = h("input", { type: "number", min: 1, max: 1440, inputmode: "numeric",
+    const titleInput = h("input", { type: "text", maxlength: LIMITS.title, required: true, value: item.title, "data-k": `edit-title-${item.id}` });
+    const minutesInput = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, inputmode: "numeric",
       value: Math.max(1, Math.round(item.duration_s / 60)) });
     const form = h("form", { class: "inline-form", onsubmit: (e) => {
       e.preventDefault();

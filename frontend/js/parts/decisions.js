@@ -1,5 +1,6 @@
 // Decisions as they are recorded (with the whole vote and the dissent), and the recorder.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field, clearSent } from "../dom.js";
 import { t } from "../i18n.js";
 import { results } from "./results.js";
@@ -8,8 +9,8 @@ import { optionsOf } from "./polls.js";
 export function decisionsPart({ send, facilitator = false }) {
   const el = h("section", { class: "card decisions", "aria-labelledby": "decisions-h" });
   const list = h("div");
-  const text = h("textarea", { rows: 2, maxlength: 2000 });
-  const dissent = h("textarea", { rows: 2, maxlength: 2000 });
+  const text = h("textarea", { rows: 2, maxlength: LIMITS.text });
+  const dissent = h("textarea", { rows: 2, maxlength: LIMITS.text });
   let picked = false; // follow the running item until the facilitator picks one
   const item = h("select", { onchange: () => { picked = true; } });
   const poll = h("select", {});

@@ -2,6 +2,7 @@
 // box is built once and never re-rendered, so text being typed survives every update and
 // every reconnect.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field, keepDraft, forgetDraft, clearSent } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { displayName, me } from "../state.js";
@@ -9,7 +10,7 @@ import { displayName, me } from "../state.js";
 export function feedPart({ send, facilitator = false, readOnly = false, you }) {
   const el = h("section", { class: "card feed", "aria-labelledby": "feed-h" });
   const list = h("ol", { class: "feed-list", "aria-label": t("feed.list_label") });
-  const text = keepDraft(h("textarea", { rows: 3, maxlength: 2000, name: "statement" }), "statement");
+  const text = keepDraft(h("textarea", { rows: 3, maxlength: LIMITS.text, name: "statement" }), "statement");
   const note = h("p", { class: "muted" });
   const post = h("button", { type: "submit", class: "primary" }, t("feed.post"));
   const form = h("form", { class: "stack", onsubmit: (e) => {
@@ -25,7 +26,7 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
     });
     return undefined;
   } }, field(t("feed.label"), text), note, post);
-  const transcript = h("textarea", { rows: 2, maxlength: 2000 });
+  const transcript = h("textarea", { rows: 2, maxlength: LIMITS.text });
   const transcriptForm = h("form", { class: "stack", onsubmit: (e) => {
     e.preventDefault();
     if (!transcript.value.trim()) return;
@@ -42,7 +43,7 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
     if (hiding?.id !== statement.id) {
       return h("button", { type: "button", class: "small", "data-k": `hide-${statement.id}`,
         onclick: () => {
-          const reason = h("input", { type: "text", maxlength: 500, required: true, "data-k": "hide-reason" });
+          const reason = h("input", { type: "text", maxlength: LIMITS.reason, required: true, "data-k": "hide-reason" });
           const form = h("form", { class: "inline-form", onsubmit: (e) => {
             e.preventDefault();
             if (!reason.value.trim()) return reason.focus();

@@ -1,6 +1,7 @@
 // Polls: the right input per kind, my current vote (changeable until close), results when
 // visible, and for facilitators a builder plus open/close/publish.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field, uid, clearSent } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { countdown } from "./timer.js";
@@ -192,10 +193,10 @@ export function pollsPart(ctx) {
 const order = (poll) => ({ open: 0, draft: 1, closed: 2, published: 2 })[poll.status] ?? 3;
 
 function builder(send) {
-  const question = h("input", { type: "text", maxlength: 500, required: true });
+  const question = h("input", { type: "text", maxlength: LIMITS.question, required: true });
   const kind = h("select", {}, KINDS.map((k) => h("option", { value: k }, t(`poll.kind.${k}`))));
-  const options = h("textarea", { rows: 4 });
-  const max = h("input", { type: "number", min: 1, value: 2, inputmode: "numeric" });
+  const options = h("textarea", { rows: 4, maxlength: LIMITS.options * (LIMITS.option + 1) });
+  const max = h("input", { type: "number", min: 1, max: LIMITS.options, value: 2, inputmode: "numeric" });
   const secret = h("input", { type: "checkbox", checked: true });
   const live = h("select", {}, ["live", "on_close"].map((r) => h("option", { value: r }, t(`poll.results.${r}`))));
   const duration = h("input", { type: "number", min: 0, value: 0, inputmode: "numeric" });

@@ -1,5 +1,6 @@
 // Questions sorted by upvotes; participants ask and upvote, facilitators moderate.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field, keepDraft, forgetDraft, clearSent } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { displayName, sortedQuestions, votedByMe, votesOf } from "../state.js";
@@ -7,7 +8,7 @@ import { displayName, sortedQuestions, votedByMe, votesOf } from "../state.js";
 export function questionsPart({ send, facilitator = false, readOnly = false, you }) {
   const el = h("section", { class: "card questions", "aria-labelledby": "questions-h" });
   const list = h("div");
-  const text = keepDraft(h("textarea", { rows: 2, maxlength: 2000, name: "question" }), "question");
+  const text = keepDraft(h("textarea", { rows: 2, maxlength: LIMITS.text, name: "question" }), "question");
   const form = h("form", { class: "stack", onsubmit: (e) => {
     e.preventDefault();
     if (!text.value.trim()) return text.focus();

@@ -1,6 +1,7 @@
 // Room controls: start/end the session, lock, lobby, slow mode, queue policy, turn length,
 // and the minutes once the session has ended. Ending asks for confirmation first.
 
+import { LIMITS } from "../limits.js";
 import { h, swap, field } from "../dom.js";
 import { t } from "../i18n.js";
 
@@ -8,8 +9,8 @@ const FORMATS = [["md", "Markdown"], ["html", "HTML"], ["pdf", "PDF"], ["json", 
 
 export function roomPart({ send, token }) {
   const el = h("section", { class: "card room", "aria-labelledby": "room-h" });
-  const slow = h("input", { type: "number", min: 0, max: 3600, inputmode: "numeric", "data-k": "slow" });
-  const turn = h("input", { type: "number", min: 10, max: 3600, inputmode: "numeric", "data-k": "turn-s" });
+  const slow = h("input", { type: "number", min: 0, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "slow" });
+  const turn = h("input", { type: "number", min: 10, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "turn-s" });
   const cap = h("input", { type: "number", min: 0, max: 100, inputmode: "numeric", "data-k": "cap" });
   const policy = h("select", { "data-k": "policy" }, ["fifo", "fair"].map((p) => h("option", { value: p }, t(`queue.policy_name.${p}`))));
   const settingsForm = h("form", { class: "inline-form", onsubmit: (e) => {

@@ -1,0 +1,58 @@
+"""Every size limit of a room's commands, in one place.
+
+The deciders, the wire codec, the organiser API and the hello's display name all read
+these; the browser UI mirrors them in frontend/js/limits.js (tests/test_limits.py keeps
+the two equal). Lengths are in characters, durations in seconds.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LIMITS",
+    "MAX_DESCRIPTION",
+    "MAX_DURATION_S",
+    "MAX_EXTEND_S",
+    "MAX_ID",
+    "MAX_LANGUAGE",
+    "MAX_NAME",
+    "MAX_OPTION",
+    "MAX_OPTIONS",
+    "MAX_QUESTION",
+    "MAX_REASON",
+    "MAX_SCORE",
+    "MAX_TEXT",
+    "MAX_TITLE",
+    "MAX_TURN_S",
+]
+
+MAX_TEXT = 2000  # a statement, a question, a transcript segment, a decision, a dissent
+MAX_TITLE = 200  # a town hall's or an agenda item's title
+MAX_DESCRIPTION = 2000  # a town hall's or an agenda item's description
+MAX_NAME = 80  # a display name
+MAX_ID = 200  # any id a command names
+MAX_REASON = 500  # why a statement was hidden, someone muted or removed
+MAX_QUESTION = 500  # a poll's question
+MAX_OPTION = 200  # one poll option
+MAX_OPTIONS = 50  # options of one poll
+MAX_SCORE = 5  # the top score of a score poll
+MAX_LANGUAGE = 35  # a BCP 47 language tag
+MAX_DURATION_S = 24 * 3600  # an agenda item's planned duration
+MAX_EXTEND_S = 3600  # one extension of an item or a turn
+MAX_TURN_S = 3600  # a speaking turn's limit
+
+LIMITS: dict[str, int] = {
+    "text": MAX_TEXT,
+    "title": MAX_TITLE,
+    "description": MAX_DESCRIPTION,
+    "name": MAX_NAME,
+    "id": MAX_ID,
+    "reason": MAX_REASON,
+    "question": MAX_QUESTION,
+    "option": MAX_OPTION,
+    "options": MAX_OPTIONS,
+    "score": MAX_SCORE,
+    "language": MAX_LANGUAGE,
+    "duration_s": MAX_DURATION_S,
+    "extend_s": MAX_EXTEND_S,
+    "turn_s": MAX_TURN_S,
+}
