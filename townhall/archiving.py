@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -27,6 +28,18 @@ log = logging.getLogger("townhall.archiving")
 _town = TownHallRow.__table__  # type: ignore[attr-defined]
 
 
+def _row_values(state: RoomState) -> dict[str, object]:
+    s = state.session
+    values: dict[str, object] = {"settings": asdict(state.settings)}
+    if s.title:  # an untitled room keeps the title it was created with
+        values.update(title=s.title, description=s.description, language=s.language)
+    if s.status != "scheduled":
+        values.update(status=s.status, started_at=s.started)
+    if s.status == "ended":
+        values["ended_at"] = s.ended
+    return values
+
+
 class Archiver:
     def __init__(
         self, sessions: SessionFactory, room_log: RoomLog, log_retention_s: float = 86_400
@@ -34,7 +47,7 @@ class Archiver:
         self._sessions = sessions
         self._log = room_log
         self._retention_s = log_retention_s
-        self._status: dict[str, str] = {}
+        self._synced: dict[str, dict[str, object]] = {}
         self.last_duration_s: float | None = None
 
     async def unfinished_rooms(self) -> list[str]:
@@ -45,22 +58,24 @@ class Archiver:
             return [room for (room,) in rows]
 
     async def sync_status(self, room: str, state: RoomState) -> None:
-        """Mirror the session's lifecycle into its row (REST checks it, e.g. PATCH)."""
-        status = state.session.status
-        if self._status.get(room) == status or status == "scheduled":
+        """Mirror the session's lifecycle, title and settings into its row: REST reads
+        the row (PATCH checks the status; GET and the list show title and settings),
+        and a facilitator may change settings while the meeting is live. One UPDATE per
+        change per worker; nothing while nothing changes."""
+        values = _row_values(state)
+        if self._synced.get(room) == values:
             return
-        values: dict[str, object] = {"status": status}
-        if status == "live":
-            values["started_at"] = state.session.started
-        elif status == "ended":
-            values["ended_at"] = state.session.ended
         async with self._sessions.begin() as session:
             await session.execute(
                 sa.update(_town)
                 .where(_town.c.id == room, _town.c.status.in_(("scheduled", "live")))
                 .values(**values)
             )
-        self._status[room] = status
+        self._synced[room] = values
+
+    def forget(self, room: str) -> None:
+        """The room was unloaded from this worker: drop what was mirrored of it."""
+        self._synced.pop(room, None)
 
     async def archive_room(self, room: str, state: RoomState) -> None:
         await self.sync_status(room, state)

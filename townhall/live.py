@@ -207,6 +207,7 @@ class LiveRooms:
         if clock - since >= self._idle_unload_s and await self._rt.engine.unload(room):
             self._idle_since.pop(room, None)
             self._moderation_seen.pop(room, None)
+            self._archiver.forget(room)
             log.info("room %s unloaded (idle on this worker)", room)
 
     async def _fire(self, room: str, kind: str, ref: str, at: datetime, now: datetime) -> None:

@@ -8,15 +8,18 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from facilitation.base import Actor, Role
 from realtime.domain import Principal, Refused
 from realtime.hub import Metrics, Outbox
 from realtime.log import open_log
 from realtime.protocol import CloseCode
 from realtime.server import Realtime, RealtimeConfig
+from townhall import rooms
 from townhall.archiving import Archiver
 from townhall.db import create_engine, migrate, session_factory
-from townhall.domain import Member, TownhallDomain
+from townhall.domain import CONFIGURE, Member, TownhallDomain
 from townhall.live import LiveRooms
 from townhall.presence import Presence
 
@@ -133,6 +136,51 @@ async def test_rotated_links_close_their_connections_with_one_query_per_check(
         live_versions.pop("busy/observer")  # the observer link revoked: version 0
         await live.close_stale_links()
         assert set(closed()) == {"p-old", "o-1"}
+    finally:
+        await live.close()
+        await rt.close()
+        await db.dispose()
+
+
+async def test_the_row_mirrors_settings_changed_while_live(sqlite_url: str) -> None:
+    """REST reads the town hall's row: settings a facilitator changes during the meeting
+    reach it at the next tick, with the status; an unchanged room costs no UPDATE."""
+    await migrate(sqlite_url)
+    db = create_engine(sqlite_url)
+    sessions = session_factory(db)
+    log = open_log("memory://")
+    rt = Realtime(log, TownhallDomain(), _refuse, RealtimeConfig(presence_interval=3600.0))
+    await rt.start()
+    archiver = Archiver(sessions, log)
+    live = LiveRooms(rt, archiver, _versions, Presence(None), 3600.0)
+    row, _ = await rooms.create_townhall(
+        sessions, title="Budget", base_url="https://t.example", settings={"turn_s": 60}
+    )
+    statements: list[str] = []
+    sa.event.listen(
+        db.sync_engine, "before_cursor_execute", lambda *args: statements.append(str(args[2]))
+    )
+    try:
+        await live.run_as_organiser(
+            row.id, CONFIGURE, {"title": "Budget", "description": "", "language": "en"}
+        )
+        await live.run_as_organiser(row.id, "room.settings", {"turn_s": 60})
+        await live.run_as_organiser(row.id, "session.start", {})
+        chair = Member(actor=Actor("f1", Role.FACILITATOR), name="Chair", ballot_secret=None)
+        fac = Principal(row.id, "f1", "facilitator", True, {}, None, chair)
+        box = _outbox()
+        await rt.engine.attach(fac, box, None)
+        change = {"turn_s": 90, "slow_mode_s": 5}
+        await rt.engine.execute(fac, "room.settings", change, "f1:settings")
+        await live.tick(datetime.now(UTC))
+        fresh = await rooms.get_townhall(sessions, row.id)
+        assert fresh is not None
+        assert fresh.status == "live"
+        assert (fresh.settings["turn_s"], fresh.settings["slow_mode_s"]) == (90, 5)
+        assert fresh.title == "Budget"
+        updates = [s for s in statements if s.startswith("UPDATE")]
+        await live.tick(datetime.now(UTC))
+        assert [s for s in statements if s.startswith("UPDATE")] == updates  # no change
     finally:
         await live.close()
         await rt.close()
