@@ -112,6 +112,11 @@ function connect(name) {
       if (app.seen.length > 2000) app.seen.splice(0, 1000);
       if (app.view?.onEvent) app.view.onEvent(app.state, event);
       app.changed?.add(event.name);
+      // A change to this viewer (muted, admitted, removed...) is "me.<what>" for the parts:
+      // most of them follow only that, not every join and leave of a big room.
+      if (event.name.startsWith("participant.") && event.data?.participant === app.state.you.participant) {
+        app.changed?.add(`me.${event.name.slice("participant.".length)}`);
+      }
       document.body.dataset.seq = String(event.seq);
       scheduleRender();
     },

@@ -151,21 +151,6 @@ function queueOf(state, item) {
   return state.queues[key];
 }
 
-const RANK = { point_of_order: 0, reply: 1, speak: 2 };
-
-function spokenOn(state, item) {
-  return new Set(state.turns.filter((t) => (t.item || null) === (item || null)).map((t) => t.participant));
-}
-
-function policyKey(hand, fair, spoken) {
-  return [RANK[hand.kind] ?? 2, fair && spoken.has(hand.participant) ? 1 : 0, hand.number || 0];
-}
-
-function lessThan(a, b) {
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
-}
-
 function lowerEverywhere(state, participant) {
   for (const queue of Object.values(state.queues)) {
     queue.hands = queue.hands.filter((h) => h.participant !== participant);
@@ -250,17 +235,12 @@ const REDUCERS = {
   },
   "agenda.overran": (s, d) => { s.agenda.items[d.item].overrun = true; },
 
+  // The event carries the queue in the server's order (adoptQueue); without one (an
+  // older server), the hand goes last until the next copy of the queue arrives.
   "hand.raised": (s, d, at) => {
-    const queue = queueOf(s, d.item);
+    if (d.queue && Array.isArray(d.queue.hands)) return;
     s.raised = Math.max(s.raised || 0, maxNumber(s)) + 1;
-    const number = s.raised;
-    const hand = { participant: d.participant, kind: d.kind, raised: at, number };
-    const fair = s.settings.queue_policy === "fair";
-    const spoken = spokenOn(s, d.item);
-    const mine = policyKey(hand, fair, spoken);
-    let index = queue.hands.findIndex((h) => lessThan(mine, policyKey(h, fair, spoken)));
-    if (index < 0) index = queue.hands.length;
-    queue.hands.splice(index, 0, hand);
+    queueOf(s, d.item).hands.push({ participant: d.participant, kind: d.kind, raised: at, number: s.raised });
   },
   "hand.lowered": (s, d) => {
     const queue = queueOf(s, d.item);

@@ -62,7 +62,7 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
   }
   api = {
     el,
-    topics: ["statement.", "transcript.", "participant.", "room.", "session.", "floor.", "turn."],
+    topics: ["statement.", "transcript.", "me.", "room.", "session.", "floor.", "turn."],
     update(state) {
       const self = me(state);
       const off = state.settings.statements === false;

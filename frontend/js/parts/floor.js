@@ -9,7 +9,7 @@ export function floorPart({ send, facilitator = false, readOnly = false, you }) 
   const el = h("section", { class: "card floor", "aria-labelledby": "floor-h" });
   return {
     el,
-    topics: ["floor.", "turn.", "session.", "participant.", "agenda."],
+    topics: ["floor.", "turn.", "session.", "me.", "agenda."],
     update(state) {
       const turn = currentTurn(state);
       const mine = turn && turn.participant === you.participant;

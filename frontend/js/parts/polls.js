@@ -171,7 +171,7 @@ export function pollsPart(ctx) {
   let last = null;
   const api = {
     el,
-    topics: ["poll.", "vote.", "session.", "participant."],
+    topics: ["poll.", "vote.", "session.", "me."],
     update(state) {
       last = state;
       for (const p of Object.values(state.polls)) {

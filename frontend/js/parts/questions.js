@@ -24,7 +24,7 @@ export function questionsPart({ send, facilitator = false, readOnly = false, you
   el.append(list);
   return {
     el,
-    topics: ["question.", "participant.", "room.", "session."],
+    topics: ["question.", "me.", "room.", "session."],
     update(state) {
       form.hidden = state.settings.questions === false && !facilitator;
       const open = sortedQuestions(state).filter((q) => q.status === "open" || facilitator);

@@ -72,7 +72,8 @@ export function queuePart({ send, facilitator = false, readOnly = false, you }) 
 
   return {
     el,
-    topics: ["hand.", "queue.", "floor.", "turn.", "agenda.", "session.", "participant.", "room.", "question.queued"],
+    topics: ["hand.", "queue.", "floor.", "turn.", "agenda.", "session.", "me.",
+      "participant.muted", "participant.removed", "room.", "question.queued"],
     update(state) {
       const queue = currentQueue(state);
       if (!readOnly) swap(mine, myControls(state));

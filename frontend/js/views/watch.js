@@ -84,7 +84,9 @@ export function watchRoom(ctx, getState) {
 
 /**
  * Redraws only the parts an event can have changed: a big room's participant list is
- * not rebuilt for every reaction. `changed` null means everything (welcome, language).
+ * not rebuilt for every reaction, nor its feed for every join. A part names event
+ * prefixes in `topics`; "me." stands for the participant events about this viewer.
+ * `changed` null means everything (welcome, language).
  */
 export function updateParts(parts, state, changed) {
   for (const part of Object.values(parts)) {
