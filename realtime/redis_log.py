@@ -18,30 +18,23 @@ Pub/sub only wakes watchers (see ``realtime.redis_watch``): the log is the truth
 
 from __future__ import annotations
 
-import asyncio
-import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime.log import (
     BatchEntry,
     Committed,
     Conflict,
     DuplicateKeys,
-    LogUnavailable,
     NewEvent,
     Record,
     Trimmed,
     check_distinct,
 )
 from realtime.memory import new_epoch
+from realtime.redis_link import RedisLink, client_from_url
 from realtime.redis_scripts import (
     APPEND,
     APPEND_BATCH,
@@ -56,50 +49,30 @@ from realtime.redis_watch import Watcher
 
 __all__ = ["RedisLog"]
 
-T = TypeVar("T")
-
 PROVISIONAL_EPOCH_S = 86_400  # lifetime of an epoch id no append has confirmed yet
-
-# Connection trouble: retried with backoff. BusyLoadingError (Redis replaying its AOF after
-# a restart) is a ConnectionError subclass, so it is retried too.
-TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 
 
 class RedisLog:
     """``RoomLog`` on Redis; survives Redis restarts by retrying with backoff."""
 
     def __init__(self, client: Redis, prefix: str = "", *, op_timeout: float = 30.0) -> None:
+        self._link = RedisLink(client, op_timeout)
         self._client = client
+        self._retry = self._link.retry
         self._prefix = prefix
-        self._op_timeout = op_timeout
         self._append = client.register_script(APPEND)
         self._append_batch = client.register_script(APPEND_BATCH)
         self._lookup = client.register_script(LOOKUP)
         self._trim = client.register_script(TRIM)
-        self._closed = False
-        self._errors: dict[str, str] = {}
-        self._health_task: asyncio.Task[None] | None = None
-        self._watcher = Watcher(client, self._channel, self._peek, self._trouble, self._recovered)
+        link = self._link
+        self._watcher = Watcher(client, self._channel, self._peek, link.trouble, link.recovered)
 
     @classmethod
     def from_url(cls, url: str, *, op_timeout: float = 30.0) -> RedisLog:
         """``redis://host:port/db?prefix=xyz:&op_timeout=30``: those two are ours, the
         rest of the query is redis-py's. ``op_timeout``: how long one operation keeps
         retrying through an outage before it raises ``LogUnavailable``."""
-        parts = urllib.parse.urlsplit(url)
-        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ours = {"prefix": "", "op_timeout": str(op_timeout)}
-        ours.update((k, v) for k, v in query if k in ours)
-        rest = urllib.parse.urlencode([(k, v) for k, v in query if k not in ours])
-        client = Redis.from_url(
-            urllib.parse.urlunsplit(parts._replace(query=rest)),
-            decode_responses=True,
-            # No hidden retries inside redis-py: we retry ourselves, see every failure,
-            # report it on health() and know an append's reply may have been lost.
-            retry=Retry(NoBackoff(), 0),
-            socket_connect_timeout=2.0,
-            socket_timeout=5.0,
-        )
+        client, ours = client_from_url(url, {"prefix": "", "op_timeout": str(op_timeout)})
         return cls(client, ours["prefix"], op_timeout=float(ours["op_timeout"]))
 
     # -- keys -------------------------------------------------------------------------
@@ -113,63 +86,16 @@ class RedisLog:
     # -- lifecycle and health ---------------------------------------------------------
 
     async def start(self) -> None:
-        self._closed = False
-        if self._health_task is None:
-            self._health_task = asyncio.create_task(self._ping_loop())
+        self._link.start()
         self._watcher.start()
 
     async def close(self) -> None:
-        self._closed = True
-        if self._health_task is not None:
-            self._health_task.cancel()
-            await asyncio.gather(self._health_task, return_exceptions=True)
-            self._health_task = None
+        await self._link.close()
         await self._watcher.close()
         await self._client.aclose()
 
     def health(self) -> dict[str, Any]:
-        error = "; ".join(f"{k}: {v}" for k, v in sorted(self._errors.items())) or None
-        return {"backend": "redis", "ok": error is None, "error": error}
-
-    def _trouble(self, source: str, exc: BaseException) -> None:
-        self._errors[source] = f"{type(exc).__name__}: {exc}"
-
-    def _recovered(self, source: str) -> None:
-        self._errors.pop(source, None)
-
-    async def _ping_loop(self) -> None:
-        # health() must reflect an outage even when no command is running. The loop
-        # also checks _closed: redis-py may turn a cancel landing inside ping() into a
-        # connection error, which would otherwise keep this task alive after close().
-        while not self._closed:
-            try:
-                await self._client.ping()
-            except Exception as exc:  # any failure (uvloop may raise RuntimeError on a
-                self._trouble("redis", exc)  # dead transport) must show, not end the loop
-            else:
-                self._recovered("redis")
-            await asyncio.sleep(0.25)
-
-    async def _retry(self, op: Callable[[], Awaitable[T]]) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._op_timeout
-        delay = 0.02
-        while True:
-            try:
-                out = await op()
-            except TRANSIENT as exc:
-                self._trouble("redis", exc)
-                if self._closed or loop.time() + delay > deadline:
-                    raise LogUnavailable(f"redis: {exc}") from exc
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.5)
-                continue
-            except RedisError as exc:  # e.g. OOM under noeviction: not retried, but reported
-                self._trouble("command", exc)
-                raise
-            self._recovered("redis")
-            self._recovered("command")
-            return out
+        return self._link.health()
 
     # -- the log ----------------------------------------------------------------------
 

@@ -16,14 +16,11 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime.log import HeadSlot
+from realtime.redis_link import TRANSIENT
 
 __all__ = ["Watcher"]
-
-TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 
 _UNSEEN: Final = object()  # no epoch known yet for this room
 
