@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from realtime.memory import Store
+    from realtime.store import Store
 
 __all__ = [
     "BatchEntry",

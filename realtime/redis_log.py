@@ -33,7 +33,6 @@ from realtime.log import (
     Trimmed,
     check_distinct,
 )
-from realtime.memory import new_epoch
 from realtime.redis_link import RedisLink, client_from_url
 from realtime.redis_scripts import (
     APPEND,
@@ -46,6 +45,7 @@ from realtime.redis_scripts import (
     to_record,
 )
 from realtime.redis_watch import Watcher
+from realtime.store import new_epoch
 
 __all__ = ["RedisLog"]
 

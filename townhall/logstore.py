@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.log import Committed, Record
-from realtime.memory import SaveEntry
+from realtime.store import SaveEntry
 from townhall.db import SessionFactory
 from townhall.db.models import RoomCommandRow, RoomLogRow
 
