@@ -1,6 +1,7 @@
 """The command engine: decide on the head state, append with expect=head, fan out.
 
-Per room and per worker it keeps the state at the log head (``realtime.room``).
+Per room and per worker it keeps the state at the log head (``realtime.room``, loaded
+and watched by ``realtime.follow``).
 Commands are queued per room and committed in batches under the room's lock
 (``realtime.batch``): decide each on the head state plus the batch before it ->
 ``log.append_batch(expect=head)`` -> on ``Conflict`` catch up and decide again.
@@ -21,8 +22,9 @@ from typing import Any, Generic, TypeVar
 
 from realtime.batch import Batcher
 from realtime.domain import Authenticator, Domain, Principal, Refused
+from realtime.follow import RoomFollower
 from realtime.hub import Outbox
-from realtime.log import RoomLog, Trimmed
+from realtime.log import RoomLog
 from realtime.presence import presence_loop
 from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, encode
 from realtime.retry import Retries
@@ -32,8 +34,6 @@ __all__ = ["Authenticator", "Domain", "Engine", "Principal", "Refused"]
 
 S = TypeVar("S")
 log = logging.getLogger("realtime.engine")
-
-READ_CHUNK = 1000
 
 
 def utc_now() -> str:
@@ -61,12 +61,12 @@ class Engine(Generic[S]):
         self._presence_interval = presence_interval
         self._clock = clock
         self._ids = ids
-        self._rooms: dict[str, Room[S]] = {}
+        self._held: RoomFollower[S] = RoomFollower(log, domain, window)
         self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0, "lookups": 0}
         self._presence: asyncio.Task[None] | None = None
         self._closed = False
         self._batcher = Batcher(
-            log, domain, clock, ids, self._catch_up, self.stats, self._fanout_took
+            log, domain, clock, ids, self._held.catch_up, self.stats, self._fanout_took
         )
         self._retries = Retries()  # leaves the log could not take (an outage)
         # Hooks for an application's metrics: each client command's outcome ("ok",
@@ -78,13 +78,13 @@ class Engine(Generic[S]):
     async def start(self) -> None:
         self._presence = asyncio.create_task(
             presence_loop(
-                self._rooms.values, self.domain, self.server_command, self._presence_interval
+                self._held.rooms, self.domain, self.server_command, self._presence_interval
             )
         )
 
     async def close(self) -> None:
         self._closed = True
-        tasks = [r.watcher for r in self._rooms.values() if r.watcher is not None]
+        tasks = self._held.watchers()
         if self._presence is not None:
             tasks.append(self._presence)
         for task in tasks:
@@ -99,7 +99,7 @@ class Engine(Generic[S]):
 
     async def attach(self, principal: Principal, outbox: Outbox, resume: Resume | None) -> None:
         """Run the domain's join command, then register and welcome (or replay) atomically."""
-        room = await self._room(principal.room)
+        room = await self._held.load(principal.room)
         joined = self.domain.on_join(principal)
         if joined is not None:
             await self._run(room, principal, joined[0], joined[1], None)
@@ -107,8 +107,8 @@ class Engine(Generic[S]):
             while True:
                 async with room.lock:
                     # An idle room may have been unloaded while the join ran: use the one held.
-                    if self._rooms.get(principal.room) is room:
-                        await self._catch_up(room)
+                    if self._held.get(principal.room) is room:
+                        await self._held.catch_up(room)
                         # Registering and taking the snapshot under the lock that orders every
                         # apply: this connection gets exactly the events after the snapshot.
                         room.join(principal, outbox)
@@ -118,7 +118,7 @@ class Engine(Generic[S]):
                             room.leave(principal, outbox)
                             raise
                         return
-                room = await self._room(principal.room)
+                room = await self._held.load(principal.room)
         except Exception:
             # The connection never opened, but its join is in the log: record it leaving
             # (later: the log is likely what failed), unless the person is here anyway.
@@ -132,7 +132,7 @@ class Engine(Generic[S]):
         return self._retries.pending
 
     async def detach(self, principal: Principal, outbox: Outbox) -> None:
-        room = self._rooms.get(principal.room)
+        room = self._held.get(principal.room)
         if room is None or not room.leave(principal, outbox) or self._closed:
             return
         left = self.domain.on_leave(principal)
@@ -158,7 +158,7 @@ class Engine(Generic[S]):
     async def _run_later(self, principal: Principal, type: str, data: dict[str, Any]) -> None:
         """One more try of a server-made command (the domain's data says when it
         happened, so a late leave can be told from a current one)."""
-        room = await self._room(principal.room)
+        room = await self._held.load(principal.room)
         await self._run(room, principal, type, data, None)
 
     # -- commands ----------------------------------------------------------------------
@@ -167,7 +167,7 @@ class Engine(Generic[S]):
         self, principal: Principal, outbox: Outbox, type: str, id: str | None, data: dict[str, Any]
     ) -> None:
         """Run one client command and queue its ack or error on ``outbox``."""
-        room = await self._room(principal.room)
+        room = await self._held.load(principal.room)
         if type == "ping":
             if id is None:
                 outbox.push(encode(Pong(seq=room.head)))
@@ -230,27 +230,27 @@ class Engine(Generic[S]):
         Same path as a socket's command: decide on the head, append, fan out. Raises
         ``Refused``; ``key`` makes it idempotent. Returns (ack seq, result).
         """
-        return await self._run(await self._room(principal.room), principal, type, data, key)
+        return await self._run(await self._held.load(principal.room), principal, type, data, key)
 
     async def state(self, room_name: str) -> S:
         """The room's state at the log head as this worker knows it (loads the room)."""
-        room = await self._room(room_name)
+        room = await self._held.load(room_name)
         async with room.lock:
-            await self._catch_up(room)
+            await self._held.catch_up(room)
             return room.state
 
     def states(self) -> dict[str, S]:
         """The rooms this worker holds, with their current states."""
-        return {name: room.state for name, room in self._rooms.items() if room.epoch}
+        return {room.name: room.state for room in self._held.rooms() if room.epoch}
 
     def counts(self, room_name: str) -> dict[str, int]:
         """This worker's connections of a room, per audience."""
-        room = self._rooms.get(room_name)
+        room = self._held.get(room_name)
         return room.fanout.counts() if room is not None else {}
 
     def disconnect(self, room_name: str, which: Callable[[Principal], bool], reason: str) -> int:
         """Close this worker's connections of a room whose principal matches ``which``."""
-        room = self._rooms.get(room_name)
+        room = self._held.get(room_name)
         if room is None:
             return 0
         closed = 0
@@ -265,83 +265,17 @@ class Engine(Generic[S]):
         one): its state, window and watcher. The next connection or command loads it again
         from the log. False, and nothing changes, while it has a connection here or work
         under its lock."""
-        room = self._rooms.get(room_name)
+        room = self._held.get(room_name)
         if room is None or room.conns or room.lock.locked() or not room.epoch:
             return False
         if not self._batcher.forget(room_name):  # commands queued or committing
             return False
-        del self._rooms[room_name]
-        if room.watcher is not None:
-            room.watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await room.watcher
+        await self._held.drop(room_name)
         return True
 
     async def server_command(self, room_name: str, type: str, data: dict[str, Any]) -> int:
         """Run a server-made command (timers, presence) as the room's system principal."""
-        room = await self._room(room_name)
+        room = await self._held.load(room_name)
         principal = Principal(room_name, "server", "system", True, {}, None)
         seq, _ = await self._run(room, principal, type, data, None)
         return seq
-
-    # -- the room's view of the log ----------------------------------------------------
-
-    async def _room(self, name: str) -> Room[S]:
-        room = self._rooms.get(name)
-        if room is None:
-            room = self._rooms[name] = Room(name, self.domain, self._window)
-            async with room.lock:
-                try:
-                    room.reset(await self.log.epoch(name))
-                    await self._catch_up(room)
-                except BaseException:
-                    del self._rooms[name]  # the next caller tries again
-                    room.epoch = ""
-                    raise
-                room.watcher = asyncio.create_task(self._watch(room))
-        elif not room.epoch:
-            async with room.lock:  # wait for the first load to finish
-                pass
-            if not room.epoch:
-                return await self._room(name)
-        return room
-
-    async def _catch_up(self, room: Room[S]) -> None:
-        """Apply every record after the head (under the room lock)."""
-        while True:
-            try:
-                records = await self.log.read(room.name, room.head, READ_CHUNK, epoch=room.epoch)
-            except Trimmed:
-                await self._new_epoch(room)
-                return
-            if not records:
-                return
-            room.apply(records)
-            if len(records) < READ_CHUNK:
-                return
-
-    async def _new_epoch(self, room: Room[S]) -> None:
-        """The log was trimmed and restarted: rebuild, and resync every connection."""
-        room.reset(await self.log.epoch(room.name))
-        # Rebuilt without fan-out: events of the new epoch must not reach a connection
-        # before its resync; the snapshot after it holds them.
-        room.apply(await self.log.read(room.name, 0), publish=False)
-        for outbox, principal in list(room.conns.items()):
-            room.resync(principal, outbox, "epoch")
-
-    async def _watch(self, room: Room[S]) -> None:
-        while True:
-            try:
-                last = 0
-                async for head in self.log.watch(room.name):
-                    # Wake-ups only: skip a read when this worker is already there (it
-                    # often is: its own appends wake it too). A drop means a trim.
-                    trimmed, last = head < last, head
-                    if trimmed or head > room.head:
-                        async with room.lock:
-                            if trimmed or head > room.head:
-                                await self._catch_up(room)
-                return
-            except Exception as exc:  # the watcher is this room's only cross-worker feed
-                log.warning("watch of room %s failed, retrying: %r", room.name, exc)
-                await asyncio.sleep(0.5)
