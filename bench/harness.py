@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -18,7 +19,48 @@ from typing import Any
 from bench import procstat
 from bench.targets import BENCH, Target, free_port, start, stop
 
-LOADGEN = BENCH / "loadgen" / "loadgen.js"
+LOADGEN_JS = BENCH / "loadgen" / "loadgen.js"
+LOADGEN_C = BENCH / "loadgen" / "loadgen.c"
+LOADGEN_BIN = BENCH / "loadgen" / "build" / "loadgen"  # build/ is gitignored
+LOADGENS = ("c", "node")
+
+
+def ensure_loadgen(kind: str, log: Path) -> str:
+    """Build the C load generator if it is missing or older than its source.
+
+    Returns what ran, for the results: "C (gcc 12.2.0)" or "Node v20.20.2".
+    """
+    if kind == "node":
+        return f"Node {_output('node', '--version')}"
+    if kind != "c":
+        raise ValueError(f"unknown load generator {kind!r} (one of {', '.join(LOADGENS)})")
+    if not LOADGEN_BIN.exists() or LOADGEN_BIN.stat().st_mtime < LOADGEN_C.stat().st_mtime:
+        LOADGEN_BIN.parent.mkdir(exist_ok=True)
+        argv = ["cc", "-O2", "-Wall", "-Wextra", "-o", str(LOADGEN_BIN), str(LOADGEN_C), "-lm"]
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+        except FileNotFoundError:
+            raise RuntimeError("the C load generator needs a C compiler (cc)") from None
+        with log.open("a") as out:
+            out.write(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}")
+        if done.returncode != 0:
+            raise RuntimeError(f"building the C load generator failed:\n{done.stderr.strip()}")
+    first = _output("cc", "--version").splitlines()[:1]
+    name = "clang" if first and "clang" in first[0] else "gcc"
+    return f"C ({name} {_output('cc', '-dumpfullversion', '-dumpversion')})"
+
+
+def _output(*argv: str) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+    return done.stdout.strip()
+
+
+def _loadgen_argv(kind: str) -> list[str]:
+    if kind == "node":
+        return ["node", str(LOADGEN_JS)]
+    if not LOADGEN_BIN.exists():
+        raise RuntimeError(f"{LOADGEN_BIN} is missing: ensure_loadgen('c', log) builds it")
+    return [str(LOADGEN_BIN)]
 
 
 @dataclass(frozen=True)
@@ -90,14 +132,19 @@ async def _drive(
     return result
 
 
-async def run_one(target: Target, clients: int, timing: Timing, log: Path) -> dict[str, Any]:
-    """Start `target`, load it with `clients` subscribers, stop it, return the figures."""
+async def run_one(
+    target: Target, clients: int, timing: Timing, log: Path, loadgen: str = "c"
+) -> dict[str, Any]:
+    """Start `target`, load it with `clients` subscribers, stop it, return the figures.
+
+    `loadgen` is "c" (bench/loadgen/loadgen.c, built by ensure_loadgen) or "node".
+    """
     with tempfile.TemporaryDirectory(prefix="townhall-bench-") as scratch:
-        return await _run_in(Path(scratch), target, clients, timing, log)
+        return await _run_in(Path(scratch), target, clients, timing, log, loadgen)
 
 
 async def _run_in(
-    scratch: Path, target: Target, clients: int, timing: Timing, log: Path
+    scratch: Path, target: Target, clients: int, timing: Timing, log: Path, loadgen: str
 ) -> dict[str, Any]:
     port = free_port()
     server = await asyncio.to_thread(start, target, port, log, scratch)
@@ -106,7 +153,8 @@ async def _run_in(
         # A setup hook may talk to the server synchronously: keep it off the event loop.
         target_args = await asyncio.to_thread(target.loadgen_args, port)
         argv = [
-            *("node", str(LOADGEN), *target_args, "--control"),
+            *_loadgen_argv(loadgen),
+            *(*target_args, "--control"),
             *("--clients", str(clients), "--warmup", str(timing.warmup)),
             *("--duration", str(timing.duration), "--steady-duration", str(timing.steady)),
             *("--fanout-events", str(timing.fanout_events)),
@@ -132,5 +180,6 @@ async def _run_in(
         await asyncio.to_thread(stop, server)
     result["target"] = target.name
     result["workers"] = target.workers
+    result.setdefault("loadgen", loadgen)  # the C one reports "c" itself
     result["run_seconds"] = round(time.monotonic() - started, 1)
     return result

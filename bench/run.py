@@ -28,7 +28,7 @@ if __name__ == "__main__" and __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import procstat, report
-from bench.harness import FULL, QUICK, run_one
+from bench.harness import FULL, LOADGENS, QUICK, ensure_loadgen, run_one
 from bench.targets import (
     BENCH,
     PRESETS,
@@ -102,6 +102,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="run the servers and the load generator at this priority (e.g. -10, as root) "
         "when other work shares the machine",
     )
+    add(
+        "--loadgen",
+        default="c",
+        choices=LOADGENS,
+        help="load generator: c (bench/loadgen/loadgen.c, built on first use) or node "
+        "(bench/loadgen/loadgen.js, the former default, which tops out at one core)",
+    )
     add("--output", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
 
@@ -153,13 +160,14 @@ def _targets(
     return single, multi
 
 
-def _versions() -> dict[str, str]:
+def _versions(loadgen: str) -> dict[str, str]:
     def out(*cmd: str) -> str:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=30)
         return done.stdout.strip()
 
     node_pkgs = json.loads((BENCH / "package.json").read_text())["dependencies"]
     return {
+        "loadgen": loadgen,
         "python": platform.python_version(),
         "node": out("node", "--version"),
         **{f"npm:{name}": version for name, version in node_pkgs.items()},
@@ -171,7 +179,7 @@ def _versions() -> dict[str, str]:
     }
 
 
-async def _run_all(args: argparse.Namespace) -> dict[str, Any]:
+async def _run_all(args: argparse.Namespace, loadgen: str) -> dict[str, Any]:
     timing = replace(QUICK if args.quick else FULL, budget_ms=args.latency_budget_ms)
     sizes = [int(x) for x in args.clients.split(",") if x] or [500, 2000, 5000]
     prefix = f"townhall-bench-{os.getpid()}"
@@ -187,7 +195,7 @@ async def _run_all(args: argparse.Namespace) -> dict[str, Any]:
     for index, (target, clients, into) in enumerate(plan, 1):
         print(f"[{index}/{len(plan)}] {target.name} with {clients} clients", flush=True)
         try:
-            into.append(await run_one(target, clients, timing, log))
+            into.append(await run_one(target, clients, timing, log, args.loadgen))
         except Exception as error:  # one broken target must not lose the others
             print(f"    failed: {error}", flush=True)
             into.append({"target": target.name, "clients": clients, "error": str(error)})
@@ -199,7 +207,8 @@ async def _run_all(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "nice": args.nice,
         "latency_budget_ms": args.latency_budget_ms,
-        "versions": _versions(),
+        "loadgen": loadgen,
+        "versions": _versions(loadgen),
         "runs": runs,
         "multi_worker": multi_runs,
     }
@@ -228,7 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     started = time.monotonic()
     ensure_installed(RESULTS / "servers.log")
-    data = asyncio.run(_run_all(args))
+    try:
+        loadgen = ensure_loadgen(args.loadgen, RESULTS / "servers.log")
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"load generator: {loadgen}", flush=True)
+    data = asyncio.run(_run_all(args, loadgen))
     ok = [r for r in data["runs"] if "error" not in r]
     ok_multi = [r for r in data["multi_worker"] if "error" not in r]
     data["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -237,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     args.output.with_suffix(".md").write_text(report.markdown(data))
-    print()
+    print(f"\nload generator: {loadgen}")
     print(report.table(ok))
     if ok_multi:
         print("\n1 worker vs 2 workers + Redis:")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from realtime.limits import Limits
 from realtime.server import UVICORN_WS_OPTIONS
 
 BENCH = Path(__file__).resolve().parent
@@ -107,6 +108,9 @@ class Target:
             *("--target", "townhall", "--url", f"ws://127.0.0.1:{port}{path}"),
             *("--token", token, "--pub-token", setup.get("pub_token", opts.pub_token or token)),
             *("--command", opts.command, "--publishers", str(opts.publishers)),
+            # The hub answers "busy" past max_inflight queued commands on one connection:
+            # the saturation window stays within what the publishers may have in flight.
+            *("--max-window", str(min(4096, Limits().max_inflight * opts.publishers))),
         ]
 
 

@@ -89,8 +89,9 @@ function publishOne() {
 }
 
 // Saturation: the most events in flight for which the room still keeps up. The window
-// grows while every event completes (reaches its last subscriber) within the latency
-// budget and shrinks when one does not, never below --min-window (4): a server that
+// grows while every event completes (reaches its last subscriber) within --grow-below
+// (0.7) of the latency budget, holds up to the budget (headroom for the tail: growing
+// until the budget itself is hit overshoots it) and shrinks when one takes longer, never below --min-window (4): a server that
 // cannot fan one event out within the budget still always has work queued and runs at
 // full CPU, even when the machine's scheduler is slow to wake either side (a window of
 // 2 halved the measured rate of every target on a busy machine). A coalescing server
@@ -103,7 +104,7 @@ function adjustWindow(now) {
   const oldestAge = state.completed < state.published ? now - sentAt[state.completed & MASK] : 0;
   const worst = Math.max(windowState.worst, oldestAge);
   if (worst > budget) windowState.size = Math.max(opts['min-window'], Math.floor(windowState.size * 0.7));
-  else if (state.completed > windowState.completedAtLast) {
+  else if (worst <= budget * opts['grow-below'] && state.completed > windowState.completedAtLast) {
     windowState.size = Math.min(opts['max-window'], windowState.size + Math.max(1, Math.floor(windowState.size / 4)));
   }
   windowState.lastAt = now;

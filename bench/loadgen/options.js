@@ -15,6 +15,7 @@ const DEFAULTS = {
   'steady-duration': 8,
   'steady-fraction': 0.5,
   'latency-budget-ms': 100,
+  'grow-below': 0.7,
   'min-window': 4,
   'max-window': 4096,
   'fanout-events': 20,
