@@ -21,7 +21,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from realtime.connection import Connection
 from realtime.domain import Authenticator, Domain
 from realtime.engine import Engine
-from realtime.hub import Flusher, Metrics
+from realtime.flusher import Flusher
+from realtime.gc_pacer import GcSettings, pacer
+from realtime.hub import Metrics
 from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
 
@@ -65,6 +67,9 @@ class RealtimeConfig:
     # against 1.42 us and 550 k at 5 ms, with a lower p99 (docs/benchmarks.md).
     flush_interval: float = 0.02
     presence_interval: float = 1.0
+    # The cycle collector's full passes stop the loop for 100+ ms at a few thousand
+    # sockets: young passes once a second and frozen survivors instead (gc_pacer.py).
+    gc: GcSettings = field(default_factory=GcSettings)
 
 
 class Realtime(Generic[S]):
@@ -88,11 +93,15 @@ class Realtime(Generic[S]):
         limits = self.config.limits
         self.buckets = SharedBuckets(limits.rate, limits.burst)  # per participant
         self._tasks: set[asyncio.Task[None]] = set()
+        self._paced = False
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
 
     async def start(self) -> None:
         await self.log.start()
         await self.engine.start()
+        if not self._paced:
+            pacer.acquire(self.config.gc)
+            self._paced = True
 
     async def close(self) -> None:
         for task in list(self._tasks):  # commands of connections already gone
@@ -101,6 +110,9 @@ class Realtime(Generic[S]):
         self.flusher.close()
         await self.engine.close()
         await self.log.close()
+        if self._paced:
+            self._paced = False
+            await pacer.release()
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """A task that outlives its connection if need be (asyncio keeps weak refs only)."""
@@ -115,6 +127,7 @@ class Realtime(Generic[S]):
             **self.metrics.as_dict(),
             **self.engine.stats,
             "retries_pending": self.engine.retries_pending,
+            "gc": pacer.health(),
         }
 
     # -- the ASGI endpoint -------------------------------------------------------------
