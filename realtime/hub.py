@@ -1,16 +1,15 @@
-"""Fan-out: per-connection outboxes and a worker-wide flusher (audiences: realtime.room).
+"""Per-connection outboxes (the flusher and audience feeds: realtime.flusher).
 
-A broadcast never awaits a client: it appends the same pre-encoded text to every
-outbox of the audience (a list append). Whatever has queued for a connection since its
-last write leaves in one frame, one message as itself or several as a JSON array: the
+A broadcast never awaits a client. Whatever has queued for a connection since its last
+write leaves in one frame, one message as itself or several as a JSON array: the
 per-frame cost dwarfs the per-byte cost, so a lagging client gets fewer, bigger frames.
-
 Two ways out, chosen per connection:
 - ``FrameWriter`` (realtime.transport, under uvicorn with ``FrameProtocol``): no task per
-  connection. The ``Flusher`` runs once per tick over every outbox with something
-  queued, builds each distinct frame once (the connections of an audience share their
-  queued texts, hence their frame) and writes it to each transport.
-- ASGI ``send`` (any other server): one writer task per connection drains its queue.
+  connection. The worker's ``Flusher`` writes every outbox with something queued once
+  per tick; broadcasts reach it through its audience's ``Feed`` (appended once, taken
+  at its turn, or before any message of its own so that the order holds).
+- ASGI ``send`` (any other server): a writer task per connection drains its queue, and
+  a broadcast is appended to each outbox of the audience.
 A client whose queue (or unsent transport buffer) passes its byte budget is dropped from
 fan-out and closed with 4009 after what is already queued, so it resumes from its seq.
 """
@@ -20,27 +19,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from realtime.protocol import CloseCode
-from realtime.transport import text_frame
+from realtime.transport import FrameSink, text_frame
 
-__all__ = ["Flusher", "FrameSink", "Metrics", "Outbox"]
+if TYPE_CHECKING:
+    from realtime.flusher import Feed, Flusher
+
+__all__ = ["Metrics", "Outbox"]
 
 log = logging.getLogger("realtime.hub")
 
 SendText = Callable[[str], Awaitable[None]]
 SendClose = Callable[[int, str], Awaitable[None]]
-
-
-class FrameSink(Protocol):
-    """Where ready frames go (``realtime.transport.FrameWriter`` under uvicorn)."""
-
-    def write(self, frame: bytes) -> bool: ...
-
-    def buffered(self) -> int: ...
-
-    def close(self, code: int, reason: str) -> None: ...
 
 
 class Metrics:
@@ -73,6 +65,8 @@ class Outbox:
         "_budget",
         "_close",
         "_count",
+        "_cursor",
+        "_feed",
         "_flusher",
         "_frames",
         "_interval",
@@ -109,6 +103,8 @@ class Outbox:
         if frames is not None:
             self._frames, self._flusher = frames
         self._scheduled = False  # waiting in the flusher's list
+        self._feed: Feed | None = None  # the audience feed it takes broadcasts from
+        self._cursor = 0  # the feed's index of the next broadcast it has not taken
         # Only a writer task waits on it (an Event costs ~0.7 KB, times every socket).
         self._wake: asyncio.Event | None = None if self._flusher else asyncio.Event()
         self.close_code: int | None = None
@@ -122,6 +118,10 @@ class Outbox:
     def direct(self) -> bool:
         """Written by the flusher straight to the transport (no writer task)."""
         return self._flusher is not None
+
+    @property
+    def flusher(self) -> Flusher | None:
+        return self._flusher
 
     @property
     def queued(self) -> int:
@@ -143,16 +143,40 @@ class Outbox:
         """
         if self.close_code is not None:
             return
+        feed = self._feed
+        if feed is not None and self._cursor < feed.end:
+            self._catch_up(feed)  # the broadcasts before this message go first
+            if self.close_code is not None:
+                return
         self._items.append(text)
         self._count += count
         self._queued += len(text)
         if self._queued > self._budget:
-            self._items.clear()
-            self._count = 0
-            self._queued = 0
-            self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
+            self._overflow()
             return
         self._ready()
+
+    def _catch_up(self, feed: Feed) -> None:
+        """Queue the feed's broadcasts this outbox has not taken yet."""
+        start, end = self._cursor - feed.base, feed.end
+        self._cursor = end
+        if self.close_code is not None:
+            return
+        items = self._items
+        for text, count in feed.items[start:]:
+            items.append(text)
+            self._count += count
+            self._queued += len(text)
+        if self._queued > self._budget:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self._drop()
+        self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
+
+    def _drop(self) -> None:
+        self._items.clear()
+        self._count = self._queued = 0
 
     def close_soon(self, code: int, reason: str) -> None:
         """Stop taking messages; what is queued goes out, then the close frame."""
@@ -178,18 +202,26 @@ class Outbox:
         self._scheduled = False
         writer = self._frames
         assert writer is not None
+        key: object = None
+        feed = self._feed
+        if feed is not None and self._cursor < feed.end:
+            if not self._items:  # broadcasts only: what every member at this point gets
+                key = (feed, self._cursor, feed.end)
+            self._catch_up(feed)
         items, count = self._items, self._count
         if items:
-            self._items, self._count = [], 0
             size = self._queued
-            self._queued = 0
-            key: object = items[0] if count == 1 else tuple(items)
+            self._queued = self._count = 0
+            if key is None:
+                key = items[0] if count == 1 else tuple(items)
             frame = frames.get(key)
             if frame is None:
                 text = items[0] if count == 1 else "[" + ",".join(items) + "]"
                 frame = frames[key] = text_frame(text.encode())
+            items.clear()
             if not writer.write(frame):
                 self.close_code = self.close_code or CloseCode.GOING_AWAY
+                self._leave_feed()
                 return
             metrics = self._metrics
             metrics.frames_sent += 1
@@ -201,7 +233,36 @@ class Outbox:
             elif not backlog:
                 self._budget = self._base_budget
         if self.close_code is not None:
+            self._leave_feed()  # broadcasts stop here
             writer.close(self.close_code, self.close_reason)
+
+    def _leave_feed(self) -> None:
+        feed = self._feed
+        if feed is not None:
+            feed.leave(self)
+            feed.audience.discard(self)
+
+    def follow(self, feed: Feed) -> None:
+        """Take ``feed``'s broadcasts from now on (its members call this on joining)."""
+        self._feed = feed
+        self._cursor = feed.end
+
+    def unfollow(self, feed: Feed) -> None:
+        """Stop taking ``feed``'s broadcasts; those before now still go out."""
+        if self._feed is not feed:
+            return
+        if self._cursor < feed.end:
+            self._catch_up(feed)
+            if self._items:
+                self._ready()
+        self._feed = None
+
+    def claim(self) -> bool:
+        """Join the flusher's running pass unless already in one (or in the next)."""
+        if self._scheduled:
+            return False
+        self._scheduled = True
+        return True
 
     async def run(self) -> None:
         """The writer task of an ASGI-send connection (returns at once under a flusher).
@@ -215,9 +276,7 @@ class Outbox:
             await self._write()
         except OSError:
             self.close_code = self.close_code or CloseCode.GOING_AWAY
-            self._items.clear()
-            self._count = 0
-            self._queued = 0
+            self._drop()
 
     async def _write(self) -> None:
         metrics = self._metrics
@@ -244,50 +303,3 @@ class Outbox:
             if self.close_code is not None:
                 await self._close(self.close_code, self.close_reason)
                 return
-
-
-class Flusher:
-    """One per worker: writes every outbox with something queued, once per tick.
-
-    The first message after a quiet spell leaves on the next loop iteration; while
-    messages keep coming, passes are at least ``interval`` apart, so each carries
-    everything that queued meanwhile (per-tick coalescing across the whole worker).
-    """
-
-    __slots__ = ("_handle", "_interval", "_last", "_pending", "passes")
-
-    def __init__(self, interval: float = 0.0) -> None:
-        self._interval = interval
-        self._pending: list[Outbox] = []
-        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._last = float("-inf")  # loop time of the last pass
-        self.passes = 0
-
-    def add(self, outbox: Outbox) -> None:
-        self._pending.append(outbox)
-        if self._handle is None:
-            loop = asyncio.get_running_loop()
-            delay = self._last + self._interval - loop.time()
-            if delay > 0:
-                self._handle = loop.call_later(delay, self.flush)
-            else:
-                self._handle = loop.call_soon(self.flush)
-
-    def flush(self) -> None:
-        self._handle = None
-        self._last = asyncio.get_running_loop().time()
-        self.passes += 1
-        pending, self._pending = self._pending, []
-        frames: dict[object, bytes] = {}
-        for outbox in pending:
-            try:
-                outbox.flush(frames)
-            except Exception:  # one broken socket must not cost the others their pass
-                log.exception("could not write to a connection")
-                outbox.close_code = outbox.close_code or CloseCode.GOING_AWAY
-
-    def close(self) -> None:
-        """Write what is pending now (shutdown)."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self.flush()

@@ -14,6 +14,7 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from realtime.domain import Domain, Principal
+from realtime.flusher import Feed
 from realtime.hub import Outbox
 from realtime.log import Record
 from realtime.protocol import Event, Resume, Resync, Welcome, encode
@@ -212,20 +213,42 @@ class Room(Generic[S]):
 
 
 class RoomFanout:
-    """The outboxes of one room on this worker, grouped by audience."""
+    """The outboxes of one room on this worker, grouped by audience.
 
-    __slots__ = ("audiences",)
+    Outboxes written by the worker's flusher take an audience's broadcasts from its
+    ``Feed`` (one append per broadcast, whatever the audience's size); the others (ASGI
+    ``send`` with a writer task each) get each broadcast pushed.
+    """
+
+    __slots__ = ("_feeds", "_tasked", "audiences")
 
     def __init__(self) -> None:
         self.audiences: dict[str, set[Outbox]] = {}
+        self._feeds: dict[str, Feed] = {}
+        self._tasked: dict[str, set[Outbox]] = {}
 
     def add(self, audience: str, outbox: Outbox) -> None:
-        self.audiences.setdefault(audience, set()).add(outbox)
+        members = self.audiences.setdefault(audience, set())
+        members.add(outbox)
+        flusher = outbox.flusher
+        if flusher is None:
+            self._tasked.setdefault(audience, set()).add(outbox)
+            return
+        feed = self._feeds.get(audience)
+        if feed is None:
+            feed = self._feeds[audience] = Feed(flusher, members)
+        feed.join(outbox)
 
     def discard(self, audience: str, outbox: Outbox) -> None:
         members = self.audiences.get(audience)
         if members is not None:
             members.discard(outbox)
+        feed = self._feeds.get(audience)
+        if feed is not None:
+            feed.leave(outbox)
+        tasked = self._tasked.get(audience)
+        if tasked is not None:
+            tasked.discard(outbox)
 
     def counts(self) -> dict[str, int]:
         return {audience: len(members) for audience, members in self.audiences.items()}
@@ -235,13 +258,16 @@ class RoomFanout:
 
     def publish(self, audience: str, text: str, count: int = 1) -> None:
         """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
-        members = self.audiences.get(audience)
-        if not members:
+        feed = self._feeds.get(audience)
+        if feed is not None and feed.members:
+            feed.publish(text, count)
+        tasked = self._tasked.get(audience)
+        if not tasked:
             return
         dead: list[Outbox] = []
-        for outbox in members:
+        for outbox in tasked:
             outbox.push(text, count)
             if outbox.closing:
                 dead.append(outbox)
         for outbox in dead:
-            members.discard(outbox)
+            self.discard(audience, outbox)

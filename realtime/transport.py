@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from typing import Any
+from typing import Any, Protocol
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["EXTENSION", "FrameProtocol", "FrameWriter", "text_frame"]
+__all__ = ["EXTENSION", "FrameProtocol", "FrameSink", "FrameWriter", "text_frame"]
 
 EXTENSION = "realtime.frames"
 
@@ -40,6 +40,16 @@ def text_frame(payload: bytes) -> bytes:
     if n < 65536:
         return struct.pack("!BBH", 0x81, 126, n) + payload
     return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+class FrameSink(Protocol):
+    """Where the hub's ready frames go: a ``FrameWriter``, or a test's fake socket."""
+
+    def write(self, frame: bytes) -> bool: ...
+
+    def buffered(self) -> int: ...
+
+    def close(self, code: int, reason: str) -> None: ...
 
 
 class FrameWriter:

@@ -15,7 +15,8 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from realtime.client import Client
-from realtime.hub import Flusher, Metrics, Outbox
+from realtime.flusher import Flusher
+from realtime.hub import Metrics, Outbox
 from realtime.protocol import CloseCode
 from realtime.room import RoomFanout
 from realtime.transport import EXTENSION, FrameProtocol, _Flag, _Inbox, text_frame
@@ -253,3 +254,77 @@ async def test_the_extension_is_offered_in_the_scope(serve: ServeFn) -> None:
         s.rt.__class__.__call__ = original  # type: ignore[method-assign]
     assert seen
     assert set(seen[0]) == {"writer"}
+
+
+class StepClock:
+    """A clock that moves ``step`` seconds each time it is read (one read per check)."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+async def test_a_long_pass_is_written_in_slices_with_the_loop_in_between() -> None:
+    # Every read of the clock says 1 ms went by: a 0.5 ms slice stops at its first check
+    # (every 64 writes) and the rest waits for the next loop iteration.
+    flusher = Flusher(slice=0.0005, clock=StepClock(0.001))
+    socks = [FakeSocket() for _ in range(200)]
+    outboxes = [_outbox(sock, flusher) for sock in socks]
+    for outbox in outboxes:  # a pass writes in the order the outboxes got messages
+        outbox.push("1")
+    await asyncio.sleep(0)
+    assert flusher.passes == 1
+    assert sum(1 for s in socks if s.frames) == 64  # the first slice
+    written_first = [s for s in socks if s.frames]
+    # Between slices: a connection already written this pass waits for the next pass,
+    # one not reached yet takes the new message in this one, in order.
+    first, last = outboxes[0], outboxes[-1]
+    assert socks[0].frames
+    assert not socks[-1].frames
+    first.push("2")
+    last.push("2")
+    await _ticks(6)
+    assert all(s.frames for s in socks)
+    assert socks[-1].texts() == ["[1,2]"]
+    assert socks[0].texts()[0] == "1"
+    flusher.close()
+    assert socks[0].texts() == ["1", "2"]
+    assert len(written_first) == 64
+
+
+async def test_the_gap_between_passes_keeps_writing_to_half_the_loop() -> None:
+    clock = StepClock(0.0)
+    flusher = Flusher(interval=0.001, share=0.5, clock=clock)
+    assert flusher.gap == 0.001  # nothing written yet: the configured interval
+    sock = FakeSocket()
+    outbox = _outbox(sock, flusher)
+    clock.step = 0.01  # the pass reads the clock twice: it took 10 ms of writing
+    outbox.push("1")
+    await _ticks()
+    assert sock.texts() == ["1"]
+    assert flusher.gap == pytest.approx(0.02)  # 10 ms / 0.5
+    clock.step = 0.0
+    outbox.push("2")
+    await _ticks()
+    assert sock.texts() == ["1"]  # not before 20 ms after the last pass started
+    await asyncio.sleep(0.03)
+    assert sock.texts() == ["1", "2"]
+    assert flusher.gap == 0.001  # that pass took no time: back to the interval
+
+
+async def test_close_finishes_a_running_pass_then_writes_what_is_pending() -> None:
+    flusher = Flusher(slice=0.0, clock=StepClock(0.001))
+    socks = [FakeSocket() for _ in range(100)]
+    outboxes = [_outbox(sock, flusher) for sock in socks]
+    for outbox in outboxes:
+        outbox.push("a")
+    await asyncio.sleep(0)
+    assert sum(1 for s in socks if s.frames) == 64
+    outboxes[0].push("b")  # written already this pass: pending for the next
+    flusher.close()
+    assert [s.texts() for s in socks[1:]] == [["a"]] * 99
+    assert socks[0].texts() == ["a", "b"]
