@@ -107,7 +107,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         by=event.by,
         result=result,
     )
-    return replace(room, decisions={**room.decisions, decision.id: decision})
+    return replace(room, decisions=room.decisions.set(decision.id, decision))
 
 
 COMMANDS = (RecordDecision,)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
 from facilitation.limits import MAX_NAME
+from facilitation.pmap import PMap
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
@@ -36,7 +36,7 @@ class Person:
 
 @dataclass(frozen=True, kw_only=True)
 class People:
-    by_id: Mapping[str, Person] = field(default_factory=dict)
+    by_id: PMap[str, Person] = field(default_factory=PMap)
     observers: int = 0
     observers_peak: int = 0
 
@@ -185,7 +185,7 @@ def close_stay(person: Person, at: datetime) -> Person:
 
 
 def with_person(room: RoomState, person: Person) -> RoomState:
-    by_id = {**room.people.by_id, person.id: person}
+    by_id = room.people.by_id.set(person.id, person)
     return replace(room, people=replace(room.people, by_id=by_id))
 
 

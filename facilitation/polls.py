@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker
 from facilitation.limits import MAX_OPTION, MAX_OPTIONS, MAX_QUESTION, MAX_SCORE
+from facilitation.pmap import PMap
 from facilitation.tally import Choice, Tally, add, contribution, count, from_totals
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class Poll:
     closed: datetime | None = None
     published: datetime | None = None
     eligible: frozenset[str] = frozenset()
-    ballots: Mapping[str, Choice] = field(default_factory=dict)
+    ballots: PMap[str, Choice] = field(default_factory=PMap)
     totals: tuple[int, ...] = ()  # running counts (non-ranked), so a vote costs O(options)
     result: Tally | None = None  # frozen at close
 
@@ -300,7 +300,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             item=event.item,
             created=event.at,
         )
-        return replace(room, polls={**room.polls, poll.id: poll})
+        return replace(room, polls=room.polls.set(poll.id, poll))
     assert isinstance(event, _POLL_EVENTS)
     found = room.polls.get(event.poll)
     if found is None:
@@ -320,13 +320,13 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         old = poll.ballots.get(event.ballot)
         if old is not None:  # a changed vote: take the earlier ballot back out
             totals = add(totals, contribution(poll.kind, n, old), -1)
-        ballots = {**poll.ballots, event.ballot: event.choice}
+        ballots = poll.ballots.set(event.ballot, event.choice)
         poll = replace(poll, ballots=ballots, totals=tuple(totals))
     elif isinstance(event, PollClosed):
         poll = replace(poll, status="closed", closed=event.at, result=poll.tally())
     else:
         poll = replace(poll, status="published", published=event.at)
-    return replace(room, polls={**room.polls, poll.id: poll})
+    return replace(room, polls=room.polls.set(poll.id, poll))
 
 
 _POLL_EVENTS = (PollOpened, VoteCounted, PollClosed, PollPublished)

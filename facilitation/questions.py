@@ -162,7 +162,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             at=event.at,
             item=event.item,
         )
-        return replace(room, questions={**room.questions, question.id: question})
+        return replace(room, questions=room.questions.set(question.id, question))
     assert isinstance(event, _QUESTION_EVENTS)
     found = room.questions.get(event.question)
     if found is None:
@@ -176,7 +176,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             QuestionQueued: "queued",
         }[type(event)]
         question = replace(found, status=status, closed=event.at)
-    return replace(room, questions={**room.questions, question.id: question})
+    return replace(room, questions=room.questions.set(question.id, question))
 
 
 _QUESTION_EVENTS = (QuestionUpvoted, QuestionAnswered, QuestionDismissed, QuestionQueued)

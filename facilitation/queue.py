@@ -8,13 +8,13 @@ who have not spoken on this item go before those who have; ties by raise order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, Role, refuse
 from facilitation.guards import member, require_live, speaker
+from facilitation.pmap import PMap
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
@@ -42,7 +42,7 @@ class Queue:
 class Queues:
     """Queues by agenda item id; "" is the session's own list before the first item."""
 
-    by_item: Mapping[str, Queue] = field(default_factory=dict)
+    by_item: PMap[str, Queue] = field(default_factory=PMap)
     raised: int = 0
 
 
@@ -249,7 +249,7 @@ def without(queue: Queue, participant: str) -> Queue:
 
 
 def with_queue(room: RoomState, k: str, queue: Queue) -> RoomState:
-    return replace(room, queues=replace(room.queues, by_item={**room.queues.by_item, k: queue}))
+    return replace(room, queues=replace(room.queues, by_item=room.queues.by_item.set(k, queue)))
 
 
 def resort(room: RoomState) -> RoomState:
@@ -260,11 +260,11 @@ def resort(room: RoomState) -> RoomState:
         has_spoken = spoken(room, k or None)
         hands = tuple(sorted(queue.hands, key=lambda h: policy_key(h, fair, has_spoken)))
         by_item[k] = replace(queue, hands=hands, moved=False)
-    return replace(room, queues=replace(room.queues, by_item=by_item))
+    return replace(room, queues=replace(room.queues, by_item=PMap(by_item)))
 
 
 def lower_everywhere(room: RoomState, participant: str) -> RoomState:
-    by_item = {k: without(q, participant) for k, q in room.queues.by_item.items()}
+    by_item = PMap((k, without(q, participant)) for k, q in room.queues.by_item.items())
     return replace(room, queues=replace(room.queues, by_item=by_item))
 
 

@@ -34,6 +34,7 @@ from facilitation.floor import Floor
 from facilitation.moderation import Settings
 from facilitation.moderation_log import ModerationEntry
 from facilitation.participants import People
+from facilitation.pmap import PMap
 from facilitation.polls import Poll
 from facilitation.questions import Question
 from facilitation.queue import Queues
@@ -52,11 +53,11 @@ class RoomState:
     agenda: Agenda = field(default_factory=Agenda)
     queues: Queues = field(default_factory=Queues)
     floor: Floor = field(default_factory=Floor)
-    polls: Mapping[str, Poll] = field(default_factory=dict)
-    statements: Mapping[str, Statement] = field(default_factory=dict)
-    questions: Mapping[str, Question] = field(default_factory=dict)
+    polls: PMap[str, Poll] = field(default_factory=PMap)
+    statements: PMap[str, Statement] = field(default_factory=PMap)
+    questions: PMap[str, Question] = field(default_factory=PMap)
     reactions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    decisions: Mapping[str, Decision] = field(default_factory=dict)
+    decisions: PMap[str, Decision] = field(default_factory=PMap)
     moderation: tuple[ModerationEntry, ...] = ()
     clock: datetime | None = None  # `at` of the last event: views compute from it
     seq: int = 0  # events folded in: the log's seq when folded from the start

@@ -13,6 +13,7 @@ from facilitation.floor import end_current
 from facilitation.guards import member, organiser_or_member, require_scheduled
 from facilitation.limits import MAX_DESCRIPTION, MAX_LANGUAGE, MAX_TITLE
 from facilitation.participants import close_stay
+from facilitation.pmap import PMap
 from facilitation.polls import PollClosed
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
     if isinstance(event, SessionStarted):
         return replace(room, session=replace(session, status="live", started=event.at))
     assert isinstance(event, SessionEnded)
-    people = {k: close_stay(p, event.at) for k, p in room.people.by_id.items()}
+    people = PMap((k, close_stay(p, event.at)) for k, p in room.people.by_id.items())
     return replace(
         room,
         session=replace(session, status="ended", ended=event.at),

@@ -124,7 +124,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         person = room.people.by_id.get(event.participant)
         if person is not None:
             room = with_person(room, replace(person, last_statement=event.at))
-        return replace(room, statements={**room.statements, statement.id: statement})
+        return replace(room, statements=room.statements.set(statement.id, statement))
     assert isinstance(event, StatementHidden)
     found = room.statements.get(event.statement)
     if found is None:
@@ -133,7 +133,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         found, hidden=True, hidden_reason=event.reason, hidden_by=event.by, hidden_at=event.at
     )
     room = log(room, event.at, event.by, "statement.hide", found.participant, event.reason)
-    return replace(room, statements={**room.statements, hidden.id: hidden})
+    return replace(room, statements=room.statements.set(hidden.id, hidden))
 
 
 COMMANDS = (PostStatement, HideStatement)
