@@ -69,14 +69,18 @@ PRESETS: dict[str, TownhallOptions] = {
     ),
     "toy-hub": TownhallOptions(label="bench toy_hub"),
     # The real server: SQLite in a fresh directory per run, a town hall created and
-    # started by bench/townhall_setup.py; 50 facilitators publish statements because the
-    # hub rate-limits each connection (20 messages/s by default).
+    # started by bench/townhall_setup.py; 50 facilitators publish statements, with the
+    # per-connection rate limit (20 messages/s by default) raised to 1,000.
     "app": TownhallOptions(
         app="townhall.app:create_app",
         factory=True,
         env={
             "TOWNHALL_DATA_DIR": "{scratch}",
             "TOWNHALL_ORGANISER_KEY": "townhall-bench-organiser",
+            # Each publisher stands for many speakers: at 500 clients the default
+            # 20 messages/s per connection, not the server, capped the rate.
+            "TOWNHALL_RATE_PER_S": "1000",
+            "TOWNHALL_RATE_BURST": "2000",
         },
         command="statement.post",
         redis_env="TOWNHALL_REDIS_URL",

@@ -106,7 +106,7 @@ class Flusher:
     def __init__(
         self,
         interval: float = 0.0,
-        share: float = 0.5,
+        share: float = 0.7,
         slice: float = 0.004,
         clock: Callable[[], float] = time.perf_counter,  # uvloop's time() is per iteration
     ) -> None:
