@@ -18,6 +18,9 @@ def test_embedded_server_answers_health(worker_pool: WorkerPool) -> None:
     assert health["bus"] == "memory"
     assert health["database"] == "sqlite"
     assert health["version"]
+    gc = health["realtime"]["gc"]  # the worker paces its garbage collection
+    assert gc["paced"] is True
+    assert gc["full_passes"] >= 1  # the one at start-up, which froze what it built
     page = httpx.get(f"{worker.url}/")
     assert page.status_code == 200
     assert "<html" in page.text
