@@ -28,6 +28,7 @@ from townhall.db import SessionFactory, create_engine, session_factory
 from townhall.domain import TownhallDomain
 from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
+from townhall.logwriter import SqliteWriter, sqlite_path
 from townhall.metrics import default_metrics
 from townhall.migrating import migrate_exclusively
 from townhall.presence import Presence
@@ -67,7 +68,10 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         engine = create_engine(url)
         sessions = session_factory(engine)
         secret = load_server_secret(settings.secret_key, settings.data_dir)
-        store = None if settings.distributed else SqlStore(sessions)
+        store = None
+        if not settings.distributed:
+            path = sqlite_path(url)
+            store = SqlStore(sessions, SqliteWriter(path) if path is not None else None)
         log = open_log(settings.bus_url, store=store)
         origins = settings.allowed_origins or (settings.base_url,)
         limits = Limits(
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         finally:
             await live.close()
             await realtime.close()
+            if store is not None:
+                await store.close()
             await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:

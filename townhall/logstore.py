@@ -18,6 +18,7 @@ from realtime.log import Committed, Record
 from realtime.store import SaveEntry
 from townhall.db import SessionFactory
 from townhall.db.models import RoomCommandRow, RoomLogRow
+from townhall.logwriter import SqliteWriter
 
 _log = RoomLogRow.__table__  # type: ignore[attr-defined]
 _cmd = RoomCommandRow.__table__  # type: ignore[attr-defined]
@@ -28,11 +29,20 @@ def _dumps(data: object) -> str:
 
 
 class SqlStore:
-    """``realtime.memory.Store`` on the project's database (SQLite or PostgreSQL)."""
+    """``realtime.memory.Store`` on the project's database (SQLite or PostgreSQL).
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    With ``writer`` (SQLite), appends take its one-hop path (townhall/logwriter.py);
+    everything else goes through SQLAlchemy.
+    """
+
+    def __init__(self, sessions: SessionFactory, writer: SqliteWriter | None = None) -> None:
         self._sessions = sessions
+        self._writer = writer
         self._epochs: dict[str, str] = {}  # latest epoch per room, as this process wrote it
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
 
     async def load(self, room: str) -> tuple[str, list[Record], dict[str, Committed]] | None:
         async with self._sessions() as session:
@@ -111,25 +121,17 @@ class SqlStore:
                         "last_seq": records[-1].seq if records else 0,
                     }
                 )
+        if self._writer is not None:
+            marker = None if self._epochs.get(room) == epoch else _marker(room, epoch)
+            await self._writer.write(room, epoch, marker, log_rows, cmd_rows)
+            self._epochs[room] = epoch
+            return
         async with self._sessions.begin() as session:
             known = self._epochs.get(room)
             if known != epoch:
                 known = await self._latest_epoch(session, room)
             if known != epoch:
-                await session.execute(
-                    _log.insert(),
-                    [
-                        {
-                            "room": room,
-                            "epoch": epoch,
-                            "seq": 0,
-                            "name": "epoch.started",
-                            "data": "{}",
-                            "at": _now_key(),
-                            "cause": None,
-                        }
-                    ],
-                )
+                await session.execute(_log.insert(), [_marker(room, epoch)])
                 if known is not None:
                     await session.execute(_cmd.delete().where(_cmd.c.room == room))
             if log_rows:
@@ -142,6 +144,19 @@ class SqlStore:
         async with self._sessions() as session:
             rows = await session.execute(sa.select(_log.c.room).where(_log.c.seq > 0).distinct())
             return sorted(room for (room,) in rows)
+
+
+def _marker(room: str, epoch: str) -> dict[str, object]:
+    """The row that starts an epoch (seq 0: not a record)."""
+    return {
+        "room": room,
+        "epoch": epoch,
+        "seq": 0,
+        "name": "epoch.started",
+        "data": "{}",
+        "at": _now_key(),
+        "cause": None,
+    }
 
 
 def _now_key() -> str:

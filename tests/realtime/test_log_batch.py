@@ -24,11 +24,13 @@ from realtime.memory import MemoryLog, Store
 from tests.realtime.test_log_contract import JsonlStore, ev, room_id
 from townhall.db import create_engine, migrate, session_factory
 from townhall.logstore import SqlStore
+from townhall.logwriter import SqliteWriter
 
 BACKENDS = [
     pytest.param("memory", id="memory"),
     pytest.param("memory-store", id="memory-store"),
     pytest.param("memory-sql", id="memory-sql"),
+    pytest.param("memory-sqlite-writer", id="memory-sqlite-writer"),
     pytest.param("redis", id="redis", marks=pytest.mark.redis),
 ]
 
@@ -41,6 +43,7 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     kind: str = request.param
     opened: list[RoomLog] = []
     engine = None
+    stores: list[SqlStore] = []
     if kind == "memory":
         make: Opener = lambda: open_log("memory://")  # noqa: E731
     elif kind == "memory-store":
@@ -52,6 +55,17 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         engine = create_engine(url)
         sessions = session_factory(engine)
         make = lambda: open_log("memory://", SqlStore(sessions))  # noqa: E731
+    elif kind == "memory-sqlite-writer":  # the embedded server's own: one-hop appends
+        path = tmp_path / "log.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        await migrate(url)
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+
+        def make() -> RoomLog:
+            store = SqlStore(sessions, SqliteWriter(path))
+            stores.append(store)
+            return open_log("memory://", store)
     else:
         url = request.getfixturevalue("redis_log_url")
         make = lambda: open_log(url)  # noqa: E731
@@ -64,6 +78,8 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     yield open_one
     for log in opened:
         await log.close()
+    for store in stores:
+        await store.close()
     if engine is not None:
         await engine.dispose()
 

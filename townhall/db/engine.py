@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["SessionFactory", "create_engine", "is_sqlite", "session_factory"]
+__all__ = [
+    "SessionFactory",
+    "apply_sqlite_pragmas",
+    "create_engine",
+    "is_sqlite",
+    "session_factory",
+]
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -27,7 +33,8 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def apply_sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
+    """Every SQLite connection's settings (SQLAlchemy's and townhall.logwriter's)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(
@@ -42,7 +49,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` with the per-dialect settings Townhall relies on."""
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", apply_sqlite_pragmas)
     return engine
 
 
