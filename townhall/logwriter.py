@@ -22,7 +22,6 @@ from townhall.db.engine import apply_sqlite_pragmas
 __all__ = ["SqliteWriter", "sqlite_path"]
 
 Row = dict[str, object]
-Rows = Sequence[Row]
 
 _INSERT_LOG = (
     "INSERT INTO room_log (room, epoch, seq, name, data, at, cause) "
