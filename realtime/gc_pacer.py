@@ -69,6 +69,7 @@ class GcPacer:
             return
         gc.callbacks.append(self._measure)
         self._full()  # what start-up built (modules, settings, the app) is frozen
+        self.max_pause_s = 0.0  # that pass ran before serving: not a pause anyone saw
         self._task = asyncio.get_running_loop().create_task(self._run(settings.interval))
 
     async def release(self) -> None:
