@@ -33,11 +33,10 @@ class Feed:
 
     __slots__ = ("audience", "base", "flusher", "items", "members", "scheduled")
 
-    def __init__(self, flusher: Flusher, audience: set[Outbox] | None = None) -> None:
+    def __init__(self, flusher: Flusher, audience: set[Outbox]) -> None:
         self.flusher = flusher
-        # The whole audience (RoomFanout's set, with outboxes not fed from here):
-        # a closing member leaves it at its last pass, as it leaves the feed.
-        self.audience: set[Outbox] = audience if audience is not None else set()
+        # The whole audience (RoomFanout's set, with outboxes not fed from here).
+        self.audience = audience
         self.items: list[tuple[str, int]] = []  # (text, messages in it)
         self.base = 0  # the index of items[0] since the feed began
         self.members: set[Outbox] = set()
@@ -55,6 +54,11 @@ class Feed:
         """Stop feeding ``outbox``; what was broadcast before still reaches it."""
         outbox.unfollow(self)
         self.members.discard(outbox)
+
+    def drop(self, outbox: Outbox) -> None:
+        """A closing member leaves the feed and its audience at its last pass."""
+        self.leave(outbox)
+        self.audience.discard(outbox)
 
     def publish(self, text: str, count: int = 1) -> None:
         self.items.append((text, count))

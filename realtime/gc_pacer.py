@@ -1,4 +1,4 @@
-"""Garbage collection paced for a real-time worker (docs/decisions/0004-gc-pacing.md).
+"""Garbage collection paced for a real-time worker (docs/decisions/0004-loop-pauses.md).
 
 CPython's cycle collector stops the event loop for a full pass over every tracked
 object. A worker holding 2,000 sockets and a busy room's history has millions of them:
@@ -6,7 +6,7 @@ such a pass measured 145-223 ms here, once every few seconds under load, which i
 whole p99 of a room's deliveries. Most of those objects live as long as the worker (its
 modules, the sockets, the room's state) and almost none of them become cyclic garbage.
 
-So the pacer, once a second (``interval``), collects what is *young* (objects tracked
+So the pacer, every ``interval`` (0.25 s), collects what is *young* (objects tracked
 since its last tick, cheap) and then moves the survivors into the permanent generation
 with ``gc.freeze()``, which automatic collections skip. Objects there are still freed
 by reference counting as usual; only garbage *cycles* among them wait for a full pass:
@@ -45,7 +45,6 @@ class GcPacer:
         self._users = 0
         self._settings = GcSettings()
         self._task: asyncio.Task[None] | None = None
-        self._started_at = 0.0
         self._collecting_since = 0.0
         self._last_full = 0.0
         self._frozen_after_full = 0

@@ -237,10 +237,8 @@ class Outbox:
             writer.close(self.close_code, self.close_reason)
 
     def _leave_feed(self) -> None:
-        feed = self._feed
-        if feed is not None:
-            feed.leave(self)
-            feed.audience.discard(self)
+        if self._feed is not None:
+            self._feed.drop(self)
 
     def follow(self, feed: Feed) -> None:
         """Take ``feed``'s broadcasts from now on (its members call this on joining)."""

@@ -68,7 +68,7 @@ class RealtimeConfig:
     flush_interval: float = 0.02
     presence_interval: float = 1.0
     # The cycle collector's full passes stop the loop for 100+ ms at a few thousand
-    # sockets: young passes once a second and frozen survivors instead (gc_pacer.py).
+    # sockets: young passes every 0.25 s and frozen survivors instead (gc_pacer.py).
     gc: GcSettings = field(default_factory=GcSettings)
 
 

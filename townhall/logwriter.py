@@ -17,30 +17,33 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import make_url
+
 from townhall.db.engine import apply_sqlite_pragmas
+from townhall.db.models import RoomCommandRow, RoomLogRow
 
 __all__ = ["SqliteWriter", "sqlite_path"]
 
 Row = dict[str, object]
 
-_INSERT_LOG = (
-    "INSERT INTO room_log (room, epoch, seq, name, data, at, cause) "
-    "VALUES (:room, :epoch, :seq, :name, :data, :at, :cause)"
-)
-_INSERT_CMD = (
-    "INSERT INTO room_command (room, command_key, result, first_seq, last_seq) "
-    "VALUES (:room, :command_key, :result, :first_seq, :last_seq)"
-)
-# The epoch marker row (seq 0) is written when an epoch starts (see SqlStore).
+_NAMED = sqlite.dialect(paramstyle="named")  # sqlite3 takes the rows' dicts as they are
+_log = RoomLogRow.__table__  # type: ignore[attr-defined]
+_cmd = RoomCommandRow.__table__  # type: ignore[attr-defined]
+_INSERT_LOG = str(_log.insert().compile(dialect=_NAMED))
+_INSERT_CMD = str(_cmd.insert().compile(dialect=_NAMED))
+_DROP_KEYS = str(_cmd.delete().where(_cmd.c.room == sa.bindparam("room")).compile(dialect=_NAMED))
+# SqlStore._latest_epoch's query: the epoch marker row (seq 0) starts an epoch.
 _LATEST_EPOCH = "SELECT epoch FROM room_log WHERE room = ? AND seq = 0 ORDER BY at DESC LIMIT 1"
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The database file of a ``sqlite+aiosqlite:///path`` URL; None for anything else."""
-    prefix = "sqlite+aiosqlite:///"
-    if not url.startswith(prefix) or url == prefix or ":memory:" in url:
+    """The database file of a SQLite URL; None for another database or an in-memory one."""
+    parts = make_url(url)
+    if parts.get_backend_name() != "sqlite" or parts.database in (None, "", ":memory:"):
         return None
-    return Path(url.removeprefix(prefix).split("?", 1)[0])
+    return Path(parts.database)
 
 
 class SqliteWriter:
@@ -84,7 +87,7 @@ class SqliteWriter:
                 if latest != epoch:
                     db.execute(_INSERT_LOG, marker)
                     if latest is not None:
-                        db.execute("DELETE FROM room_command WHERE room = ?", (room,))
+                        db.execute(_DROP_KEYS, {"room": room})
             if log_rows:
                 db.executemany(_INSERT_LOG, log_rows)
             if cmd_rows:
