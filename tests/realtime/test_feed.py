@@ -35,7 +35,7 @@ async def _ticks(n: int = 3) -> None:
 
 
 async def test_a_broadcast_is_one_append_and_one_frame_for_the_whole_audience() -> None:
-    flusher = Flusher()
+    flusher = Flusher(clock=StepClock(0.0))  # time stands still: one slice, however slow
     fanout = RoomFanout()
     socks = [FakeSocket() for _ in range(1000)]
     outboxes = [_outbox(sock, flusher) for sock in socks]
