@@ -130,7 +130,7 @@ class Watcher:
             finally:
                 self._pubsub = None
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(self._delay)
             self._delay = min(self._delay * 2, 0.5)
 
