@@ -27,6 +27,7 @@ from facilitation.base import Actor, Command, refuse
 from facilitation.event_codec import event_from_wire, event_to_wire, to_iso
 from facilitation.limits import (
     MAX_ID,
+    MAX_INT,
     MAX_NAME,
     MAX_OPTION,
     MAX_QUESTION,
@@ -35,6 +36,7 @@ from facilitation.limits import (
     MAX_TITLE,
 )
 from facilitation.tally import Choice
+from facilitation.text import bad_character
 
 Parser = Callable[[str, object], object]
 
@@ -45,20 +47,30 @@ def text(limit: int) -> Parser:
             raise refuse("invalid_data", f"{name} must be a string")
         if len(value) > limit:
             raise refuse("text_too_long", f"{name}: at most {limit} characters")
-        return value
+        return checked(name, value)
 
     return parse
+
+
+def checked(name: str, value: str) -> str:
+    """``value`` if it holds no control character (but tab and newline) or surrogate."""
+    bad = bad_character(value)
+    if bad is not None:
+        raise refuse("invalid_data", f"{name} may not contain the control character {bad}")
+    return value
 
 
 def ident(name: str, value: object) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
         raise refuse("invalid_data", f"{name} must be an id")
-    return value
+    return checked(name, value)
 
 
 def integer(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise refuse("invalid_data", f"{name} must be an integer")
+    if not -MAX_INT <= value <= MAX_INT:
+        raise refuse("invalid_data", f"{name} must be between {-MAX_INT} and {MAX_INT}")
     return value
 
 
@@ -100,7 +112,8 @@ def choice(name: str, value: object) -> Choice:
         # Score ballots: {"0": 5, "1": 3}; gaps become -1 so the decider refuses them.
         scores: dict[int, int] = {}
         for k, v in value.items():
-            if not (isinstance(k, str) and k.isdigit() and int(k) < 1000):
+            # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
+            if not (isinstance(k, str) and k.isascii() and k.isdigit() and len(k) <= 3):
                 raise refuse("invalid_data", f"{name} keys must be option indexes")
             scores[int(k)] = integer(name, v)
         return tuple(scores.get(i, -1) for i in range(max(scores, default=-1) + 1))

@@ -3,6 +3,10 @@
 The deciders, the wire codec, the organiser API and the hello's display name all read
 these; the browser UI mirrors them in frontend/js/limits.js (tests/test_limits.py keeps
 the two equal). Lengths are in characters, durations in seconds.
+
+Every integer a command carries is also bounded (``MAX_INT``): a number past what a
+32-bit SQL column holds used to be accepted live and then stopped the archive forever
+(PostgreSQL refuses ``2**40`` in an INTEGER column, SQLite ``2**70``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ __all__ = [
     "MAX_DURATION_S",
     "MAX_EXTEND_S",
     "MAX_ID",
+    "MAX_INT",
     "MAX_LANGUAGE",
     "MAX_NAME",
     "MAX_OPTION",
@@ -39,6 +44,7 @@ MAX_LANGUAGE = 35  # a BCP 47 language tag
 MAX_DURATION_S = 24 * 3600  # an agenda item's planned duration
 MAX_EXTEND_S = 3600  # one extension of an item or a turn
 MAX_TURN_S = 3600  # a speaking turn's limit
+MAX_INT = 2**31 - 1  # any integer in a command (a signed 32-bit SQL INTEGER holds it)
 
 LIMITS: dict[str, int] = {
     "text": MAX_TEXT,
@@ -55,4 +61,5 @@ LIMITS: dict[str, int] = {
     "duration_s": MAX_DURATION_S,
     "extend_s": MAX_EXTEND_S,
     "turn_s": MAX_TURN_S,
+    "int": MAX_INT,
 }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker
-from facilitation.limits import MAX_OPTION, MAX_OPTIONS, MAX_QUESTION, MAX_SCORE
+from facilitation.limits import MAX_DURATION_S, MAX_OPTION, MAX_OPTIONS, MAX_QUESTION, MAX_SCORE
 from facilitation.pmap import PMap
 from facilitation.tally import Choice, Tally, add, contribution, count, from_totals
 
@@ -221,7 +221,7 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
         raise refuse("invalid_poll", "max_choices")
     if command.results not in ("live", "on_close"):
         raise refuse("invalid_poll", "results")
-    if command.duration_s is not None and command.duration_s <= 0:
+    if command.duration_s is not None and not 0 < command.duration_s <= MAX_DURATION_S:
         raise refuse("invalid_poll", "duration_s")
     if command.quorum is not None and command.quorum < 0:
         raise refuse("invalid_poll", "quorum")

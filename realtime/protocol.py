@@ -36,7 +36,9 @@ __all__ = [
 # A type name is "hello", "ping" or "<noun>.<verb>": lowercase, so a forged type can never
 # smuggle markup or whitespace into logs and error messages.
 TypeName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")]
-ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# A client id is stored in the log as part of its command key: no control characters
+# (PostgreSQL refuses NUL in text, which would fail the append or the archive).
+ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class Resume(msgspec.Struct, frozen=True):

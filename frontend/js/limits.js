@@ -15,4 +15,5 @@ export const LIMITS = Object.freeze({
   duration_s: 86400,
   extend_s: 3600,
   turn_s: 3600,
+  int: 2147483647,
 });

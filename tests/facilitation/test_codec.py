@@ -294,3 +294,60 @@ def test_event_wire_examples() -> None:
 def test_event_from_wire_fills_fields_added_later() -> None:
     old = event_from_wire("transcript.appended", {"turn": 1, "text": "hi"}, t(0))
     assert old == floor.TranscriptAppended(at=t(0), turn=1, text="hi", by="")
+
+
+# -- text and integer rules (issue 12: one NUL byte stopped the archive forever) ---------
+
+CONTROL = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\r", "\x1b", "\x1f", "\x7f", "\ud800"]
+
+
+@pytest.mark.parametrize("bad", CONTROL)
+def test_codec_refuses_control_characters_in_every_text(bad: str) -> None:
+    texts: dict[str, dict[str, Any]] = {
+        "statement.post": {"text": f"a{bad}b"},
+        "question.ask": {"text": f"a{bad}"},
+        "transcript.append": {"text": bad},
+        "agenda.add": {"title": f"T{bad}", "duration_s": 60},
+        "poll.create": {"question": "Q", "kind": "single", "options": ["A", f"B{bad}"]},
+        "statement.hide": {"statement": "s1", "reason": f"r{bad}"},
+        "decision.record": {"item": "i1", "text": "D", "dissent": f"x{bad}"},
+        "hand.lower": {"participant": f"p{bad}"},
+    }
+    for type, data in texts.items():
+        with pytest.raises(DomainError) as caught:
+            wire(type, data)
+        assert caught.value.code == "invalid_data", type
+        assert "U+" in caught.value.message
+    assert refused("participant.join", {"name": f"Ann{bad}"}, server=True) == "invalid_data"
+
+
+def test_codec_keeps_tab_newline_and_any_script() -> None:
+    command = wire("statement.post", {"text": "한국어\tline\nnext ‮ 😀"}, actor=P1)
+    assert isinstance(command, statements.PostStatement)
+    assert command.text == "한국어\tline\nnext ‮ 😀"
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31), 2**40, 2**70, 10**12])
+def test_codec_bounds_every_integer(value: int) -> None:
+    assert refused("poll.create", {"question": "Q", "kind": "single", "options": ["A", "B"],
+                                   "quorum": value}) == "invalid_data"  # fmt: skip
+    assert refused("poll.create", {"question": "Q", "kind": "single", "options": ["A", "B"],
+                                   "duration_s": value}) == "invalid_data"  # fmt: skip
+    assert refused("floor.extend", {"seconds": value}) == "invalid_data"
+    assert refused("queue.move", {"participant": "p1", "position": value}) == "invalid_data"
+    assert refused("room.settings", {"turn_s": value}) == "invalid_data"
+    assert refused("poll.vote", {"poll": "q", "choice": value}) == "invalid_data"
+    assert refused("poll.vote", {"poll": "q", "choice": [value]}) == "invalid_data"
+    assert refused("poll.vote", {"poll": "q", "choice": {"0": value}}) == "invalid_data"
+    assert refused("presence.update", {"observers": value}, server=True) == "invalid_data"
+
+
+def test_codec_takes_the_largest_integer() -> None:
+    command = wire("floor.extend", {"seconds": 2**31 - 1})
+    assert isinstance(command, floor.ExtendFloor)
+    assert command.seconds == 2**31 - 1
+
+
+@pytest.mark.parametrize("key", ["²", "٣", "1²", "0000", "-1", " 1", "1 "])
+def test_codec_refuses_score_keys_that_are_not_ascii_indexes(key: str) -> None:
+    assert refused("poll.vote", {"poll": "q", "choice": {key: 1}}) == "invalid_data"

@@ -152,6 +152,7 @@ def test_poll_create_invalid_definitions() -> None:
         {"kind": "multiple", "max_choices": 4},
         {"results": "never"},
         {"duration_s": 0},
+        {"duration_s": 24 * 3600 + 1},  # past MAX_DURATION_S: 10**12 used to fail at opening
         {"quorum": -1},
     ]
     for change in bad:

@@ -26,6 +26,7 @@ MAX_BODY = 256 * 1024
 
 # code -> (HTTP status, what it means); the room's own refusal codes come on top (409).
 CODES: dict[str, tuple[int, str]] = {
+    "nested_too_deeply": (400, "the JSON body is nested too deeply"),
     "unauthorized": (401, "a valid organiser key is required (Authorization: Bearer KEY)"),
     "not_found": (404, "no such resource"),
     "method_not_allowed": (405, "this method is not allowed here"),
@@ -109,6 +110,8 @@ async def read_body(request: Request, model: type[Model], *, optional: bool = Fa
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError("invalid_request", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # e.g. 100,000 nested arrays: a client error, not a crash
+        raise ApiError("nested_too_deeply") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

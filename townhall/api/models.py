@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from facilitation.limits import MAX_DESCRIPTION, MAX_TITLE
+from facilitation.text import bad_character
 from townhall.db.models import TownHallRow
 
 Language = Literal["en", "ko"]
@@ -23,6 +24,15 @@ MAX_ITEMS = 100
 class _Strict(BaseModel):
     # An unknown field is an error, not silently dropped: a typo must not pass as done.
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # The room's own rule for every text (facilitation.text): no NUL, no C0 control
+        # but tab and newline, no lone surrogate; any of them used to reach the archive.
+        if isinstance(value, str) and (bad := bad_character(value)) is not None:
+            raise ValueError(f"may not contain the control character {bad}")
+        return value
 
 
 class AgendaItemIn(_Strict):
