@@ -10,6 +10,9 @@ UV     := .tools/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Compile .pyc at install (as pip does): with PYTHONDONTWRITEBYTECODE set, as on CI, every
+# worker process would otherwise compile every module it imports, each time it starts.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint typecheck unit bench clean lock test-latest
 
