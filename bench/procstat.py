@@ -77,8 +77,18 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 
 def raise_fd_limit(wanted: int) -> int:
-    """Raise the soft open-file limit towards `wanted` (children inherit it)."""
+    """Raise the open-file limit towards `wanted` (children inherit it): the soft limit up
+    to the hard one, and the hard one too where the process may (root, CAP_SYS_RESOURCE;
+    the kernel caps it at fs.nr_open)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        for ceiling in (wanted, 1 << 20, 65536):
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, ceiling), ceiling))
+            except (ValueError, OSError):
+                continue
+            hard = ceiling
+            break
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if target > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

@@ -36,6 +36,7 @@ from bench.targets import (
     TownhallOptions,
     ensure_installed,
     node_socketio,
+    node_ws,
     python_socketio,
     townhall,
 )
@@ -51,9 +52,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add(
         "--targets",
         default="node-socketio,python-socketio,townhall",
-        help="comma list of node-socketio, python-socketio, townhall (the --townhall "
-        "preset), townhall-app (the real server, preset app), toy-hub (bench's own minimal "
-        "hub), starlette-plain (toy-hub without coalescing)",
+        help="comma list of node-socketio, node-ws, python-socketio, townhall (the "
+        "--townhall preset), townhall-app (the real server, preset app, observers), "
+        "townhall-participants (the real server, every subscriber a participant), toy-hub "
+        "(bench's own minimal hub), starlette-plain (toy-hub without coalescing)",
     )
     add(
         "--redis-url",
@@ -138,10 +140,12 @@ def _targets(
     th = _townhall_options(args)
     by_name = {
         "node-socketio": node_socketio(),
+        "node-ws": node_ws(),
         "python-socketio": python_socketio(),
         "townhall": townhall(th),
         "toy-hub": townhall(PRESETS["toy-hub"], name="bench toy_hub"),
         "townhall-app": townhall(PRESETS["app"]),
+        "townhall-participants": townhall(PRESETS["participants"]),
         "starlette-plain": townhall(
             replace(PRESETS["toy-hub"], env={"TOYHUB_COALESCE": "0"}), name="starlette send loop"
         ),
@@ -152,7 +156,8 @@ def _targets(
     if args.redis_url:
         for name in names:
             base = by_name[name]
-            if name in ("townhall", "townhall-app") and base.townhall is not None:
+            townhalls = ("townhall", "townhall-app", "townhall-participants")
+            if name in townhalls and base.townhall is not None:
                 two = townhall(base.townhall, workers=2, redis_url=args.redis_url, prefix=prefix)
                 multi.append((base, two))
             elif name == "python-socketio":

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -81,6 +81,8 @@ PRESETS: dict[str, TownhallOptions] = {
             # 20 messages/s per connection, not the server, capped the rate.
             "TOWNHALL_RATE_PER_S": "1000",
             "TOWNHALL_RATE_BURST": "2000",
+            # 20,000 participants plus the publishers (the default cap is 20,000).
+            "TOWNHALL_MAX_CONNECTIONS": "60000",
         },
         command="statement.post",
         redis_env="TOWNHALL_REDIS_URL",
@@ -90,6 +92,14 @@ PRESETS: dict[str, TownhallOptions] = {
         publishers=50,
     ),
 }
+# The real server with every subscriber a participant joining by the participant link
+# (each hello a new person: a join event, a name in the people list), as a meeting
+# fills up; the `app` preset's subscribers are observers.
+PRESETS["participants"] = replace(
+    PRESETS["app"],
+    setup="bench.townhall_setup:live_townhall_participants",
+    label="townhall app, participants",
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,12 @@ def _uvicorn(
 def node_socketio() -> Target:
     argv = ["node", str(BENCH / "servers" / "sio_node.js"), "--port", "{port}"]
     return Target("node-socketio", argv, {}, "socketio")
+
+
+def node_ws() -> Target:
+    """Node `ws` with a hello/welcome and a broadcast loop (bench/servers/ws_node.js)."""
+    argv = ["node", str(BENCH / "servers" / "ws_node.js"), "--port", "{port}"]
+    return Target("node-ws", argv, {}, "townhall")
 
 
 def python_socketio(workers: int = 1, redis_url: str = "") -> Target:

@@ -3,8 +3,8 @@
 bench/run.py calls `live_townhall(base_url)` once the server listens: it creates a town
 hall through the organiser REST API (SPEC §4) with the key the preset gave the server,
 starts its session as a facilitator over the WebSocket (statements need a live
-session), and hands back the tokens: observers subscribe, facilitators publish
-`statement.post`.
+session), and hands back the tokens: observers subscribe (participants with
+`live_townhall_participants`), facilitators publish `statement.post`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _start_session(ws_url: str, facilitator: str) -> None:
         raise RuntimeError("session.start was never answered")
 
 
-def live_townhall(base_url: str) -> dict[str, str]:
+def live_townhall(base_url: str, subscribers: str = "observer") -> dict[str, str]:
     response = httpx.post(
         f"{base_url}/api/townhalls",
         headers={"Authorization": f"Bearer {ORGANISER_KEY}"},
@@ -50,4 +50,9 @@ def live_townhall(base_url: str) -> dict[str, str]:
     facilitator = _token(links["facilitator"])
     ws_url = base_url.replace("http", "ws", 1) + "/ws"
     _start_session(ws_url, facilitator)
-    return {"token": _token(links["observer"]), "pub_token": facilitator, "path": "/ws"}
+    return {"token": _token(links[subscribers]), "pub_token": facilitator, "path": "/ws"}
+
+
+def live_townhall_participants(base_url: str) -> dict[str, str]:
+    """The same town hall, with subscribers joining by the participant link."""
+    return live_townhall(base_url, "participant")

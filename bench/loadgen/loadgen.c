@@ -16,6 +16,19 @@
  * fanout. With --control every phase boundary is printed as {"mark": ...} and the
  * generator waits for one line on stdin while it keeps servicing the sockets and the
  * phase tick. The last line is {"result": {...}}, or {"error": "..."} on failure.
+ *
+ * Two more modes exist only here (not in loadgen.js), for the arrival and the return of
+ * a whole room (bench/storms.py):
+ *   --mode join       connect and welcome --clients subscribers, report how long it took
+ *                     (per client and the curve of the whole room), then stop.
+ *   --mode reconnect  subscribers spread over --urls (several workers); a publisher on
+ *                     the first publishes --rate events/s; at the mark "kill" the driver
+ *                     kills a worker (answering "go <CLOCK_MONOTONIC ms of the kill>"),
+ *                     and every subscriber it drops comes back as the page does: after
+ *                     --reconnect-delay-ms on another worker, hello with its resume
+ *                     token and (epoch, seq). It reports when each one was welcomed
+ *                     back, whether replay or a snapshot brought it back, every gap or
+ *                     duplicate seq of every subscriber, and the latency of the others.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +59,8 @@ static struct {
     double min_window, max_window, fanout_events, fanout_seconds, connect_concurrency;
     double connect_timeout, publishers;
     int control;
+    const char *mode, *urls;
+    double rate, before_kill, after_kill, reconnect_delay_ms;
 } opt = {
     .target = "townhall", .url = "ws://127.0.0.1:8000/ws", .clients = 500, .token = "bench",
     .pub_token = "", .command = "statement.post", .warmup = 2, .duration = 8,
@@ -53,6 +68,8 @@ static struct {
     .min_window = 4,
     .max_window = 4096, .fanout_events = 20, .fanout_seconds = 15, .connect_concurrency = 200,
     .connect_timeout = 20, .sio_client = "raw", .publishers = 1, .control = 0,
+    .mode = "fanout", .urls = "", .rate = 20, .before_kill = 3, .after_kill = 6,
+    .reconnect_delay_ms = 250,
 };
 
 enum { O_STR, O_NUM, O_FLAG };
@@ -82,7 +99,16 @@ static const struct {
     {"sio-client", O_STR, &opt.sio_client},
     {"publishers", O_NUM, &opt.publishers},
     {"control", O_FLAG, &opt.control},
+    {"mode", O_STR, &opt.mode},
+    {"urls", O_STR, &opt.urls},
+    {"rate", O_NUM, &opt.rate},
+    {"before-kill", O_NUM, &opt.before_kill},
+    {"after-kill", O_NUM, &opt.after_kill},
+    {"reconnect-delay-ms", O_NUM, &opt.reconnect_delay_ms},
 };
+
+enum { M_FANOUT, M_JOIN, M_RECONNECT };
+static int mode;
 
 /* ------------------------------------------------------------ string buffer */
 
@@ -278,11 +304,21 @@ enum { ROLE_PUB, ROLE_SUB };
 static const char *const ROLE_NAME[] = {"pub", "sub"};
 
 /* A connection's life: TCP connect, HTTP upgrade, the target's hello (welcome or "40"),
- * then open. FREE: never started; DEAD: closed (its counters stay for the result). */
-enum { ST_FREE, ST_TCP, ST_UPGRADE, ST_HELLO, ST_OPEN, ST_DEAD };
+ * then open. FREE: never started; DEAD: closed (its counters stay for the result);
+ * WAIT: dropped, coming back at reconnect_at (--mode reconnect). */
+enum { ST_FREE, ST_TCP, ST_UPGRADE, ST_HELLO, ST_OPEN, ST_DEAD, ST_WAIT };
 
 typedef struct {
     int fd, state, role, index;
+    int url;          /* index of the endpoint (--urls) it connects to */
+    int returning;    /* a reconnect in progress: not part of the connect phase */
+    int dropped;      /* it was dropped once (since the kill) */
+    int attempts;     /* reconnect attempts of the current return */
+    double started_at, welcomed_at, reconnect_at;
+    size_t welcome_bytes; /* the frame that held its first welcome */
+    long long seq;    /* the last event seq it holds (--mode reconnect), -1: none yet */
+    char *resume_token;
+    char epoch[128];
     int want_out;   /* EPOLLOUT is in the epoll interest set */
     int close_code; /* as the `ws` close event reports it; -1 while not closed */
     double deadline; /* of the handshake */
@@ -299,9 +335,14 @@ typedef struct {
 #define MAX_HEADER 16384
 
 static int target_kind, epoll_fd;
-static struct sockaddr_storage server_addr;
-static socklen_t server_addr_len;
-static sbuf upgrade_request[2]; /* per role: the whole HTTP request */
+/* Where the clients connect: --url, or each of --urls (subscribers round robin). */
+#define MAX_URLS 16
+static struct {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    sbuf upgrade_request[2]; /* per role: the whole HTTP request */
+} endpoints[MAX_URLS];
+static int nendpoints;
 static sbuf hello_prefix;       /* {"type":"hello","data":{"token":"...","name":" up to the role */
 static sbuf hello_pub_prefix;
 static sbuf command_json; /* the command name, JSON-escaped */
@@ -323,8 +364,10 @@ static void set_out(conn *c, int on) {
 
 /* Send raw bytes: straight to the kernel, what it does not take waits for EPOLLOUT.
  * A hard error shuts the socket down; the read side then sees it end (close 1006). */
+static int gone(const conn *c) { return c->state == ST_DEAD || c->state == ST_WAIT; }
+
 static void conn_write(conn *c, const void *data, size_t n) {
-    if (c->state == ST_DEAD || c->state == ST_FREE) return;
+    if (gone(c) || c->state == ST_FREE) return;
     if (c->out.len == c->out_off) {
         ssize_t sent = send(c->fd, data, n, MSG_NOSIGNAL);
         if (sent == (ssize_t)n) return;
@@ -416,12 +459,26 @@ static struct {
     uint64_t completed_at_last;
 } win;
 
-static void on_delivery(uint64_t n) {
+/* --mode reconnect: the storm after the kill. */
+static struct {
+    int armed;          /* the kill happened: drops from now on are the storm's */
+    double killed_at;   /* now_ms() of the kill */
+    long dropped, back, resumed, snapshots, resyncs, refused, attempts, dropped_before;
+    long long gaps, missing, dups; /* seq continuity over every subscriber */
+    double last_back;   /* now_ms() when the last dropped one was welcomed back */
+    histogram *back_ms; /* kill → welcomed back, per dropped subscriber */
+    histogram *welcome_ms; /* connect phase: TCP connect → welcome, per subscriber */
+} storm;
+
+static void on_delivery(const conn *c, uint64_t n) {
     if (n < st.completed || n >= st.published) return;
     double now = now_ms();
     uint32_t slot = (uint32_t)(n & RING_MASK);
     st.deliveries += 1;
-    if (st.histogram) histogram_record(st.histogram, now - sent_at[slot]);
+    /* After the kill only the subscribers never dropped count: the others' replay is
+     * late by construction, and their figure is back_ms. */
+    if (st.histogram && !(storm.armed && c->dropped))
+        histogram_record(st.histogram, now - sent_at[slot]);
     delivered[slot] += 1;
     if ((long)delivered[slot] >= st.subscribers - st.closed_subscribers) last_delivery[slot] = now;
 }
@@ -606,12 +663,75 @@ static long long publish_number(const char *p, const char *e) {
 /* ----------------------------------------------------------- the two targets */
 
 static void conn_lost(conn *c, int code);
+static void conn_refused(conn *c);
 
 static void connected(conn *c) {
+    double now = now_ms();
     c->state = ST_OPEN;
+    if (c->returning) { /* welcomed back after a drop (--mode reconnect) */
+        c->returning = 0;
+        c->attempts = 0;
+        if (storm.armed && c->dropped) {
+            storm.back += 1;
+            histogram_record(storm.back_ms, now - storm.killed_at);
+            if (now > storm.last_back) storm.last_back = now;
+        }
+        return;
+    }
     connecting.in_flight -= 1;
-    if (c->role == ROLE_PUB) pubs[npubs++] = c;
-    else subs[nsubs++] = c;
+    c->welcomed_at = now;
+    if (c->role == ROLE_PUB) {
+        pubs[npubs++] = c;
+    } else {
+        subs[nsubs++] = c;
+        histogram_record(storm.welcome_ms, now - c->started_at);
+    }
+}
+
+/* A JSON string value [v, ve) (quotes included, no escapes expected) into dst. */
+static void copy_string(char *dst, size_t size, const char *v, const char *ve) {
+    size_t n = 0;
+    if (ve - v >= 2 && *v == '"') {
+        v++;
+        ve--;
+        n = (size_t)(ve - v) < size - 1 ? (size_t)(ve - v) : size - 1;
+        memcpy(dst, v, n);
+    }
+    dst[n] = 0;
+}
+
+/* A welcome (--mode reconnect): keep the resume token, epoch and seq; a welcome back
+ * must be a replay from where the client was (resumed, same seq), else it is counted
+ * as a snapshot. Every later event must then be seq + 1. */
+static void on_welcome(conn *c, const char *p, const char *e) {
+    const char *v, *ve;
+    long long seq = json_member(p, e, "seq", &v, &ve) ? js_parse_int(v, ve) : -1;
+    int resumed = json_member(p, e, "resumed", &v, &ve) && ve - v == 4 && memcmp(v, "true", 4) == 0;
+    if (json_member(p, e, "resume_token", &v, &ve) && ve - v >= 2 && *v == '"') {
+        size_t n = (size_t)(ve - v) - 2;
+        free(c->resume_token);
+        c->resume_token = malloc(n + 1);
+        if (!c->resume_token) abort();
+        memcpy(c->resume_token, v + 1, n);
+        c->resume_token[n] = 0;
+    }
+    if (json_member(p, e, "epoch", &v, &ve)) copy_string(c->epoch, sizeof c->epoch, v, ve);
+    if (c->dropped) {
+        if (resumed && seq == c->seq) storm.resumed += 1;
+        else storm.snapshots += 1;
+    }
+    c->seq = seq;
+}
+
+static void on_event_seq(conn *c, long long seq) {
+    if (c->seq >= 0) {
+        if (seq <= c->seq) storm.dups += 1;
+        else if (seq > c->seq + 1) {
+            storm.gaps += 1;
+            storm.missing += seq - c->seq - 1;
+        }
+    }
+    c->seq = seq;
 }
 
 static void count_refused(const char *v, const char *ve) {
@@ -643,17 +763,31 @@ static void count_refused(const char *v, const char *ve) {
 static void townhall_item(conn *c, const char *p, const char *e) {
     const char *v, *ve;
     if (!json_member(p, e, "type", &v, &ve)) return;
+    int tracking = mode == M_RECONNECT && c->role == ROLE_SUB;
     if (c->state == ST_HELLO) {
-        if (json_is_string(v, ve, "welcome")) connected(c);
-        else if (json_is_string(v, ve, "error")) conn_lost(c, 1006); /* refused */
+        if (json_is_string(v, ve, "welcome")) {
+            if (tracking) on_welcome(c, p, e);
+            connected(c);
+        } else if (json_is_string(v, ve, "error")) {
+            conn_refused(c);
+        }
+        return;
+    }
+    if (tracking && json_is_string(v, ve, "welcome")) { /* the snapshot after a resync */
+        on_welcome(c, p, e);
+        return;
+    }
+    if (tracking && json_is_string(v, ve, "resync")) {
+        storm.resyncs += 1;
         return;
     }
     if (json_is_string(v, ve, "event")) {
+        if (tracking && json_member(p, e, "seq", &v, &ve)) on_event_seq(c, js_parse_int(v, ve));
         if (c->role == ROLE_SUB) {
             long long n = publish_number(p, e);
             if (n >= 0) {
                 c->received += 1;
-                on_delivery((uint64_t)n);
+                on_delivery(c, (uint64_t)n);
             }
         }
     } else if (json_is_string(v, ve, "error")) {
@@ -674,17 +808,36 @@ static int scan_causes(conn *c, const char *p, size_t n) {
         uint64_t number = 0;
         for (; i < e && *i >= '0' && *i <= '9'; i++) number = number * 10 + (uint64_t)(*i - '0');
         c->received += 1;
-        on_delivery(number);
+        on_delivery(c, number);
         at = memmem(i, (size_t)(e - i), CAUSE, clen);
     }
     return 1;
 }
 
+/* Every event's seq in the frame, in order (--mode reconnect): events are encoded as
+ * {"type":"event","seq":N,...}, and nothing else in a frame spells that out. */
+static void scan_seqs(conn *c, const char *p, size_t n) {
+    static const char EVENT[] = "{\"type\":\"event\",\"seq\":";
+    const size_t elen = sizeof EVENT - 1;
+    const char *e = p + n, *at = memmem(p, n, EVENT, elen);
+    while (at) {
+        const char *i = at + elen;
+        on_event_seq(c, js_parse_int(i, e));
+        at = memmem(i, (size_t)(e - i), EVENT, elen);
+    }
+}
+
 /* A townhall frame holds one message object or a JSON array of them. A subscriber's
  * events are found by the cause scan; anything else takes the JSON reader. */
 static void townhall_message(conn *c, const char *p, size_t n) {
+    if (c->state == ST_HELLO && !c->welcome_bytes) c->welcome_bytes = n;
     if (c->state == ST_OPEN) {
-        if (c->role == ROLE_SUB && scan_causes(c, p, n)) return;
+        if (c->role == ROLE_SUB && memmem(p, n, "\"cause\":\"b", 10) &&
+            !memmem(p, n, "\"resync\"", 8)) {
+            if (mode == M_RECONNECT) scan_seqs(c, p, n);
+            scan_causes(c, p, n);
+            return;
+        }
         /* Once welcomed, a publisher only counts errors: skip frames that cannot hold one. */
         if (c->role == ROLE_PUB && !memmem(p, n, "\"error\"", 7)) return;
     }
@@ -700,7 +853,7 @@ static void townhall_message(conn *c, const char *p, size_t n) {
         const char *end = p < e && *p != ']' ? json_skip(p, e) : NULL;
         if (!end) return;
         townhall_item(c, p, end);
-        if (c->state == ST_DEAD) return;
+        if (gone(c)) return;
         p = json_ws(end, e);
         if (p >= e || *p != ',') return;
         p++;
@@ -718,7 +871,7 @@ static void socketio_message(conn *c, const char *p, size_t n) {
         long long number = at ? js_parse_int(at + 4, e) : -1;
         if (number >= 0) {
             c->received += 1;
-            on_delivery((uint64_t)number);
+            on_delivery(c, (uint64_t)number);
         }
     } else if (p[0] == '2') {
         send_text(c, "3", 1);
@@ -780,9 +933,17 @@ static void on_upgraded(conn *c) {
     c->state = ST_HELLO;
     if (target_kind != T_TOWNHALL) return;
     sbuf *prefix = c->role == ROLE_PUB ? &hello_pub_prefix : &hello_prefix;
-    char text[1024];
-    int len = snprintf(text, sizeof text, "%.*s%s%d\"}}", (int)prefix->len, prefix->p,
+    char text[8192];
+    int len;
+    if (c->returning && c->resume_token) { /* as the page does: its own token, where it was */
+        len = snprintf(text, sizeof text,
+                       "{\"type\":\"hello\",\"data\":{\"token\":\"%s\",\"resume\":"
+                       "{\"epoch\":\"%s\",\"seq\":%lld}}}",
+                       c->resume_token, c->epoch, c->seq < 0 ? 0 : c->seq);
+    } else {
+        len = snprintf(text, sizeof text, "%.*s%s%d\"}}", (int)prefix->len, prefix->p,
                        ROLE_NAME[c->role], c->index);
+    }
     if (len > 0 && (size_t)len < sizeof text) send_text(c, text, (size_t)len);
     else conn_lost(c, 1006);
 }
@@ -806,7 +967,7 @@ static size_t consume(conn *c, const char *p, size_t n) {
         off = (size_t)(end - p) + 4;
         on_upgraded(c);
     }
-    while (c->state != ST_DEAD && n - off >= 2) {
+    while (!gone(c) && n - off >= 2) {
         const unsigned char *h = (const unsigned char *)p + off;
         size_t avail = n - off, head = 2;
         uint64_t len = h[1] & 0x7f;
@@ -854,12 +1015,12 @@ static void on_readable(conn *c) {
         size_t n = (size_t)got;
         if (c->in.len == 0) {
             size_t used = consume(c, scratch, n);
-            if (c->state == ST_DEAD) return;
+            if (gone(c)) return;
             if (used < n) sb_add(&c->in, scratch + used, n - used);
         } else {
             sb_add(&c->in, scratch, n);
             size_t used = consume(c, c->in.p, c->in.len);
-            if (c->state == ST_DEAD) return;
+            if (gone(c)) return;
             memmove(c->in.p, c->in.p + used, c->in.len - used);
             c->in.len -= used;
         }
@@ -877,7 +1038,7 @@ static void on_tcp_connected(conn *c) {
         return;
     }
     c->state = ST_UPGRADE;
-    sbuf *request = &upgrade_request[c->role];
+    sbuf *request = &endpoints[c->url].upgrade_request[c->role];
     /* A fresh Sec-WebSocket-Key per connection: 16 random bytes in base64: 21 free
      * characters, one holding the last 2 bits, then "==". */
     static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -893,12 +1054,56 @@ static void conn_release(conn *c) {
     sb_free(&c->out);
     sb_free(&c->msg);
     c->out_off = 0;
+    c->in_message = 0;
+}
+
+/* --mode reconnect: a dropped subscriber comes back like the page (its backoff, 250 ms
+ * then 500, 1000, 2000, 3000), each attempt on another endpoint than the last. */
+static const double BACKOFF_MS[] = {1, 2, 4, 8, 12}; /* × --reconnect-delay-ms / 1 */
+
+static void schedule_return(conn *c) {
+    int step = c->attempts < 4 ? c->attempts : 4;
+    c->reconnect_at = now_ms() + opt.reconnect_delay_ms * BACKOFF_MS[step];
+    c->attempts += 1;
+    storm.attempts += 1;
+    if (nendpoints > 1) { /* spread over the others: sub i moves by 1 + i % (n - 1) */
+        c->url = (c->url + 1 + c->index % (nendpoints - 1)) % nendpoints;
+    }
+    c->returning = 1;
+    c->state = ST_WAIT;
+}
+
+static void conn_refused(conn *c) {
+    if (c->returning) { /* a return refused (bad token, ...): it stays out */
+        storm.refused += 1;
+        c->returning = 0;
+        st.closed_subscribers += 1;
+        close(c->fd);
+        c->fd = -1;
+        c->state = ST_DEAD;
+        return;
+    }
+    conn_lost(c, 1006);
 }
 
 /* The connection ended with `code`: a handshake failure counts as a failed connect; an
- * open subscriber as closed, an open publisher as publisher_closed. */
+ * open subscriber as closed, an open publisher as publisher_closed. In --mode reconnect
+ * a subscriber (open, or on its way back) is closed and scheduled to come back. */
 static void conn_lost(conn *c, int code) {
-    if (c->state == ST_DEAD || c->state == ST_FREE) return;
+    if (gone(c) || c->state == ST_FREE) return;
+    if (mode == M_RECONNECT && c->role == ROLE_SUB && (c->state == ST_OPEN || c->returning)) {
+        if (c->state == ST_OPEN) {
+            c->close_code = code;
+            if (!storm.armed) storm.dropped_before += 1;
+            else if (!c->dropped) storm.dropped += 1;
+            if (storm.armed) c->dropped = 1;
+        }
+        close(c->fd);
+        c->fd = -1;
+        c->want_out = 0;
+        schedule_return(c);
+        return;
+    }
     if (c->state < ST_OPEN) {
         connecting.in_flight -= 1;
         connecting.failed += 1;
@@ -912,12 +1117,14 @@ static void conn_lost(conn *c, int code) {
     c->state = ST_DEAD;
 }
 
-static void start_connect(conn *c, int role, int index) {
-    memset(c, 0, sizeof *c);
-    c->role = role;
-    c->index = index;
-    c->close_code = -1;
-    c->fd = socket(server_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+/* Open the TCP connection of `c` to its endpoint (first time, or coming back). */
+static void conn_release(conn *c);
+
+static void open_socket(conn *c) {
+    struct sockaddr_storage *addr = &endpoints[c->url].addr;
+    if (c->returning) conn_release(c); /* nothing of the last socket carries over */
+    c->started_at = now_ms();
+    c->fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         c->state = ST_DEAD;
         connecting.failed += 1;
@@ -926,11 +1133,15 @@ static void start_connect(conn *c, int role, int index) {
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* as `ws` does */
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-    if ((connect(c->fd, (struct sockaddr *)&server_addr, server_addr_len) < 0 &&
+    if ((connect(c->fd, (struct sockaddr *)addr, endpoints[c->url].addr_len) < 0 &&
          errno != EINPROGRESS) ||
         epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
         close(c->fd);
         c->fd = -1;
+        if (c->returning) {
+            schedule_return(c); /* e.g. refused by a dead worker: the next one, later */
+            return;
+        }
         c->state = ST_DEAD;
         connecting.failed += 1;
         return;
@@ -938,7 +1149,32 @@ static void start_connect(conn *c, int role, int index) {
     c->want_out = 1;
     c->state = ST_TCP;
     c->deadline = now_ms() + opt.connect_timeout * 1000;
-    connecting.in_flight += 1;
+    if (!c->returning) connecting.in_flight += 1;
+}
+
+static void start_connect(conn *c, int role, int index) {
+    memset(c, 0, sizeof *c);
+    c->role = role;
+    c->index = index;
+    c->close_code = -1;
+    c->seq = -1;
+    /* Publishers on the first endpoint, subscribers round robin over all of them. */
+    c->url = role == ROLE_PUB ? 0 : index % nendpoints;
+    open_socket(c);
+}
+
+/* --mode reconnect: start the returns that are due; fail handshakes past the timeout. */
+static void returns_tick(double now) {
+    for (long i = 0; i < nsubs; i++) {
+        conn *c = subs[i];
+        if (c->state == ST_WAIT && now >= c->reconnect_at) {
+            open_socket(c);
+        } else if (c->returning && c->state > ST_FREE && c->state < ST_OPEN &&
+                   now >= c->deadline) {
+            conn_lost(c, 1006);
+            conn_release(c);
+        }
+    }
 }
 
 /* ------------------------------------------------ event loop and control */
@@ -951,6 +1187,8 @@ static struct {
 static struct {
     long lines; /* lines received and not yet taken by a mark */
     int partial, eof;
+    char line[256], last[256]; /* the line being read, the last complete one */
+    size_t len;
 } control;
 
 static void set_tick(void (*fn)(double), double interval) {
@@ -974,8 +1212,12 @@ static void on_stdin(void) {
         if (buf[i] == '\n') {
             control.lines += 1;
             control.partial = 0;
+            control.line[control.len] = 0;
+            memcpy(control.last, control.line, control.len + 1);
+            control.len = 0;
         } else {
             control.partial = 1;
+            if (control.len < sizeof control.line - 1) control.line[control.len++] = buf[i];
         }
     }
 }
@@ -1000,13 +1242,14 @@ static void poll_once(double wake_at) {
             on_stdin();
             continue;
         }
+        if (gone(c)) continue; /* closed by an earlier event of this batch */
         if (c->state == ST_TCP) {
             on_tcp_connected(c);
-        } else if (c->state != ST_DEAD) {
+        } else {
             if (ev & EPOLLOUT) conn_flush(c);
             if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);
         }
-        if (c->state == ST_DEAD) conn_release(c);
+        if (gone(c)) conn_release(c);
     }
 }
 
@@ -1285,17 +1528,23 @@ static void parse_options(int argc, char **argv) {
     }
     if (!*opt.pub_token) opt.pub_token = opt.token;
     if (opt.publishers < 1) fail("--publishers must be at least 1");
+    if (strcmp(opt.mode, "fanout") == 0) mode = M_FANOUT;
+    else if (strcmp(opt.mode, "join") == 0) mode = M_JOIN;
+    else if (strcmp(opt.mode, "reconnect") == 0) mode = M_RECONNECT;
+    else fail("unknown mode %s (fanout, join or reconnect)", opt.mode);
     if (strcmp(opt.target, "townhall") == 0) target_kind = T_TOWNHALL;
     else if (strcmp(opt.target, "socketio") == 0) target_kind = T_SOCKETIO;
     else fail("unknown target %s (townhall or socketio)", opt.target);
+    if (mode == M_RECONNECT && target_kind != T_TOWNHALL)
+        fail("--mode reconnect speaks the townhall protocol (resume) only");
     if (target_kind == T_SOCKETIO && strcmp(opt.sio_client, "lib") == 0)
         fail("--sio-client lib needs the Node load generator (bench/loadgen/loadgen.js)");
 }
 
 /* ws://host[:port]/path (townhall) or http://host[:port] (socketio): resolve the address
- * and prepare both roles' upgrade requests. */
-static void setup_url(void) {
-    const char *url = opt.url, *rest;
+ * and prepare both roles' upgrade requests of endpoint `index`. */
+static void setup_endpoint(int index, const char *url) {
+    const char *rest;
     if (strncmp(url, "ws://", 5) == 0) rest = url + 5;
     else if (strncmp(url, "http://", 7) == 0) rest = url + 7;
     else fail("unsupported URL %s (ws:// or http://; no TLS)", url);
@@ -1317,13 +1566,13 @@ static void setup_url(void) {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *found;
     int rc = getaddrinfo(host, port, &hints, &found);
     if (rc != 0) fail("cannot resolve %s: %s", host, gai_strerror(rc));
-    memcpy(&server_addr, found->ai_addr, found->ai_addrlen);
-    server_addr_len = found->ai_addrlen;
+    memcpy(&endpoints[index].addr, found->ai_addr, found->ai_addrlen);
+    endpoints[index].addr_len = found->ai_addrlen;
     freeaddrinfo(found);
 
     const char *path = rest + hostport_len;
     for (int role = ROLE_PUB; role <= ROLE_SUB; role++) {
-        sbuf *r = &upgrade_request[role];
+        sbuf *r = &endpoints[index].upgrade_request[role];
         sb_add(r, "GET ", 4);
         if (target_kind == T_TOWNHALL) {
             sb_printf(r, "%s", *path ? path : "/");
@@ -1337,6 +1586,23 @@ static void setup_url(void) {
         sb_printf(r, " HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n", hostport);
+    }
+}
+
+/* --url, or every URL of --urls (comma-separated), then the hello prefixes. */
+static void setup_url(void) {
+    if (!*opt.urls) {
+        setup_endpoint(0, opt.url);
+        nendpoints = 1;
+    } else {
+        char *copy = strdup(opt.urls), *save = NULL;
+        for (char *u = strtok_r(copy, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+            if (nendpoints == MAX_URLS) fail("at most %d URLs", MAX_URLS);
+            setup_endpoint(nendpoints++, u);
+        }
+        free(copy);
+        if (!nendpoints) fail("--urls holds no URL");
+        opt.url = opt.urls;
     }
     /* {"type":"hello","data":{"token":T,"name":"<role><index>"}}, up to the name. */
     sb_add(&hello_prefix, "{\"type\":\"hello\",\"data\":{\"token\":", 32);
@@ -1367,6 +1633,8 @@ static void setup(void) {
     rng_state ^= (uint32_t)getpid() * 2654435761u ^ (uint32_t)monotonic_ms();
     if (!rng_state) rng_state = 1;
     setup_url();
+    storm.back_ms = histogram_new();
+    storm.welcome_ms = histogram_new();
     sent_at = calloc(RING, sizeof *sent_at);
     last_delivery = calloc(RING, sizeof *last_delivery);
     delivered = calloc(RING, sizeof *delivered);
@@ -1395,6 +1663,128 @@ static void close_all(void) {
     sleep_ms(200);
 }
 
+/* The connect phase: how many, how long, each subscriber's TCP connect → welcome, the
+ * curve (seconds from the start until 10 %, 20 %, … 100 % were welcomed: a cost per
+ * join that grows with the room bends it upwards), and the size of the welcomes. */
+static void sb_connect(sbuf *b, double t0) {
+    sb_printf(b, "\"connected\":%ld,\"failed\":%ld,\"seconds\":", nsubs, connecting.failed);
+    sb_num(b, fixed((now_ms() - t0) / 1000, 2));
+    sb_add(b, ",\"welcome_ms\":", 14);
+    sb_histogram(b, storm.welcome_ms);
+    sb_add(b, ",\"curve_s\":[", 12);
+    for (int decile = 1; decile <= 10 && nsubs; decile++) {
+        long k = (long)ceil((double)nsubs * decile / 10) - 1;
+        if (decile > 1) sb_add(b, ",", 1);
+        sb_num(b, fixed((subs[k]->welcomed_at - t0) / 1000, 3));
+    }
+    size_t most = 0;
+    double sum = 0;
+    for (long i = 0; i < nsubs; i++) {
+        sum += (double)subs[i]->welcome_bytes;
+        if (subs[i]->welcome_bytes > most) most = subs[i]->welcome_bytes;
+    }
+    sb_add(b, "],\"welcome_bytes\":{\"mean\":", 26);
+    sb_num(b, nsubs ? round(sum / (double)nsubs) : 0);
+    sb_printf(b, ",\"max\":%zu}", most);
+    sb_add(b, "", 1); /* NUL-terminated for the mark */
+    b->len -= 1;
+}
+
+static void print_join_result(double started, const char *connect_json) {
+    sbuf b = {0};
+    sb_add(&b, "{\"result\":{\"mode\":\"join\",\"target\":", 34);
+    sb_json_str(&b, opt.target);
+    sb_add(&b, ",\"url\":", 7);
+    sb_json_str(&b, opt.url);
+    sb_add(&b, ",\"clients\":", 11);
+    sb_num(&b, opt.clients);
+    sb_printf(&b, ",\"connect\":{%s},\"subscribers_closed\":%ld,\"wall_seconds\":", connect_json,
+              st.closed_subscribers);
+    sb_num(&b, fixed((now_ms() - started) / 1000, 1));
+    sb_add(&b, ",\"loadgen\":\"c\"}}\n", 17);
+    fwrite(b.p, 1, b.len, stdout);
+    fflush(stdout);
+    sb_free(&b);
+}
+
+static void reconnect_tick(double now) {
+    steady_tick(now);
+    returns_tick(now);
+}
+
+static long returning_count(void) {
+    long n = 0;
+    for (long i = 0; i < nsubs; i++) n += subs[i]->returning;
+    return n;
+}
+
+/* --mode reconnect: publish at --rate, kill a worker (the driver does, at the mark
+ * "kill"), watch every dropped subscriber come back and every seq of every subscriber. */
+static void run_reconnect(double started, const char *connect_json) {
+    histogram *before = histogram_new(), *after = histogram_new();
+    steady.rate = opt.rate;
+    set_tick(reconnect_tick, 2);
+    st.histogram = before;
+    snapshot a = take_snapshot();
+    sleep_ms(opt.before_kill * 1000);
+    snapshot b = take_snapshot();
+    /* Armed before the mark: the driver kills, then answers, and the drops may be read
+     * first. The kill's own time comes with the answer ("go <CLOCK_MONOTONIC ms>"). */
+    storm.armed = 1;
+    storm.killed_at = now_ms();
+    st.histogram = after;
+    mark("kill", NULL);
+    double killed = control.last[0] == 'g' ? strtod(control.last + 2, NULL) : 0;
+    if (killed > 0) storm.killed_at = killed - clock_origin;
+    sleep_ms(storm.killed_at + opt.after_kill * 1000 - now_ms());
+    snapshot c = take_snapshot();
+    st.histogram = NULL;
+    double cap = now_ms() + 30000; /* the stragglers: at most 30 s more */
+    while (returning_count() > 0 && now_ms() < cap) sleep_ms(10);
+    set_tick(returns_tick, 2); /* no more publishing; what was published must arrive */
+    drain(12000);
+    advance_completed(now_ms() + 10001); /* what never arrived is lost */
+    mark("end", NULL);
+
+    sbuf r = {0};
+    sb_add(&r, "{\"result\":{\"mode\":\"reconnect\",\"target\":", 39);
+    sb_json_str(&r, opt.target);
+    sb_add(&r, ",", 1);
+    sb_diagnostics(&r);
+    sb_add(&r, ",\"urls\":", 8);
+    sb_json_str(&r, opt.url);
+    sb_add(&r, ",\"clients\":", 11);
+    sb_num(&r, opt.clients);
+    sb_printf(&r, ",\"connect\":{%s},\"rate\":", connect_json);
+    sb_num(&r, opt.rate);
+    sb_printf(&r, ",\"before\":{\"seconds\":");
+    sb_num(&r, fixed((b.t - a.t) / 1000, 3));
+    sb_printf(&r, ",\"deliveries\":%llu,\"latency_ms\":", (unsigned long long)(b.deliveries - a.deliveries));
+    sb_histogram(&r, before);
+    sb_printf(&r, "},\"after\":{\"seconds\":");
+    sb_num(&r, fixed((c.t - b.t) / 1000, 3));
+    sb_printf(&r, ",\"deliveries\":%llu,\"latency_ms\":", (unsigned long long)(c.deliveries - b.deliveries));
+    sb_histogram(&r, after);
+    sb_printf(&r, "},\"storm\":{\"dropped\":%ld,\"back\":%ld,\"resumed\":%ld,\"snapshots\":%ld,"
+                  "\"resyncs\":%ld,\"refused\":%ld,\"attempts\":%ld,\"still_away\":%ld,"
+                  "\"dropped_before_kill\":%ld,\"back_ms\":",
+              storm.dropped, storm.back, storm.resumed, storm.snapshots, storm.resyncs, storm.refused,
+              storm.attempts, returning_count(), storm.dropped_before);
+    sb_histogram(&r, storm.back_ms);
+    sb_add(&r, ",\"all_back_ms\":", 15);
+    sb_num_or_null(&r, storm.back ? fixed(storm.last_back - storm.killed_at, 2) : NAN);
+    sb_printf(&r, "},\"seq\":{\"gaps\":%lld,\"missing\":%lld,\"duplicates\":%lld},"
+                  "\"events_published\":%llu,\"lost_events\":%llu,\"deliveries\":%llu,"
+                  "\"subscribers_closed\":%ld,\"wall_seconds\":",
+              storm.gaps, storm.missing, storm.dups, (unsigned long long)st.published,
+              (unsigned long long)st.lost, (unsigned long long)st.deliveries, st.closed_subscribers);
+    sb_num(&r, fixed((now_ms() - started) / 1000, 1));
+    sb_add(&r, ",\"loadgen\":\"c\"}}\n", 17);
+    fwrite(r.p, 1, r.len, stdout);
+    fflush(stdout);
+    sb_free(&r);
+}
+
 int main(int argc, char **argv) {
     clock_origin = monotonic_ms();
     parse_options(argc, argv);
@@ -1410,12 +1800,19 @@ int main(int argc, char **argv) {
     connect_all(conns + npub_wanted, ROLE_SUB, nsub_wanted);
     st.subscribers = nsubs;
     sbuf connect_json = {0};
-    sb_printf(&connect_json, "\"connected\":%ld,\"failed\":%ld,\"seconds\":", nsubs,
-              connecting.failed);
-    sb_num(&connect_json, fixed((now_ms() - t0) / 1000, 2));
-    sb_add(&connect_json, "", 1);
+    sb_connect(&connect_json, t0);
     mark("idle", connect_json.p);
     if (st.subscribers == 0) fail("no subscriber could connect");
+    if (mode == M_JOIN) {
+        print_join_result(started, connect_json.p);
+        close_all();
+        return 0;
+    }
+    if (mode == M_RECONNECT) {
+        run_reconnect(started, connect_json.p);
+        close_all();
+        return 0;
+    }
 
     /* Warm up at saturation so that caches and buffers settle before measuring. */
     win.size = opt.min_window;
