@@ -161,6 +161,7 @@ class CloseCode(IntEnum):
     HELLO_TIMEOUT = 4001  # no hello within the hello timeout
     HELLO_REQUIRED = 4002  # first message was not a valid hello
     BAD_TOKEN = 4003  # the authenticator refused the token
+    ORIGIN_REFUSED = 4004  # the page's Origin is not one the server accepts
     RATE_LIMITED = 4008  # sustained flooding past rate_limited errors
     SLOW_CONSUMER = 4009  # outgoing queue passed its byte budget: reconnect and resume
     RESYNC_LOOP = 4010  # the room log changed epoch under this connection

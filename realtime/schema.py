@@ -42,6 +42,10 @@ _CLOSE_MEANINGS = {
     CloseCode.HELLO_TIMEOUT: "no hello within the hello timeout (10 s by default)",
     CloseCode.HELLO_REQUIRED: "the first message was not a valid hello",
     CloseCode.BAD_TOKEN: "the token was refused (see the preceding error)",
+    CloseCode.ORIGIN_REFUSED: (
+        "the page's Origin is not allowed (the server's public URL or allowed origins); "
+        "reconnecting cannot help, open the page at the server's address"
+    ),
     CloseCode.RATE_LIMITED: "the connection kept flooding past rate_limited errors",
     CloseCode.SLOW_CONSUMER: "the client fell too far behind; reconnect and resume",
     CloseCode.RESYNC_LOOP: "the room's log changed epoch under this connection",
@@ -77,10 +81,7 @@ def documents() -> dict[str, Any]:
     codes = {
         "errors": dict(ERRORS),
         "close_codes": closes,
-        "http": {
-            "403": "the Origin is not allowed",
-            "503": "the worker is at its connection limit",
-        },
+        "http": {"503": "the worker is at its connection limit"},
     }
     return {"client.schema.json": client, "server.schema.json": server, "codes.json": codes}
 

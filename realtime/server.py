@@ -12,6 +12,7 @@ Composing it (townhall does this)::
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -26,10 +27,13 @@ from realtime.gc_pacer import GcSettings, pacer
 from realtime.hub import Metrics
 from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
+from realtime.protocol import CloseCode
 
 __all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst"]
 
 S = TypeVar("S")
+
+log = logging.getLogger("realtime.server")
 
 # uvicorn settings the hub is built for (townhall's `serve` passes them to uvicorn.run):
 # - "websockets-sansio": reads whenever the app has taken the previous message, so with
@@ -95,6 +99,7 @@ class Realtime(Generic[S]):
         self._tasks: set[asyncio.Task[None]] = set()
         self._paced = False
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
+        self._origins_reported: set[str] = set()
 
     async def start(self) -> None:
         await self.log.start()
@@ -137,7 +142,19 @@ class Realtime(Generic[S]):
         if (await receive())["type"] != "websocket.connect":
             return
         if not self._origin_ok(scope):
-            await _deny(scope, send, 403, "origin not allowed")
+            # Accepted only to be closed at once, with a code a page can read: a refused
+            # handshake (HTTP 403) reaches a browser's script as a bare 1006, which looks
+            # like a network drop and would be retried forever. Nothing is read from the
+            # socket and nothing but the close frame is sent.
+            self._report_origin(scope)
+            await send({"type": "websocket.accept"})
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": CloseCode.ORIGIN_REFUSED,
+                    "reason": "origin_not_allowed",
+                }
+            )
             return
         if self.metrics.connections >= self.config.limits.max_connections:
             await _deny(scope, send, 503, "server full")
@@ -151,6 +168,21 @@ class Realtime(Generic[S]):
             await Connection(self, scope, receive, send).serve()
         finally:
             self.metrics.connections -= 1
+
+    def _report_origin(self, scope: Scope) -> None:
+        """Log a refused origin once per distinct value (at most 100 of them): one line
+        that says what to configure, not one per reconnect attempt."""
+        origin = dict(scope["headers"]).get(b"origin", b"(none)").decode("latin-1")[:200]
+        if origin in self._origins_reported or len(self._origins_reported) >= 100:
+            return
+        self._origins_reported.add(origin)
+        log.warning(
+            "WebSocket from origin %s refused; accepted: %s. If people open the server "
+            "at that address, set its public URL (--public-url, TOWNHALL_PUBLIC_URL) or "
+            "add the origin to --allowed-origins (TOWNHALL_ALLOWED_ORIGINS).",
+            origin,
+            ", ".join(sorted(self._origins)) or "the server's own origin",
+        )
 
     def _origin_ok(self, scope: Scope) -> bool:
         headers: dict[bytes, bytes] = dict(scope["headers"])

@@ -30,7 +30,7 @@ from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
 from townhall.logwriter import SqliteWriter, sqlite_path
 from townhall.metrics import default_metrics
-from townhall.migrating import migrate_exclusively
+from townhall.migrating import check_schema, migrate_exclusively
 from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
 from townhall.static import FrontendFiles
@@ -64,7 +64,10 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await migrate_exclusively(url, settings.data_dir)
+        if settings.migrate:
+            await migrate_exclusively(url, settings.data_dir)
+        else:  # a rolling upgrade: `townhall migrate` ran first; never change the schema
+            await check_schema(url)
         engine = create_engine(url)
         sessions = session_factory(engine)
         secret = load_server_secret(settings.secret_key, settings.data_dir)
@@ -73,7 +76,6 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             path = sqlite_path(url)
             store = SqlStore(sessions, SqliteWriter(path) if path is not None else None)
         log = open_log(settings.bus_url, store=store)
-        origins = settings.allowed_origins or (settings.base_url,)
         limits = Limits(
             rate=settings.rate_per_s,
             burst=settings.rate_burst,
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             log,
             TownhallDomain(),
             Authenticator(sessions, secret, settings.log_retention_s),
-            RealtimeConfig(origins=origins, limits=limits),
+            RealtimeConfig(origins=settings.origins, limits=limits),
         )
         archiver = Archiver(sessions, log, settings.log_retention_s)
         live = LiveRooms(

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
-from townhall.cli_db import db_flags, keys, migrate, new_key, settings_or_exit
-from townhall.settings import Settings, SettingsError, load_settings
+from townhall.cli_db import keys, migrate, new_key
+from townhall.cli_settings import settings_flags, settings_or_exit
+from townhall.settings import Settings
 
 if TYPE_CHECKING:  # the API client loads only for the commands that use it
     from townhall.api.client import ApiClientError, OrganiserClient
@@ -41,17 +42,12 @@ main.add_command(keys)
 
 
 @main.command()
-@click.option("--host", help="Interface to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default 8000).")
-@click.option("--workers", type=int, help="Worker processes (more than one needs --redis-url).")
-@click.option("--database-url", help="SQLAlchemy async URL (default SQLite in the data dir).")
-@click.option("--redis-url", help="redis://host:port/db to link several workers.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Where SQLite data lives.")
+@settings_flags
 def serve(**flags: Any) -> None:
     """Run the server."""
     import uvicorn
 
-    from townhall.runtime import UVICORN_OPTIONS
+    from townhall.runtime import uvicorn_options
 
     settings = settings_or_exit(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,6 +58,10 @@ def serve(**flags: Any) -> None:
         f"workers: {settings.workers})",
         err=True,
     )
+    click.echo(f"WebSocket origins accepted: {', '.join(settings.origins)}", err=True)
+    warning = settings.unreachable_warning
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     uvicorn.run(
         "townhall.app:app_factory",
         factory=True,
@@ -69,7 +69,7 @@ def serve(**flags: Any) -> None:
         port=settings.port,
         workers=settings.workers if settings.workers > 1 else None,
         log_level=settings.log_level,
-        **UVICORN_OPTIONS,
+        **uvicorn_options(settings),
     )
 
 
@@ -87,15 +87,10 @@ _key_option = click.option(
 )
 
 
-def _client(server: str | None, key: str | None) -> OrganiserClient:
+def _client(server: str | None, key: str | None, settings: Settings) -> OrganiserClient:
     from townhall.api.client import OrganiserClient
 
-    if not server:
-        try:
-            server = load_settings().base_url
-        except SettingsError:
-            server = "http://127.0.0.1:8000"
-    return OrganiserClient(server=server, key=key)
+    return OrganiserClient(server=server or settings.base_url, key=key)
 
 
 def _fail(error: ApiClientError) -> NoReturn:
@@ -118,14 +113,19 @@ def _print_links(created: dict[str, Any]) -> None:
 @_server_option
 @_key_option
 @click.option("--json", "as_json", is_flag=True, help="Print the server's answer as JSON.")
-def create(agenda_file: Path, server: str | None, key: str | None, as_json: bool) -> None:
+@settings_flags
+def create(
+    agenda_file: Path, server: str | None, key: str | None, as_json: bool, **flags: Any
+) -> None:
     """Create a town hall from a YAML agenda file and print its three links."""
     from townhall.api.client import ApiClientError, read_agenda_file
 
     if not key:
         raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
     try:
-        created = _client(server, key).create(read_agenda_file(agenda_file))
+        created = _client(server, key, settings_or_exit(**flags)).create(
+            read_agenda_file(agenda_file)
+        )
     except ApiClientError as exc:
         _fail(exc)
     if as_json:
@@ -146,6 +146,7 @@ EXPORT_FORMATS = ("pdf", "md", "html", "json", "csv")
 @click.option("--public", is_flag=True, help="Use the open-data endpoint (no key).")
 @_server_option
 @_key_option
+@settings_flags
 def export(
     townhall_id: str,
     fmt: str | None,
@@ -153,6 +154,7 @@ def export(
     public: bool,
     server: str | None,
     key: str | None,
+    **flags: Any,
 ) -> None:
     """Download the minutes (md, html, pdf, json) or the transcript (csv) of a session."""
     from townhall.api.client import ApiClientError
@@ -163,7 +165,7 @@ def export(
         raise click.UsageError("say --format pdf|md|html|json|csv (or name -o FILE.md ...)")
     if not public and not key:
         raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
-    client = _client(server, None if public else key)
+    client = _client(server, None if public else key, settings_or_exit(**flags))
     stack = contextlib.ExitStack()
 
     def progress(total: int | None) -> Callable[[int], None]:
@@ -192,7 +194,7 @@ def export(
 @main.command()
 @_server_option
 @_key_option
-@db_flags
+@settings_flags
 def demo(server: str | None, key: str | None, **flags: Any) -> None:
     """Create a demo town hall on a running server and print its three links.
 
@@ -203,10 +205,11 @@ def demo(server: str | None, key: str | None, **flags: Any) -> None:
 
     from townhall.api.client import DEMO_TOWNHALL, ApiClientError
 
+    settings = settings_or_exit(**flags)
     if not key:
-        key = asyncio.run(new_key(settings_or_exit(**flags), "townhall demo"))
+        key = asyncio.run(new_key(settings, "townhall demo"))
     try:
-        created = _client(server, key).create(DEMO_TOWNHALL)
+        created = _client(server, key, settings).create(DEMO_TOWNHALL)
     except ApiClientError as exc:
         _fail(exc)
     _print_links(created)

@@ -8,30 +8,12 @@ from typing import Any, TypeVar
 
 import click
 
-from townhall.settings import Settings, SettingsError, load_settings
+from townhall.cli_settings import settings_flags, settings_or_exit
+from townhall.settings import Settings
 
-__all__ = ["db_flags", "keys", "migrate", "new_key", "settings_or_exit"]
+__all__ = ["keys", "migrate", "new_key"]
 
 T = TypeVar("T")
-
-
-def settings_or_exit(**flags: Any) -> Settings:
-    try:
-        return load_settings(**flags)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-_db_options = [
-    click.option("--database-url", help="SQLAlchemy async URL (default SQLite in the data dir)."),
-    click.option("--data-dir", type=click.Path(file_okay=False), help="Where SQLite data lives."),
-]
-
-
-def db_flags(command: Any) -> Any:
-    for option in reversed(_db_options):
-        command = option(command)
-    return command
 
 
 def _shown_url(url: str) -> str:
@@ -47,11 +29,24 @@ async def _migrate(settings: Settings) -> None:
     await migrate_exclusively(settings.effective_database_url, settings.data_dir)
 
 
+async def _prepare(settings: Settings) -> None:
+    """Migrate, or with ``--no-migrate`` check the schema is current, as ``serve`` does."""
+    from townhall.migrating import SchemaBehind, check_schema
+
+    if settings.migrate:
+        await _migrate(settings)
+        return
+    try:
+        await check_schema(settings.effective_database_url)
+    except SchemaBehind as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 async def _with_sessions(settings: Settings, job: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``job(sessions)`` on the settings' database, migrated first."""
+    """Run ``job(sessions)`` on the settings' database, migrated (or checked) first."""
     from townhall.db import create_engine, session_factory
 
-    await _migrate(settings)
+    await _prepare(settings)
     engine = create_engine(settings.effective_database_url)
     try:
         return await job(session_factory(engine))
@@ -66,7 +61,7 @@ async def new_key(settings: Settings, label: str) -> str:
 
 
 @click.command()
-@db_flags
+@settings_flags
 def migrate(**flags: Any) -> None:
     """Create or upgrade the database schema."""
     import asyncio
@@ -85,7 +80,7 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--label", default="", help="A note on who or what uses the key.")
-@db_flags
+@settings_flags
 def keys_create(label: str, **flags: Any) -> None:
     """Create an organiser key; it is printed once and stored only as a hash."""
     import asyncio
@@ -106,7 +101,7 @@ def keys_create(label: str, **flags: Any) -> None:
 
 
 @keys.command("list")
-@db_flags
+@settings_flags
 def keys_list(**flags: Any) -> None:
     """List organiser keys (ids and labels; the keys themselves are not stored)."""
     import asyncio
@@ -121,7 +116,7 @@ def keys_list(**flags: Any) -> None:
 
 @keys.command("revoke")
 @click.argument("key_id")
-@db_flags
+@settings_flags
 def keys_revoke(key_id: str, **flags: Any) -> None:
     """Revoke an organiser key by its id (see `townhall keys list`)."""
     import asyncio

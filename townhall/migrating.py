@@ -49,3 +49,34 @@ async def migrate_exclusively(url: str, data_dir: Path) -> None:
     """Bring the schema to head; concurrent callers wait for each other."""
     async with _exclusive(url, data_dir):
         await migrate(url)
+
+
+class SchemaBehind(RuntimeError):
+    """``--no-migrate`` and the database is older than this version of Townhall."""
+
+
+async def check_schema(url: str) -> str:
+    """For ``--no-migrate``: the database's revision, if this code can run on it.
+
+    A database at an older revision (or never migrated) raises ``SchemaBehind``: run
+    ``townhall migrate`` first. A revision this code does not know is a newer release's
+    (a rolling upgrade migrated ahead of this worker): its migrations keep the old schema
+    readable, so it is accepted.
+    """
+    from alembic.script import ScriptDirectory
+
+    from townhall.db import current, head
+    from townhall.db.migrate import alembic_config
+
+    at = await current(url)
+    shipped = head()
+    if at == shipped:
+        return at
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if at is None or at in known:
+        raise SchemaBehind(
+            f"the database is at revision {at or '(none)'}, this version of Townhall needs "
+            f"{shipped}: run `townhall migrate` with the same settings first (or start "
+            "without --no-migrate)"
+        )
+    return at

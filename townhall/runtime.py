@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.server import UVICORN_WS_OPTIONS
+from townhall.settings import Settings
 
 # The hub's WebSocket settings (sans-I/O protocol that keeps reading under load,
 # permessage-deflate off, 64 KiB frame cap, heartbeats), plus ours: no proxy headers
@@ -16,3 +17,14 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "timeout_graceful_shutdown": 5,
     "server_header": False,
 }
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """``UVICORN_OPTIONS`` for these settings: behind a proxy named in
+    ``forwarded_allow_ips``, X-Forwarded-For and X-Forwarded-Proto from that proxy (and
+    only from it) give the client's address and scheme (``wss`` for the origin check)."""
+    options = dict(UVICORN_OPTIONS)
+    if settings.forwarded_allow_ips:
+        options["proxy_headers"] = True
+        options["forwarded_allow_ips"] = settings.forwarded_allow_ips
+    return options

@@ -6,6 +6,7 @@ instead of surfacing later as a connection error deep inside a request.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,7 +16,16 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# What people paste (from a hosting panel, libpq, Heroku-style variables) means one of
+# the drivers above: the URL is rewritten to it, never refused for its spelling.
+DATABASE_ALIASES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 BUS_SCHEMES = ("memory", "redis", "rediss")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+ANY_HOST = ("0.0.0.0", "::", "")
 
 
 class SettingsError(ValueError):
@@ -46,6 +56,14 @@ class Settings(BaseSettings):
     # How long an archived session's live log stays in Redis for late reconnects; after
     # that its keys expire and links to it are answered with "session_archived".
     log_retention_s: Annotated[int, Field(ge=60)] = 86_400
+    # Proxy addresses (comma-separated IPs or networks, or *) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; none by default, so a client cannot forge its address.
+    forwarded_allow_ips: str | None = None
+    # Bring the schema to head at start; off for rolling upgrades (`townhall migrate` first).
+    migrate: bool = True
+    # Where the page's "Source" link leads (AGPL-3.0 section 13); by default this server
+    # hands out the source it runs (GET /source.tar.gz).
+    source_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +71,9 @@ class Settings(BaseSettings):
         if not value:
             return None
         scheme = urlsplit(value).scheme
+        if scheme in DATABASE_ALIASES:
+            value = DATABASE_ALIASES[scheme] + value[len(scheme) :]
+            scheme = DATABASE_ALIASES[scheme]
         if scheme not in DATABASE_SCHEMES:
             raise ValueError(
                 f"scheme {scheme or '(none)'!r} is not supported; use one of "
@@ -79,6 +100,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
         return value
+
+    @field_validator("public_url", "source_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+        return value.rstrip("/")
 
     @field_validator("log_level")
     @classmethod
@@ -115,8 +146,47 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        host = "127.0.0.1" if self.host in ANY_HOST else self.host
+        if ":" in host:
+            host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The ``Origin`` values a page may open the WebSocket from: the server's own
+        (the public URL's; on loopback ``localhost``, ``127.0.0.1`` and ``[::1]`` alike)
+        and any ``allowed_origins``."""
+        own = [origin_of(self.base_url)]
+        if not self.public_url and (self.host in LOOPBACK_HOSTS or self.host in ANY_HOST):
+            own += [f"http://{h}:{self.port}" for h in ("127.0.0.1", "localhost", "[::1]")]
+        return tuple(dict.fromkeys([*own, *(origin_of(o) for o in self.allowed_origins)]))
+
+    @property
+    def unreachable_warning(self) -> str | None:
+        """What to set when the server listens on every interface but would refuse every
+        browser that is not on this machine (links and origin name 127.0.0.1)."""
+        if self.public_url or self.host not in ANY_HOST:
+            return None
+        return (
+            f"Listening on every interface, but the links handed out and the only origin "
+            f"accepted are {self.base_url}: browsers on other machines would be refused. "
+            f"Set --public-url (TOWNHALL_PUBLIC_URL) to the address people open, e.g. "
+            f"--public-url http://{socket.gethostname()}:{self.port} (or your proxy's "
+            f"https:// address)."
+        )
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` as a browser sends it in ``Origin`` (no default port, no
+    path, lower case)."""
+    parts = urlsplit(url.strip().lower())
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (parts.scheme, port) in (("http", 80), ("https", 443)):
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
 
 
 def load_settings(**overrides: object) -> Settings:

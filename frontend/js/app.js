@@ -54,6 +54,8 @@ function showError(error) {
 function render() {
   app.renderQueued = false;
   swap(document.getElementById("banner"), statusBanner(app));
+  // Refused before any welcome: the banner says why; "Connecting…" would be untrue.
+  if (app.status === "closed" && !app.state) document.getElementById("main").replaceChildren();
   if (app.state) document.body.dataset.session = app.state.session.status;
   const changed = app.changed;
   app.changed = new Set();

@@ -80,8 +80,11 @@ export class Connection {
       if (ws !== this.ws) return;
       this.ws = null;
       if (this.stopped) return; // stop() has told the page already
-      // 4003: the token was refused. 4xxx other than that, and network drops, resume.
+      // 4003: the token was refused; 4004: the server does not accept this page's origin
+      // (it is opened at an address the server was not told about). Reconnecting cannot
+      // help either. Other 4xxx codes, and network drops, resume.
       if (close.code === 4003) this.stop(this.fatalCode || "bad_token");
+      else if (close.code === 4004) this.stop("origin_not_allowed");
       else this.scheduleReconnect();
     });
   }

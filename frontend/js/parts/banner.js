@@ -10,7 +10,10 @@ export function statusBanner(app) {
   const you = state ? me(state) : null;
   let kind = null;
   let text = "";
-  if (app.status === "closed") {
+  if (app.status === "closed" && app.closedReason === "origin_not_allowed") {
+    kind = "refused";
+    text = t("banner.origin_refused", { origin: location.origin });
+  } else if (app.status === "closed") {
     kind = "removed";
     const reason = app.closedReason;
     if (reason === "removed" || reason === "banned") text = t("banner.removed");
