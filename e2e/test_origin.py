@@ -48,6 +48,8 @@ def test_a_page_at_an_unknown_address_explains_and_stops(
         expect(banner).to_contain_text(TEXT[lang])
         expect(banner).to_contain_text(worker.url)
         expect(page.locator("body[data-status='closed']")).to_be_attached()
+        source = page.get_by_role("link", name={"en": "Source", "ko": "소스 코드"}[lang])
+        expect(source).to_have_attribute("href", "/source")  # AGPL-3.0 section 13
         # Reconnects start 250 ms after a drop: two seconds would have seen several.
         page.wait_for_timeout(2000)
         assert len(sockets) == 1

@@ -33,6 +33,7 @@ from townhall.metrics import default_metrics
 from townhall.migrating import check_schema, migrate_exclusively
 from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
+from townhall.source import source_routes
 from townhall.static import FrontendFiles
 from townhall.tokens import load_server_secret
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
     routes: list[BaseRoute] = [
         Route("/health", health),
         *api_routes(settings, api_deps),
+        *source_routes(settings),
         Mount("/", FrontendFiles(directory=str(frontend_dir())), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -70,6 +70,8 @@ function scheduleRender() {
 }
 
 function renderChrome() {
+  // AGPL-3.0 section 13: everyone using the server can get its source (/source).
+  document.getElementById("source-link").textContent = t("footer.source");
   const title = app.state?.session.title || "";
   document.title = title ? `${title} · ${t("app.name")}` : t("app.name");
   document.getElementById("room-title").textContent = title || t("app.name");

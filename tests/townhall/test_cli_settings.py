@@ -73,3 +73,26 @@ def test_a_bad_setting_stops_any_command_with_its_name(monkeypatch: pytest.Monke
     result = CliRunner().invoke(main, ["keys", "list"])
     assert result.exit_code == 2
     assert "TOWNHALL_WORKERS" in result.output
+
+
+def test_no_migrate_leaves_the_schema_alone_and_says_to_migrate(tmp_path: Path) -> None:
+    flags = ["--data-dir", str(tmp_path), "--no-migrate"]
+    refused = CliRunner().invoke(main, ["keys", "list", *flags])
+    assert refused.exit_code == 1
+    assert "run `townhall migrate`" in refused.output
+    assert "(none)" in refused.output
+    assert CliRunner().invoke(main, ["migrate", *flags]).exit_code == 0  # migrate migrates
+    listed = CliRunner().invoke(main, ["keys", "list", *flags])
+    assert listed.exit_code == 0, listed.output
+
+
+def test_a_server_with_no_migrate_refuses_an_old_schema(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from townhall.app import create_app
+    from townhall.migrating import SchemaBehind
+    from townhall.settings import load_settings
+
+    app = create_app(load_settings(data_dir=tmp_path, migrate=False))
+    with pytest.raises(SchemaBehind, match="townhall migrate"), TestClient(app):
+        pass
