@@ -150,8 +150,9 @@ class WorkerPool:
         self.workers.append(worker)
         return worker
 
-    def wait_healthy(self, worker: Worker, within_s: float = 30.0) -> None:
-        # A bounded wait so a broken server fails the test instead of hanging it.
+    def wait_healthy(self, worker: Worker, within_s: float = 120.0) -> None:
+        # A bounded wait so a broken server fails the test instead of hanging it. Generous:
+        # on this shared 2-core machine under load (load average 18) a start took 38 s.
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             if worker.process.poll() is not None:
