@@ -25,6 +25,7 @@ from townhall.api.context import ApiDeps
 from townhall.archiving import Archiver
 from townhall.auth import Authenticator
 from townhall.db import SessionFactory, create_engine, session_factory
+from townhall.db.instance import database_id
 from townhall.domain import TownhallDomain
 from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
@@ -55,6 +56,7 @@ class Services:
     sessions: SessionFactory
     realtime: Realtime[RoomState]
     live: LiveRooms
+    database_id: str | None = None
 
 
 def create_app(settings: Settings | None = None) -> SocketFirst:
@@ -98,7 +100,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         default_metrics().observe_realtime(realtime)
         await realtime.start()
         await live.start(await archiver.unfinished_rooms())
-        holder["services"] = Services(sessions, realtime, live)
+        holder["services"] = Services(sessions, realtime, live, await database_id(sessions))
         app.state.services = holder["services"]
         try:
             yield
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
                 "version": VERSION,
                 "bus": "redis" if settings.distributed else "memory",
                 "database": _database_kind(url),
+                "database_id": services.database_id if services else None,
                 "realtime": bus,
             },
             status_code=200 if ok else 503,

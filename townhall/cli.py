@@ -93,13 +93,51 @@ def _client(server: str | None, key: str | None, settings: Settings) -> Organise
     return OrganiserClient(server=server or settings.base_url, key=key)
 
 
-def _fail(error: ApiClientError) -> NoReturn:
+def _fail(error: ApiClientError, client: OrganiserClient, settings: Settings) -> NoReturn:
     click.echo(f"Error: {error.explain()}", err=True)
     if error.code == "unreachable":
         click.echo("Start a server first: `townhall serve` (or `make run`).", err=True)
     elif error.code == "unauthorized":
-        click.echo("Create a key with `townhall keys create` and pass it with --key.", err=True)
+        click.echo(_key_hint(client, settings), err=True)
     raise SystemExit(1)
+
+
+def _key_hint(client: OrganiserClient, settings: Settings) -> str:
+    """Why a key may be refused: most often it was made in another database than the
+    server's (a command run without the server's --database-url / --data-dir)."""
+    import asyncio
+
+    from townhall.api.client import ApiClientError
+    from townhall.cli_db import shown_url
+    from townhall.db.instance import database_id_at
+
+    try:
+        health = client.health()
+    except ApiClientError:
+        health = {}
+    remote = health.get("database_id")
+    local = asyncio.run(database_id_at(settings.effective_database_url))
+    here = shown_url(settings.effective_database_url)
+    if remote and local and remote != local:
+        return (
+            f"The key is not in the server's database. These settings use {here} "
+            f"(database id {local[:8]}), but the server at {client.server} uses another "
+            f"database ({health.get('database')}, id {remote[:8]}). Run `townhall keys "
+            "create` (and this command) with the server's settings: --database-url / "
+            "--data-dir, or TOWNHALL_DATABASE_URL / TOWNHALL_DATA_DIR, or the same "
+            "environment file."
+        )
+    if remote and local == remote:
+        return (
+            f"The server uses the same database as these settings ({here}), so the key "
+            "was revoked or mistyped: `townhall keys list` shows the keys, `townhall keys "
+            "create` makes a new one."
+        )
+    return (
+        "An organiser key works only on a server using the database it was created in: "
+        "create one with `townhall keys create` and the server's --database-url / "
+        "--data-dir (TOWNHALL_DATABASE_URL / TOWNHALL_DATA_DIR), and pass it with --key."
+    )
 
 
 def _print_links(created: dict[str, Any]) -> None:
@@ -122,12 +160,12 @@ def create(
 
     if not key:
         raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
+    settings = settings_or_exit(**flags)
+    client = _client(server, key, settings)
     try:
-        created = _client(server, key, settings_or_exit(**flags)).create(
-            read_agenda_file(agenda_file)
-        )
+        created = client.create(read_agenda_file(agenda_file))
     except ApiClientError as exc:
-        _fail(exc)
+        _fail(exc, client, settings)
     if as_json:
         click.echo(json.dumps(created, indent=2))
     else:
@@ -165,7 +203,8 @@ def export(
         raise click.UsageError("say --format pdf|md|html|json|csv (or name -o FILE.md ...)")
     if not public and not key:
         raise click.UsageError("an organiser key is needed: --key or TOWNHALL_ORGANISER_KEY")
-    client = _client(server, None if public else key, settings_or_exit(**flags))
+    settings = settings_or_exit(**flags)
+    client = _client(server, None if public else key, settings)
     stack = contextlib.ExitStack()
 
     def progress(total: int | None) -> Callable[[int], None]:
@@ -187,7 +226,7 @@ def export(
         partial.replace(target)  # a failed download never leaves a truncated file
     except ApiClientError as exc:
         partial.unlink(missing_ok=True)
-        _fail(exc)
+        _fail(exc, client, settings)
     click.echo(f"wrote {target} ({target.stat().st_size} bytes)", err=True)
 
 
@@ -208,10 +247,11 @@ def demo(server: str | None, key: str | None, **flags: Any) -> None:
     settings = settings_or_exit(**flags)
     if not key:
         key = asyncio.run(new_key(settings, "townhall demo"))
+    client = _client(server, key, settings)
     try:
-        created = _client(server, key, settings).create(DEMO_TOWNHALL)
+        created = client.create(DEMO_TOWNHALL)
     except ApiClientError as exc:
-        _fail(exc)
+        _fail(exc, client, settings)
     _print_links(created)
     click.echo(
         "Open the facilitator link in one browser window and the participant link in "

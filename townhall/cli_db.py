@@ -11,12 +11,12 @@ import click
 from townhall.cli_settings import settings_flags, settings_or_exit
 from townhall.settings import Settings
 
-__all__ = ["keys", "migrate", "new_key"]
+__all__ = ["keys", "migrate", "new_key", "shown_url"]
 
 T = TypeVar("T")
 
 
-def _shown_url(url: str) -> str:
+def shown_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
@@ -70,7 +70,7 @@ def migrate(**flags: Any) -> None:
 
     settings = settings_or_exit(**flags)
     asyncio.run(_migrate(settings))
-    click.echo(f"{_shown_url(settings.effective_database_url)} is at revision {head()}")
+    click.echo(f"{shown_url(settings.effective_database_url)} is at revision {head()}")
 
 
 @click.group()

@@ -89,6 +89,15 @@ class OrganiserClient:
             raise _error(response)
         return response
 
+    def health(self) -> dict[str, Any]:
+        """The server's /health (also when it answers 503: degraded)."""
+        try:
+            response = httpx.get(f"{self.server.rstrip('/')}/health", timeout=self.timeout_s)
+            found: dict[str, Any] = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ApiClientError("unreachable", f"no health from {self.server} ({exc})") from None
+        return found
+
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         created: dict[str, Any] = self._request("POST", "/api/townhalls", json=body).json()
         return created

@@ -39,6 +39,7 @@ __all__ = [
     "AttendanceRow",
     "BallotRow",
     "DecisionRow",
+    "InstanceRow",
     "IrvRoundRow",
     "LinkRow",
     "ModerationRow",
@@ -107,6 +108,17 @@ class ApiKeyRow(SQLModel, table=True):
     label: str = ""
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = time_field()
+
+
+class InstanceRow(SQLModel, table=True):
+    """One row: the random id of this database, made by the migration that created the
+    table. /health reports it, so a command that made an organiser key in one database
+    can tell that a server uses another (and say so instead of "not valid")."""
+
+    __tablename__ = "instance"
+
+    id: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class ParticipantRow(SQLModel, table=True):
