@@ -25,7 +25,9 @@ async def database_id_at(url: str) -> str | None:
     """The id of the database at ``url``, or None if it does not exist (a SQLite file is
     not created to find out), is not migrated, or cannot be reached."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+    # One stat() of a local file, in a command-line tool: not worth a thread.
+    database = Path(parsed.database or "")
+    if parsed.get_backend_name() == "sqlite" and not database.is_file():  # noqa: ASYNC240
         return None
     engine = create_engine(url)
     try:
