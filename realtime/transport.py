@@ -177,6 +177,11 @@ class FrameProtocol(WebSocketsSansIOProtocol):
 
     async def send(self, message: Any) -> None:
         await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+            # A refused handshake (origin, capacity) is answered in full: uvicorn would
+            # otherwise log "returned without completing handshake" as an ERROR for each
+            # refusal, log noise anyone on the internet can drive.
+            self.handshake_complete = True
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # The parsed handshake is not used again: about 3 KB of headers per socket.
             # (websockets' parser keeps the request alive in its frame: empty it.)

@@ -35,7 +35,7 @@ from townhall.migrating import check_schema, migrate_exclusively
 from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
 from townhall.source import source_routes
-from townhall.static import FrontendFiles
+from townhall.static import API_HEADERS, FrontendFiles
 from townhall.tokens import load_server_secret
 
 VERSION = version("townhall")
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
                 "realtime": bus,
             },
             status_code=200 if ok else 503,
+            headers=API_HEADERS,
         )
 
     def api_deps() -> ApiDeps:

@@ -14,7 +14,16 @@ import { mountProjector } from "./views/projector.js";
 import { statusBanner } from "./parts/banner.js";
 
 const params = new URLSearchParams(location.search);
-const token = params.get("token");
+const LINK_KEY = "townhall:link";
+// The link's token leaves the address bar as soon as it is read (browser history, a
+// shared screen, a copied address); this tab keeps it for reloads.
+const token = params.get("token") || sessionStorage.getItem(LINK_KEY);
+if (params.has("token")) {
+  sessionStorage.setItem(LINK_KEY, token);
+  params.delete("token");
+  const rest = params.toString();
+  history.replaceState(history.state, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+}
 const wanted = params.get("view") || params.get("role");
 const NAME_KEY = `townhall:name:${token}`;
 

@@ -209,7 +209,14 @@ def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
     config.load()
     assert config.ws_protocol_class is FrameProtocol
     protocol = FrameProtocol(config, ServerState(), {})
-    for name in ("close_sent", "disconnected", "read_paused", "close_timeout", "close_timer"):
+    for name in (
+        "close_sent",
+        "handshake_complete",
+        "disconnected",
+        "read_paused",
+        "close_timeout",
+        "close_timer",
+    ):
         assert hasattr(protocol, name), name
     for name in ("conn", "loop", "queue", "writable", "transport"):
         assert name in vars(protocol), name

@@ -35,6 +35,7 @@ from townhall.api.openapi import openapi_document
 from townhall.metrics import CONTENT_TYPE, Metrics, default_metrics
 from townhall.ports import CommandRefused
 from townhall.settings import Settings
+from townhall.static import API_HEADERS
 
 __all__ = ["ApiDeps", "MinutesExporter", "api_routes", "endpoints", "sql_exporter"]
 
@@ -161,13 +162,16 @@ def _dispatcher(api: Api, table: dict[str, Endpoint]) -> Callable[[Request], obj
             log.exception("%s %s failed", request.method, request.url.path)
             response = error_response(ApiError("internal_error"))
         api.metrics.http_requests.labels(f"{response.status_code // 100}xx").inc()
+        response.headers.update(API_HEADERS)
         return response
 
     return dispatch
 
 
 async def _api_not_found(request: Request) -> Response:
-    return error_response(ApiError("not_found", f"no endpoint {request.url.path}"))
+    response = error_response(ApiError("not_found", f"no endpoint {request.url.path}"))
+    response.headers.update(API_HEADERS)
+    return response
 
 
 def api_routes(

@@ -1,9 +1,13 @@
-"""Keep link tokens out of the logs.
+"""Keep link tokens out of the logs, at every level.
 
 A link is a page URL whose query string holds the role's token, and the browser asks
 the server for exactly that URL, so uvicorn's access line would write the token to
 every log. This filter cuts the query string from the request paths uvicorn logs
 (access lines, and the WebSocket accept/reject lines of ``uvicorn.error``).
+
+At ``debug`` the websockets library also logs every frame it reads or writes on
+``uvicorn.error``, the ``hello`` (with its link or resume token) and people's words
+included: such a frame is logged as its kind and size only.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import copy
 import logging
 from typing import Any, TypeGuard
+
+from websockets.frames import Frame
 
 __all__ = ["RedactQuery", "install_log_filter", "strip_query", "uvicorn_log_config"]
 
@@ -27,13 +33,26 @@ def _is_target(arg: object) -> TypeGuard[str]:
     return isinstance(arg, str) and (arg.startswith("/") or "://" in arg)
 
 
+def _frame(frame: Frame) -> str:
+    return f"{frame.opcode.name} [{len(frame.data)} bytes, content not logged]"
+
+
+def _redact(arg: object) -> object:
+    if _is_target(arg):
+        return strip_query(arg)
+    if isinstance(arg, Frame):
+        return _frame(arg)
+    return arg
+
+
 class RedactQuery(logging.Filter):
-    """Replaces the query string of every path-like argument of a record."""
+    """Replaces the query string of every path-like argument of a record, and every
+    WebSocket frame by its kind and size."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and args:
-            record.args = tuple(strip_query(a) if _is_target(a) else a for a in args)
+            record.args = tuple(_redact(a) for a in args)
         if isinstance(record.msg, str) and "?" in record.msg and not args:
             # An already formatted message: redact any URL query in it.
             record.msg = " ".join(

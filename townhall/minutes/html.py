@@ -9,7 +9,7 @@ from townhall.minutes.model import Minutes
 
 __all__ = ["render_html"]
 
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, "Noto Sans CJK KR", "Malgun Gothic", sans-serif;
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #111; }
 table { border-collapse: collapse; margin: 0.75rem 0; }
@@ -55,6 +55,6 @@ def render_html(minutes: Minutes) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(doc.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(doc.title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{escape(doc.title)}</title>\n<style>{STYLE}</style>\n</head>\n"
         "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
     )

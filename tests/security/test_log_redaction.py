@@ -1,0 +1,56 @@
+"""Attack class: secrets in the logs. At every log level no link token, resume token or
+organiser key reaches the server's log (the websockets frame log at ``debug`` used to
+print the whole hello), and refused handshakes leave no ERROR line each (log noise
+anyone could drive)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
+
+from tests import services
+from tests.townhall.scripted import KEY, call, close_all, connect, create_town, worker_env
+
+
+@pytest.mark.parametrize("level", ["debug", "info", "warning"])
+async def test_no_token_reaches_the_log_at_any_level(tmp_path: Path, level: str) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'townhall.db'}"
+    for pool in services.pool(tmp_path, {**worker_env(url), "TOWNHALL_LOG_LEVEL": level}):
+        (worker,) = pool.start(1)
+        town = await create_town(worker.url, "Logged")
+        secrets = [KEY, *(town.token(role) for role in town.links)]
+        async with httpx.AsyncClient(base_url=worker.url, timeout=30) as http:
+            for link in town.links.values():  # what a browser asks for: the page URL
+                assert (await http.get(link.removeprefix(town.base))).status_code == 200
+        f = await connect(worker.ws_url, town.token("facilitator"))
+        p = await connect(worker.ws_url, town.token("participant"), "Lee")
+        o = await connect(worker.ws_url, town.token("observer"))
+        secrets += [c.resume_token for c in (f, p, o) if c.resume_token]
+        await call(f, "session.start")
+        await call(p, "statement.post", {"text": "said in the room"})
+        await p.reconnect()  # a hello with the personal resume token
+        for _ in range(3):  # refused handshakes: a foreign origin
+            with pytest.raises(InvalidStatus):
+                async with ws_connect(worker.ws_url, origin=Origin("https://evil.example")):
+                    pass
+        async with ws_connect(worker.ws_url) as raw:  # a forged token
+            await raw.send(json.dumps({"type": "hello", "token": "forged-" + "x" * 40}))
+            await asyncio.wait_for(raw.recv(), 10)
+        await close_all([f, p, o])
+        worker.stop()
+        text = worker.log.read_text()
+        assert len(secrets) >= 7
+        for secret in secrets:
+            assert secret not in text, f"a token reached the log at {level}"
+        assert "forged-xxxx" not in text
+        assert "ERROR" not in text
+        assert "Traceback" not in text
+        if level == "debug":
+            assert "content not logged" in text  # the frame log ran, redacted
