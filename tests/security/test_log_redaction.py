@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from tests import services
@@ -22,7 +22,9 @@ from tests.townhall.scripted import KEY, call, close_all, connect, create_town, 
 @pytest.mark.parametrize("level", ["debug", "info", "warning"])
 async def test_no_token_reaches_the_log_at_any_level(tmp_path: Path, level: str) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'townhall.db'}"
-    for pool in services.pool(tmp_path, {**worker_env(url), "TOWNHALL_LOG_LEVEL": level}):
+    for pool in services.pool(
+        tmp_path, {**worker_env(url), "TOWNHALL_LOG_LEVEL": level, "TOWNHALL_MAX_CONNECTIONS": "4"}
+    ):
         (worker,) = pool.start(1)
         town = await create_town(worker.url, "Logged")
         secrets = [KEY, *(town.token(role) for role in town.links)]
@@ -36,14 +38,19 @@ async def test_no_token_reaches_the_log_at_any_level(tmp_path: Path, level: str)
         await call(f, "session.start")
         await call(p, "statement.post", {"text": "said in the room"})
         await p.reconnect()  # a hello with the personal resume token
-        for _ in range(3):  # refused handshakes: a foreign origin
-            with pytest.raises(InvalidStatus):
-                async with ws_connect(worker.ws_url, origin=Origin("https://evil.example")):
-                    pass
+        for _ in range(3):  # a foreign origin: closed with 4004, reported once
+            async with ws_connect(worker.ws_url, origin=Origin("https://evil.example")) as bad:
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(bad.recv(), 10)
+        async with ws_connect(worker.ws_url):  # the fourth connection fills the worker
+            for _ in range(3):  # refused handshakes: HTTP 503
+                with pytest.raises(InvalidStatus):
+                    async with ws_connect(worker.ws_url):
+                        pass
+        await close_all([f, p, o])
         async with ws_connect(worker.ws_url) as raw:  # a forged token
             await raw.send(json.dumps({"type": "hello", "token": "forged-" + "x" * 40}))
             await asyncio.wait_for(raw.recv(), 10)
-        await close_all([f, p, o])
         worker.stop()
         text = worker.log.read_text()
         assert len(secrets) >= 7
