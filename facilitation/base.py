@@ -79,6 +79,8 @@ _FORBIDDEN = {
     "rate_limited",
     "target_is_facilitator",
     "not_eligible",
+    "proxy_given",
+    "roll_only",
     "not_your_turn",
 }
 _INPUT = {
@@ -89,6 +91,7 @@ _INPUT = {
     "invalid_poll",
     "invalid_choice",
     "invalid_order",
+    "proxy_self",
 }
 
 

@@ -21,6 +21,7 @@ from facilitation import polls as po
 from facilitation import questions as qu
 from facilitation import queue as qe
 from facilitation import reactions as re
+from facilitation import roll as ro
 from facilitation import session as se
 from facilitation import statements as st
 from facilitation.base import Actor, Command, refuse
@@ -74,6 +75,15 @@ def integer(name: str, value: object) -> int:
     return value
 
 
+def number(name: str, value: object) -> float:
+    """A JSON number; an integral one is kept as an int (1, not 1.0, in the record)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise refuse("invalid_data", f"{name} must be a number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def timestamp(name: str, value: object) -> datetime:
     """An ISO 8601 time with its offset (``…Z``), as UTC."""
     if isinstance(value, str):
@@ -105,6 +115,22 @@ def strings(limit: int, parse_one: Parser | None = None) -> Parser:
         return tuple(typing.cast("str", one(name, v)) for v in value)
 
     return parse
+
+
+def _name(name: str, value: object) -> str:
+    return typing.cast("str", text(MAX_NAME)(name, value))
+
+
+def members(name: str, value: object) -> tuple[tuple[str, str], ...]:
+    """Roll members: ``[{"participant": id, "name": str}, ...]``."""
+    if not isinstance(value, list):
+        raise refuse("invalid_data", f"{name} must be a list")
+    out: list[tuple[str, str]] = []
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) != {"participant", "name"}:
+            raise refuse("invalid_data", f"{name}: each is {{participant, name}}")
+        out.append((ident(name, entry["participant"]), _name(name, entry["name"])))
+    return tuple(out)
 
 
 def choice(name: str, value: object) -> Choice:
@@ -190,6 +216,8 @@ SPECS: dict[str, Spec] = {
             "results": _f("results", text(10), False),
             "duration_s": _f("duration_s", integer, False),
             "quorum": _f("quorum", integer, False),
+            "eligible": _f("eligible", text(10), False),
+            "quorum_share": _f("quorum_share", number, False),
         },
         "poll",
     ),
@@ -235,6 +263,14 @@ SPECS: dict[str, Spec] = {
     "room.lock": (mo.LockRoom, {}, None),
     "room.unlock": (mo.UnlockRoom, {}, None),
     "room.settings": (mo.ChangeSettings, _SETTINGS, None),
+    "room.access": (ro.SetAccess, {"access": _f("access", text(10))}, None),
+    "roll.add": (ro.AddMembers, {"members": _f("members", members)}, None),
+    "proxy.record": (
+        ro.RecordProxy,
+        {"from": _f("giver", ident), "to": _f("holder", ident)},
+        None,
+    ),
+    "proxy.revoke": (ro.RevokeProxy, {"from": _f("giver", ident)}, None),
     "session.start": (se.StartSession, {}, None),
     "session.end": (se.EndSession, {}, None),
     "ping": (se.Ping, {}, None),

@@ -56,6 +56,7 @@ ERRORS: dict[str, str] = {
     "invalid_poll": "The poll definition is not valid.",
     "invalid_choice": "This choice is not valid for this poll.",
     "not_eligible": "You were not in the room when this poll opened.",
+    "proxy_given": "Your proxy is held by another member, whose ballot counts for you.",
     # statements, questions, reactions
     "statements_off": "Statements are turned off.",
     "statement_not_found": "No such statement.",
@@ -71,4 +72,11 @@ ERRORS: dict[str, str] = {
     "not_waiting": "This participant is not waiting in the lobby.",
     "already_locked": "The room is already locked.",
     "not_locked": "The room is not locked.",
+    # access, roll and proxies
+    "roll_only": "This town hall admits its members only: use your personal link.",
+    "member_not_found": "No such member on the roll.",
+    "proxy_self": "A member cannot hold their own proxy.",
+    "proxy_exists": "This member has already given their proxy.",
+    "proxy_chain": "Proxies cannot be chained: the holder gave their own, or the giver holds one.",
+    "proxy_not_found": "This member has not given a proxy.",
 }

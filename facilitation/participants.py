@@ -121,6 +121,9 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
     name = command.display_name.strip()
     if not name or len(name) > MAX_NAME:
         raise refuse("invalid_data", "name")
+    is_participant = command.actor.role == Role.PARTICIPANT
+    if is_participant and room.roll.access == "roll" and who not in room.roll.members:
+        raise refuse("roll_only")
     known = room.people.by_id.get(who)
     if known is not None:
         if known.status == "removed":
@@ -136,7 +139,6 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
             ]
         # Left the lobby before being admitted: back in the lobby, as anyone new.
         name = known.name
-    is_participant = command.actor.role == Role.PARTICIPANT
     if is_participant and room.locked:
         raise refuse("room_locked")
     if is_participant and room.settings.lobby:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from facilitation.room import RoomState
 
 KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score")
+ELECTORATES = ("present", "roll")
 YES_NO_ABSTAIN = ("yes", "no", "abstain")
 
 
@@ -45,6 +48,8 @@ class Poll:
     duration_s: int | None
     quorum: int  # minimum ballots; 0 = none
     item: str | None  # the agenda item running when it was created
+    electorate: str = "present"  # roll access: members present at opening, or the roll
+    quorum_share: float | None = None  # quorum as a share of the eligible list
     status: str = "draft"  # draft | open | closed | published
     created: datetime
     opened: datetime | None = None
@@ -52,21 +57,46 @@ class Poll:
     closed: datetime | None = None
     published: datetime | None = None
     eligible: frozenset[str] = frozenset()
+    proxies: Mapping[str, str] = field(default_factory=dict)  # giver -> holder, at opening
     ballots: PMap[str, Choice] = field(default_factory=PMap)
+    proxied: PMap[str, int] = field(default_factory=PMap)  # ballot -> proxies it carries
     totals: tuple[int, ...] = ()  # running counts (non-ranked), so a vote costs O(options)
     result: Tally | None = None  # frozen at close
 
     def tally(self) -> Tally:
         return self._tally
 
+    @property
+    def turnout(self) -> int:
+        """Ballots counted: one per voter, plus one per proxy a voter carries."""
+        return len(self.ballots) + sum(self.proxied.values())
+
+    @property
+    def needed(self) -> int:
+        """The quorum in ballots: ``quorum``, or ``quorum_share`` of the eligible list
+        rounded up (the share is taken as the decimal it is written as: 0.1 of 30 is 3)."""
+        if self.quorum_share is None:
+            return self.quorum
+        share = Fraction(repr(self.quorum_share)) * len(self.eligible)
+        return -(-share.numerator // share.denominator)
+
     @cached_property
     def _tally(self) -> Tally:
         # Once per poll version: every view of a vote's event (and the archive) shares
         # it, which matters for a ranked poll, recounted in full (IRV) on each ballot.
+        # A ballot carrying proxies counts once for its voter and once for each giver.
+        by_proxy = sum(self.proxied.values())
         if self.kind == "ranked":
-            return count(self.kind, len(self.options), self.ballots.values(), self.quorum)
-        totals = list(self.totals) or [0] * len(self.options)
-        return from_totals(totals, len(self.ballots), self.quorum)
+            ballots = [
+                choice
+                for key, choice in self.ballots.items()
+                for _ in range(1 + self.proxied.get(key, 0))
+            ]
+            tally = count(self.kind, len(self.options), ballots, self.needed)
+        else:
+            totals = list(self.totals) or [0] * len(self.options)
+            tally = from_totals(totals, len(self.ballots) + by_proxy, self.needed)
+        return replace(tally, by_proxy=by_proxy) if by_proxy else tally
 
     def results_public(self) -> bool:
         """Whether participants and observers may see the tally now."""
@@ -87,6 +117,8 @@ class CreatePoll(Command):
     results: str = "live"
     duration_s: int | None = None
     quorum: int | None = None
+    eligible: str = "present"
+    quorum_share: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,26 +160,35 @@ class PollCreated(Event):
     duration_s: int | None
     quorum: int
     item: str | None
+    eligible: str = "present"
+    quorum_share: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class PollOpened(Event):
+    """Every eligible giver of a proxy (``givers``) with its holder (``holders``, same
+    position), frozen with the eligible list."""
+
     name: ClassVar[str] = "poll.opened"
     poll: str
     eligible: tuple[str, ...]
     closes: datetime | None
+    givers: tuple[str, ...] = ()
+    holders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class VoteCounted(Event):
     """`ballot` is the opaque key (secret poll) or the participant id (named poll);
-    `participant` is set for named polls only."""
+    `participant` is set for named polls only; ``proxies`` is how many givers'
+    proxies the voter holds (the ballot counts for them too)."""
 
     name: ClassVar[str] = "vote.counted"
     poll: str
     ballot: str
     participant: str | None
     choice: Choice
+    proxies: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,10 +237,28 @@ def decide(command: Command, room: RoomState) -> list[Event]:
 
 
 def open_event(room: RoomState, poll: Poll, at: datetime) -> PollOpened:
-    # The electorate is frozen now: everyone admitted, present and not removed.
-    eligible = tuple(sorted(p.id for p in room.people.by_id.values() if p.status == "present"))
+    # The electorate is frozen now. Open access: everyone admitted, present and not
+    # removed. Roll access: the members present (and those whose proxy a present member
+    # holds), or the whole roll.
+    present = {p.id for p in room.people.by_id.values() if p.status == "present"}
+    roll = room.roll
+    proxies: list[tuple[str, str]] = []
+    if roll.access == "roll":
+        if poll.electorate == "roll":
+            present = set(roll.members)
+        else:
+            present &= set(roll.members)
+            present |= {g for g, h in roll.proxies.items() if h in present}
+        proxies = sorted((g, h) for g, h in roll.proxies.items() if g in present)
     closes = None if poll.duration_s is None else at + timedelta(seconds=poll.duration_s)
-    return PollOpened(at=at, poll=poll.id, eligible=eligible, closes=closes)
+    return PollOpened(
+        at=at,
+        poll=poll.id,
+        eligible=tuple(sorted(present)),
+        closes=closes,
+        givers=tuple(g for g, _ in proxies),
+        holders=tuple(h for _, h in proxies),
+    )
 
 
 def _create(command: CreatePoll, room: RoomState) -> PollCreated:
@@ -225,6 +284,7 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
         raise refuse("invalid_poll", "duration_s")
     if command.quorum is not None and command.quorum < 0:
         raise refuse("invalid_poll", "quorum")
+    _check_electorate(command, room)
     return PollCreated(
         at=command.at,
         poll=command.poll,
@@ -237,7 +297,23 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
         duration_s=command.duration_s,
         quorum=command.quorum or 0,
         item=room.agenda.current,
+        eligible=command.eligible,
+        quorum_share=command.quorum_share,
     )
+
+
+def _check_electorate(command: CreatePoll, room: RoomState) -> None:
+    if command.eligible not in ELECTORATES:
+        raise refuse("invalid_poll", "eligible is present or roll")
+    if command.eligible == "roll" and room.roll.access != "roll":
+        raise refuse("invalid_poll", "eligible roll needs roll access")
+    share = command.quorum_share
+    if share is None:
+        return
+    if command.quorum:
+        raise refuse("invalid_poll", "quorum or quorum_share, not both")
+    if not 0 <= share <= 1 or round(share, 4) != share:
+        raise refuse("invalid_poll", "quorum_share is 0 to 1, at most 4 decimals")
 
 
 def _vote(command: CastVote, room: RoomState) -> list[Event]:
@@ -247,6 +323,8 @@ def _vote(command: CastVote, room: RoomState) -> list[Event]:
         raise refuse("poll_not_open")
     if person.id not in poll.eligible:
         raise refuse("not_eligible")
+    if person.id in poll.proxies:
+        raise refuse("proxy_given")
     check_choice(poll, command.choice)
     ballot = command.ballot if poll.secret else person.id
     return [
@@ -256,6 +334,7 @@ def _vote(command: CastVote, room: RoomState) -> list[Event]:
             ballot=ballot,
             participant=None if poll.secret else person.id,
             choice=command.choice,
+            proxies=sum(1 for holder in poll.proxies.values() if holder == person.id),
         )
     ]
 
@@ -299,6 +378,8 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             quorum=event.quorum,
             item=event.item,
             created=event.at,
+            electorate=event.eligible,
+            quorum_share=event.quorum_share,
         )
         return replace(room, polls=room.polls.set(poll.id, poll))
     assert isinstance(event, _POLL_EVENTS)
@@ -313,15 +394,20 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             opened=event.at,
             closes=event.closes,
             eligible=frozenset(event.eligible),
+            proxies=dict(zip(event.givers, event.holders, strict=False)),
         )
     elif isinstance(event, VoteCounted):
         n = len(poll.options)
-        totals = add(list(poll.totals) or [0] * n, contribution(poll.kind, n, event.choice))
+        weight = 1 + event.proxies
+        totals = list(poll.totals) or [0] * n
+        totals = add(totals, contribution(poll.kind, n, event.choice), weight)
         old = poll.ballots.get(event.ballot)
         if old is not None:  # a changed vote: take the earlier ballot back out
-            totals = add(totals, contribution(poll.kind, n, old), -1)
+            carried = 1 + poll.proxied.get(event.ballot, 0)
+            totals = add(totals, contribution(poll.kind, n, old), -carried)
         ballots = poll.ballots.set(event.ballot, event.choice)
-        poll = replace(poll, ballots=ballots, totals=tuple(totals))
+        proxied = poll.proxied.set(event.ballot, event.proxies) if event.proxies else poll.proxied
+        poll = replace(poll, ballots=ballots, totals=tuple(totals), proxied=proxied)
     elif isinstance(event, PollClosed):
         poll = replace(poll, status="closed", closed=event.at, result=poll.tally())
     else:

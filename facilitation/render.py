@@ -75,6 +75,8 @@ def turn_view(turn: Turn) -> Json:
 def tally_view(tally: Tally) -> Json:
     return {
         "turnout": tally.turnout,
+        "in_person": tally.in_person,
+        "by_proxy": tally.by_proxy,
         "counts": list(tally.counts),
         "winner": tally.winner,
         "quorum_met": tally.quorum_met,
@@ -106,12 +108,16 @@ def poll_view(poll: Poll, staff: bool, mine: Choice | None = None) -> Json:
         "status": poll.status,
         "item": poll.item,
         "quorum": poll.quorum,
+        "quorum_share": poll.quorum_share,
+        "quorum_needed": poll.needed,
+        "electorate": poll.electorate,
         "duration_s": poll.duration_s,
         "opened": iso(poll.opened),
         "closes": iso(poll.closes),
         "closed": iso(poll.closed),
         "eligible": len(poll.eligible),
-        "turnout": len(poll.ballots),
+        "proxies": len(poll.proxies),
+        "turnout": poll.turnout,
         "tally": tally_view(poll.result or poll.tally()) if visible else None,
         "mine": None if mine is None else _choice(mine),
     }

@@ -24,6 +24,7 @@ from facilitation import (
     questions,
     queue,
     reactions,
+    roll,
     session,
     statements,
 )
@@ -39,6 +40,7 @@ from facilitation.polls import Poll
 from facilitation.questions import Question
 from facilitation.queue import Queues
 from facilitation.roles import can
+from facilitation.roll import Roll
 from facilitation.session import Session
 from facilitation.statements import Statement
 
@@ -49,6 +51,7 @@ class RoomState:
     session: Session = field(default_factory=Session)
     settings: Settings = field(default_factory=Settings)
     locked: bool = False
+    roll: Roll = field(default_factory=Roll)
     people: People = field(default_factory=People)
     agenda: Agenda = field(default_factory=Agenda)
     queues: Queues = field(default_factory=Queues)
@@ -109,6 +112,7 @@ _FEATURES = (
     reactions,
     decisions,
     moderation,
+    roll,
     session,
 )
 _DECIDERS: dict[type[Command], Decider] = {

@@ -31,6 +31,11 @@ class Tally:
     winner: int | None  # None: no ballots, or a tie
     rounds: tuple[Round, ...] = ()  # ranked polls only
     quorum_met: bool = True
+    by_proxy: int = 0  # of the turnout, ballots counted for givers of a proxy
+
+    @property
+    def in_person(self) -> int:
+        return self.turnout - self.by_proxy
 
 
 def count(kind: str, options: int, ballots: Iterable[Choice], quorum: int) -> Tally:

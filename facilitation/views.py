@@ -66,6 +66,8 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             "max_turns_per_item": state.settings.max_turns_per_item or None,
         },
         "locked": state.locked,
+        "access": state.roll.access,
+        "roll": roll_view(state) if staff else None,
         "participants": [
             {
                 "id": p.id,
@@ -138,6 +140,18 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
     }
 
 
+def roll_view(state: RoomState) -> Json:
+    """The roll for facilitators: members in roll order, each with the holder of their
+    proxy (or null)."""
+    proxies = state.roll.proxies
+    return {
+        "members": [
+            {"participant": p, "name": name, "proxy": proxies.get(p)}
+            for p, name in state.roll.members.items()
+        ],
+    }
+
+
 def _mine(poll: Poll, viewer: Viewer) -> Choice | None:
     if viewer.participant is None:
         return None
@@ -157,6 +171,7 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
         if h.participant == person.id:
             hand = {"position": position, "kind": h.kind, "wait_s": estimated_wait(state, position)}
     turn = state.floor.current_turn()
+    roll = state.roll
     return {
         "participant": person.id,
         "name": person.name,
@@ -165,6 +180,11 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
         "muted": person.muted,
         "hand": hand,
         "speaking": turn is not None and turn.participant == person.id,
+        "member": person.id in roll.members,
+        # Proxies are fixed before the start: who votes for this member, and for whom
+        # this member's ballot also counts.
+        "proxy_holder": roll.proxies.get(person.id),
+        "proxies_held": roll.held_by(person.id),
     }
 
 
@@ -193,7 +213,7 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         visible = results_visible(poll, staff)
         shown = {
             "poll": poll.id,
-            "turnout": len(poll.ballots),
+            "turnout": poll.turnout,
             "tally": tally_view(poll.result or poll.tally()) if visible else None,
         }
         return shown if name == "vote.counted" else {**shown, "status": poll.status}
@@ -229,7 +249,13 @@ def event_item(data: Json) -> str | None:
     return item if isinstance(item, str) else None
 
 
-_STAFF_ONLY = {"poll.created", "participant.waiting"}
+_STAFF_ONLY = {
+    "poll.created",
+    "participant.waiting",
+    "roll.members_added",
+    "proxy.recorded",
+    "proxy.revoked",
+}
 _QUEUE_CHANGES = {
     "hand.raised",
     "hand.lowered",

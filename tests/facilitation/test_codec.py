@@ -18,9 +18,10 @@ from facilitation import (
     participants,
     polls,
     queue,
+    roll,
     statements,
 )
-from facilitation.base import Actor, DomainError, Event, Role
+from facilitation.base import ORGANISER, Actor, DomainError, Event, Role
 from facilitation.codec import (
     SERVER_SPECS,
     SPECS,
@@ -70,7 +71,12 @@ def test_codec_parses_every_command_of_the_spec() -> None:
             "results": "on_close",
             "duration_s": 60,
             "quorum": 3,
+            "eligible": "roll",
         },
+        "roll.add": {"members": [{"participant": "m1", "name": "Kim"}]},
+        "room.access": {"access": "roll"},
+        "proxy.record": {"from": "m1", "to": "m2"},
+        "proxy.revoke": {"from": "m1"},
         "poll.open": {"poll": "q"},
         "poll.vote": {"poll": "q", "choice": [1, 0]},
         "statement.post": {"text": "안녕"},
@@ -151,6 +157,27 @@ def refused_message(type: str, data: Any) -> str:
     with pytest.raises(DomainError) as caught:
         wire(type, data)
     return caught.value.message
+
+
+def test_codec_roll_members_and_numbers() -> None:
+    add = wire("roll.add", {"members": [{"participant": "m1", "name": "김"}]}, actor=ORGANISER)
+    assert add == roll.AddMembers(actor=ORGANISER, at=t(1), members=(("m1", "김"),))
+    for bad in ("x", ["x"], [{"participant": "m1"}], [{"participant": "", "name": "a"}]):
+        assert refused("roll.add", {"members": bad}) == "invalid_data"
+    assert refused("roll.add", {"members": [{"participant": "m", "name": "x" * 81}]}) == (
+        "text_too_long"
+    )
+    share = {"question": "Q", "kind": "single", "options": ["A", "B"]}
+    one = wire("poll.create", {**share, "quorum_share": 1.0})
+    assert isinstance(one, polls.CreatePoll)
+    assert type(one.quorum_share) is int
+    half = wire("poll.create", {**share, "quorum_share": 0.5})
+    assert isinstance(half, polls.CreatePoll)
+    assert half.quorum_share == 0.5
+    for bad_share in ("0.5", True, None):
+        assert refused("poll.create", {**share, "quorum_share": bad_share}) == "invalid_data"
+    proxy = wire("proxy.record", {"from": "m2", "to": "m1"}, actor=ORGANISER)
+    assert proxy == roll.RecordProxy(actor=ORGANISER, at=t(1), giver="m2", holder="m1")
 
 
 def test_codec_server_commands() -> None:

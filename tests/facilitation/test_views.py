@@ -177,7 +177,15 @@ def test_project_vote_gives_only_turnout_and_visible_tally() -> None:
     assert project(vote, STATE, "public") == {
         "poll": "live",
         "turnout": 2,
-        "tally": {"turnout": 2, "counts": [1, 1], "winner": None, "quorum_met": True, "rounds": []},
+        "tally": {
+            "turnout": 2,
+            "in_person": 2,
+            "by_proxy": 0,
+            "counts": [1, 1],
+            "winner": None,
+            "quorum_met": True,
+            "rounds": [],
+        },
     }
     hidden = project(secret_vote("hidden", "p1", 1), STATE, "facilitator")
     assert hidden == {"poll": "hidden", "turnout": 1, "tally": None}
