@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -30,7 +31,7 @@ from townhall.domain import TownhallDomain
 from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
 from townhall.logwriter import SqliteWriter, sqlite_path
-from townhall.metrics import default_metrics
+from townhall.metrics import default_metrics, forget_dead_workers
 from townhall.migrating import check_schema, migrate_exclusively
 from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
@@ -97,7 +98,11 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             lambda names: access.link_versions(sessions, names),
             Presence(settings.redis_url if settings.distributed else None),
         )
-        default_metrics().observe_realtime(realtime)
+        metrics = default_metrics()
+        metrics.observe_realtime(realtime)
+        if metrics.shared_dir:  # several workers: each copies its values for the scrape
+            forget_dead_workers(metrics.shared_dir)
+            metrics.start_sync()
         await realtime.start()
         await live.start(await archiver.unfinished_rooms())
         holder["services"] = Services(sessions, realtime, live, await database_id(sessions))
@@ -105,6 +110,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         try:
             yield
         finally:
+            await metrics.stop_sync()
             await live.close()
             await realtime.close()
             if store is not None:
@@ -119,6 +125,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             {
                 "status": "ok" if ok else "degraded",
                 "version": VERSION,
+                "pid": os.getpid(),  # which worker answered (several share one port)
                 "bus": "redis" if settings.distributed else "memory",
                 "database": _database_kind(url),
                 "database_id": services.database_id if services else None,

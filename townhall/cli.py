@@ -52,6 +52,10 @@ def serve(**flags: Any) -> None:
     settings = settings_or_exit(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _export_to_env(settings)
+    if settings.workers > 1:  # one scrape of /metrics gives every worker's values
+        from townhall.metrics import MULTIPROC_ENV, prepare_multiprocess
+
+        prepare_multiprocess(Path(os.environ.get(MULTIPROC_ENV) or settings.data_dir / "metrics"))
     click.echo(
         f"Townhall on {settings.base_url} (bus: {settings.bus_url.split(':')[0]}, "
         f"database: {settings.effective_database_url.split(':')[0]}, "

@@ -130,7 +130,7 @@ def endpoints() -> list[Endpoint]:
         *_minutes_endpoints(public=True),
         Endpoint(
             name="metrics", method="GET", path="/metrics", handler=_metrics,
-            summary="Prometheus metrics of this worker", tag="operations", auth=False,
+            summary="Prometheus metrics of the server (every worker)", tag="operations", auth=False,
             media=("text/plain",),
         ),
         Endpoint(
