@@ -35,6 +35,7 @@ class RoomAccess:
     current_version: int  # the role's live link version now; 0 when there is none
     archived_at: datetime | None  # set once the session is archived
     ballot_secret: bytes | None  # destroyed by the archive
+    status: str = ""  # the town hall's status in SQL (scheduled, live, ended, archived)
 
 
 def _archived(status: str, at: datetime | None) -> datetime | None:
@@ -73,6 +74,7 @@ async def link_access(
         current_version=row.version,
         archived_at=_archived(row.status, row.archived_at),
         ballot_secret=_secret(row.ballot_secret),
+        status=row.status,
     )
 
 
@@ -100,6 +102,7 @@ async def resume_access(
         current_version=int(row.live or 0),
         archived_at=_archived(row.status, row.archived_at),
         ballot_secret=_secret(row.ballot_secret),
+        status=row.status,
     )
 
 

@@ -31,6 +31,7 @@ from townhall.domain import TownhallDomain
 from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
 from townhall.logwriter import SqliteWriter, sqlite_path
+from townhall.lost import LostRooms
 from townhall.metrics import default_metrics, forget_dead_workers
 from townhall.migrating import check_schema, migrate_exclusively
 from townhall.presence import Presence
@@ -58,6 +59,7 @@ class Services:
     realtime: Realtime[RoomState]
     live: LiveRooms
     database_id: str | None = None
+    lost: LostRooms | None = None
 
 
 def create_app(settings: Settings | None = None) -> SocketFirst:
@@ -85,18 +87,24 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             burst=settings.rate_burst,
             max_connections=settings.max_connections,
         )
+        authenticator = Authenticator(sessions, secret, settings.log_retention_s)
         realtime: Realtime[RoomState] = Realtime(
             log,
             TownhallDomain(),
-            Authenticator(sessions, secret, settings.log_retention_s),
+            authenticator,
             RealtimeConfig(origins=settings.origins, limits=limits),
         )
+        lost = None
+        if settings.distributed:  # (the embedded log is in the SQL database itself)
+            lost = LostRooms(sessions, log, realtime.engine.states, realtime.engine.state)
+            authenticator.verify = lost.verify  # a hello to a lost room: state_lost
         archiver = Archiver(sessions, log, settings.log_retention_s)
         live = LiveRooms(
             realtime,
             archiver,
             lambda names: access.link_versions(sessions, names),
             Presence(settings.redis_url if settings.distributed else None),
+            lost=lost,
         )
         metrics = default_metrics()
         metrics.observe_realtime(realtime)
@@ -105,7 +113,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             metrics.start_sync()
         await realtime.start()
         await live.start(await archiver.unfinished_rooms())
-        holder["services"] = Services(sessions, realtime, live, await database_id(sessions))
+        holder["services"] = Services(sessions, realtime, live, await database_id(sessions), lost)
         app.state.services = holder["services"]
         try:
             yield
@@ -120,10 +128,13 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
     async def health(request: Request) -> JSONResponse:
         services = holder.get("services")
         bus = services.realtime.health() if services else {}
-        ok = bool(bus.get("log", {}).get("ok", True))
+        lost = services.lost.health() if services and services.lost else {"ok": True}
+        ok = bool(bus.get("log", {}).get("ok", True)) and lost["ok"]
         return JSONResponse(
             {
                 "status": "ok" if ok else "degraded",
+                # Town halls SQL says started whose live log vanished (townhall/lost.py).
+                "lost_rooms": lost.get("lost_rooms", []),
                 "version": VERSION,
                 "pid": os.getpid(),  # which worker answered (several share one port)
                 "bus": "redis" if settings.distributed else "memory",

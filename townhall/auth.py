@@ -8,6 +8,7 @@ same participant back after a reconnect. Both stop working when the link is rota
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,9 @@ class Authenticator:
         self._sessions = sessions
         self._secret = secret
         self._retention = timedelta(seconds=log_retention_s)
+        # Refuses a hello to a room whose live record was lost (townhall.lost), given
+        # the room and its status in SQL.
+        self.verify: Callable[[str, str], Awaitable[None]] | None = None
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
         # One query per hello (townhall.access); nothing about the room is cached here,
@@ -58,11 +62,13 @@ class Authenticator:
             self._refuse_retired(found)
             if found.current_version != claim.link_version:
                 raise Refused("bad_token", "this link was replaced; ask for a new one")
+            await self._refuse_lost(found)
             return self._principal(claim, token, found)
         found = await access.link_access(self._sessions, token)
         if found is None:
             raise Refused("bad_token", "this link is not valid, expired or was replaced")
         self._refuse_retired(found)
+        await self._refuse_lost(found)
         role = Role(found.role)
         prefix = "o" if role is Role.OBSERVER else "p"
         claim = ResumeClaim(
@@ -93,6 +99,10 @@ class Authenticator:
             resume_token=resume_token,
             info=member,
         )
+
+    async def _refuse_lost(self, found: access.RoomAccess) -> None:
+        if self.verify is not None:
+            await self.verify(found.room, found.status)
 
     def _refuse_retired(self, found: access.RoomAccess) -> None:
         """Past its retention the live log of an archived session is gone (its keys

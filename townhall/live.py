@@ -23,6 +23,7 @@ from realtime.domain import Principal, Refused
 from realtime.server import Realtime
 from townhall.archiving import Archiver
 from townhall.domain import PRESENCE, TIMER, Member, TownhallDomain, iso
+from townhall.lost import STATE_LOST, LostRooms
 from townhall.ports import CommandRefused
 from townhall.presence import Presence
 
@@ -30,6 +31,7 @@ log = logging.getLogger("townhall.live")
 
 TICK_S = 0.2
 PRESENCE_S = 1.0  # observer counts are coalesced to at most one event per second
+SWEEP_S = 5.0  # every live town hall's log checked for loss (townhall.lost)
 LINK_CHECK_S = 2.0  # how soon a rotation reaches connections held by other workers
 # A room nobody on this worker has been connected to for this long, with no deadline to
 # fire and nothing left to archive, is unloaded (a long-running server holds thousands
@@ -62,8 +64,13 @@ class LiveRooms:
         link_versions: LinkVersions,
         presence: Presence,
         idle_unload_s: float = IDLE_UNLOAD_S,
+        lost: LostRooms | None = None,
     ) -> None:
         self._rt = realtime
+        self._lost = lost
+        self._swept = 0.0
+        if lost is not None:  # its people are told (state_lost at their next hello)
+            lost.on_lost = self._close_lost
         self._idle_unload_s = idle_unload_s
         self._idle_since: dict[str, float] = {}
         self._presence = presence
@@ -86,6 +93,9 @@ class LiveRooms:
                 await self._rt.engine.state(room)
             except Exception:
                 log.exception("could not load room %s at start", room)
+        if self._lost is not None:
+            await self._lost.sweep()  # before serving: lost rooms are refused from the start
+            self._swept = time.monotonic()
         self._clock = asyncio.create_task(self._run_clock())
 
     async def close(self) -> None:
@@ -119,6 +129,9 @@ class LiveRooms:
 
     async def drop(self, room: str) -> None:
         await self._rt.log.trim(room)
+
+    def _close_lost(self, room: str) -> None:
+        self._rt.engine.disconnect(room, lambda principal: True, STATE_LOST)
 
     def _close_removed(self, room: str, state: RoomState) -> None:
         """Removal disconnects (SPEC §2): close the sockets of people removed since."""
@@ -182,7 +195,14 @@ class LiveRooms:
         if time.monotonic() - self._links_checked > LINK_CHECK_S:
             self._links_checked = time.monotonic()
             await self.close_stale_links()
+        if self._lost is not None:
+            if time.monotonic() - self._swept > SWEEP_S:
+                self._swept = time.monotonic()
+                await self._lost.sweep()
+            await self._lost.tick()
         for room, state in self._rt.engine.states().items():
+            if self._lost is not None and room in self._lost:
+                continue  # an empty room in a new epoch: nothing of it may reach SQL
             await self._archiver.sync_status(room, state)
             self._close_removed(room, state)
             for deadline in next_deadlines(state):

@@ -9,7 +9,8 @@ const HEARTBEAT_MS = 15000;
 const SILENCE_MS = 40000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000];
 // Refusals after which reconnecting cannot help: the link is dead or the person removed.
-const FATAL = new Set(["bad_token", "name_required", "invalid_name", "removed", "banned", "room_locked", "session_archived"]);
+const FATAL = new Set(["bad_token", "name_required", "invalid_name", "removed", "banned", "room_locked", "session_archived",
+  "state_lost"]);
 
 export function newId() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();

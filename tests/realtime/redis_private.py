@@ -23,10 +23,13 @@ __all__ = ["PrivateRedis"]
 
 
 class PrivateRedis:
-    def __init__(self, directory: Path, prefix: str = "private:") -> None:
+    def __init__(self, directory: Path, prefix: str = "private:", *, aof: bool = True) -> None:
+        """``aof=False``: no persistence at all, as a misconfigured production Redis: a
+        restart starts empty."""
         self.port = free_port()
         self.directory = directory
         self.prefix = prefix
+        self.aof = aof
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -45,7 +48,8 @@ class PrivateRedis:
         self.process = await asyncio.create_subprocess_exec(
             binary,
             *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
-            *("--appendonly", "yes", "--appendfsync", "always", "--save", ""),
+            *("--appendonly", "yes" if self.aof else "no", "--appendfsync", "always"),
+            *("--save", ""),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )

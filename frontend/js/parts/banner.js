@@ -18,6 +18,7 @@ export function statusBanner(app) {
     const reason = app.closedReason;
     if (reason === "removed" || reason === "banned") text = t("banner.removed");
     else if (reason === "room_locked") text = t("error.room_locked");
+    else if (reason === "state_lost") text = t("error.state_lost");
     else text = t("banner.bad_link");
   } else if (you?.status === "removed") {
     kind = "removed";
