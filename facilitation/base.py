@@ -15,6 +15,7 @@ class Role(StrEnum):
     FACILITATOR = "facilitator"
     PARTICIPANT = "participant"
     OBSERVER = "observer"
+    CAPTIONER = "captioner"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from facilitation import floor as fl
 from facilitation import moderation as mo
 from facilitation import participants as pa
 from facilitation import polls as po
+from facilitation import proposals as pr
 from facilitation import questions as qu
 from facilitation import queue as qe
 from facilitation import reactions as re
@@ -31,6 +32,7 @@ from facilitation.limits import (
     MAX_INT,
     MAX_NAME,
     MAX_OPTION,
+    MAX_PROPOSAL,
     MAX_QUESTION,
     MAX_REASON,
     MAX_TEXT,
@@ -135,13 +137,16 @@ def members(name: str, value: object) -> tuple[tuple[str, str], ...]:
 
 def choice(name: str, value: object) -> Choice:
     if isinstance(value, dict):
-        # Score ballots: {"0": 5, "1": 3}; gaps become -1 so the decider refuses them.
+        # Score ballots {"0": 5, "1": 3} and dot ballots {"2": 3}: gaps become -1, which
+        # a score poll refuses and a dot poll reads as no dots (so no value may be < 0).
         scores: dict[int, int] = {}
         for k, v in value.items():
             # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
             if not (isinstance(k, str) and k.isascii() and k.isdigit() and len(k) <= 3):
                 raise refuse("invalid_data", f"{name} keys must be option indexes")
             scores[int(k)] = integer(name, v)
+            if scores[int(k)] < 0:
+                raise refuse("invalid_data", f"{name} values must not be negative")
         return tuple(scores.get(i, -1) for i in range(max(scores, default=-1) + 1))
     if isinstance(value, list):
         return tuple(integer(name, v) for v in value)
@@ -218,6 +223,11 @@ SPECS: dict[str, Spec] = {
             "quorum": _f("quorum", integer, False),
             "eligible": _f("eligible", text(10), False),
             "quorum_share": _f("quorum_share", number, False),
+            "final": _f("final", boolean, False),
+            "votes_per_person": _f("votes_per_person", integer, False),
+            "max_per_option": _f("max_per_option", integer, False),
+            "from_proposals": _f("from_proposals", strings(MAX_ID, ident), False),
+            "repeat_of": _f("repeat_of", ident, False),
         },
         "poll",
     ),
@@ -237,6 +247,19 @@ SPECS: dict[str, Spec] = {
     "question.answer": (qu.AnswerQuestion, {"question": _f("question", ident)}, None),
     "question.dismiss": (qu.DismissQuestion, {"question": _f("question", ident)}, None),
     "question.to_queue": (qu.QueueQuestion, {"question": _f("question", ident)}, None),
+    "proposal.submit": (pr.SubmitProposal, {"text": _f("text", text(MAX_PROPOSAL))}, "proposal"),
+    "proposal.support": (pr.SupportProposal, {"proposal": _f("proposal", ident)}, None),
+    "proposal.unsupport": (pr.UnsupportProposal, {"proposal": _f("proposal", ident)}, None),
+    "proposal.merge": (
+        pr.MergeProposal,
+        {"proposal": _f("proposal", ident), "into": _f("into", ident)},
+        None,
+    ),
+    "proposal.hide": (
+        pr.HideProposal,
+        {"proposal": _f("proposal", ident), "reason": _f("reason", text(MAX_REASON))},
+        None,
+    ),
     "reaction.send": (re.SendReaction, {"kind": _f("kind", text(20))}, None),
     "decision.record": (
         de.RecordDecision,

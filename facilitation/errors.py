@@ -57,15 +57,27 @@ ERRORS: dict[str, str] = {
     "invalid_choice": "This choice is not valid for this poll.",
     "not_eligible": "You were not in the room when this poll opened.",
     "proxy_given": "Your proxy is held by another member, whose ballot counts for you.",
+    "already_voted": "This poll is final: a ballot cannot be changed once cast.",
     # statements, questions, reactions
     "statements_off": "Statements are turned off.",
     "statement_not_found": "No such statement.",
-    "already_hidden": "This statement is already hidden.",
+    "already_hidden": "This is already hidden.",
     "questions_off": "Questions are turned off.",
     "question_not_found": "No such question.",
     "question_closed": "This question is no longer open.",
     "already_upvoted": "You have already upvoted this question.",
     "own_question": "You cannot upvote your own question.",
+    "question_not_pending": "This question is not waiting for approval.",
+    "anonymous_question": "The asker of an anonymous question cannot be moved into the queue.",
+    # proposals
+    "proposal_not_found": "No such proposal.",
+    "proposal_closed": "This proposal was merged or hidden.",
+    "already_supported": "You already support this proposal.",
+    "not_supported": "You do not support this proposal.",
+    "own_proposal": "You cannot support your own proposal.",
+    # cheering
+    "no_presenter": "The running agenda item has no presenter of this name.",
+    "already_revealed": "The cheers of this agenda item are already revealed.",
     # moderation
     "already_muted": "This participant is already muted.",
     "not_muted": "This participant is not muted.",

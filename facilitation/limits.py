@@ -12,8 +12,10 @@ Every integer a command carries is also bounded (``MAX_INT``): a number past wha
 from __future__ import annotations
 
 __all__ = [
+    "CHEER_INTERVAL_S",
     "LIMITS",
     "MAX_DESCRIPTION",
+    "MAX_DOTS",
     "MAX_DURATION_S",
     "MAX_EXTEND_S",
     "MAX_ID",
@@ -22,6 +24,8 @@ __all__ = [
     "MAX_NAME",
     "MAX_OPTION",
     "MAX_OPTIONS",
+    "MAX_PRESENTERS",
+    "MAX_PROPOSAL",
     "MAX_QUESTION",
     "MAX_REASON",
     "MAX_SCORE",
@@ -45,6 +49,10 @@ MAX_DURATION_S = 24 * 3600  # an agenda item's planned duration
 MAX_EXTEND_S = 3600  # one extension of an item or a turn
 MAX_TURN_S = 3600  # a speaking turn's limit
 MAX_INT = 2**31 - 1  # any integer in a command (a signed 32-bit SQL INTEGER holds it)
+MAX_DOTS = 100  # votes per person in a dot poll
+MAX_PROPOSAL = MAX_OPTION  # a proposal (it may become a poll option)
+MAX_PRESENTERS = 20  # presenters of one agenda item (each a name of MAX_NAME)
+CHEER_INTERVAL_S = 1  # one participant's cheers at least this far apart
 
 LIMITS: dict[str, int] = {
     "text": MAX_TEXT,
@@ -62,4 +70,8 @@ LIMITS: dict[str, int] = {
     "extend_s": MAX_EXTEND_S,
     "turn_s": MAX_TURN_S,
     "int": MAX_INT,
+    "dots": MAX_DOTS,
+    "proposal": MAX_PROPOSAL,
+    "presenters": MAX_PRESENTERS,
+    "cheer_interval_s": CHEER_INTERVAL_S,
 }

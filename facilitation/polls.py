@@ -3,7 +3,13 @@
 A secret poll stores ballots under an opaque key, `ballot_key(secret, poll, participant)`
 (HMAC-SHA256 with the room's ballot secret, which lives outside the log), so neither the
 log nor the state links a voter to a choice; a later ballot under the same key replaces
-the earlier one. Named polls key ballots by participant id.
+the earlier one (unless the poll is `final`). Named polls key ballots by participant id.
+
+Deliberation kinds (SPEC §10): a `battle` is a live single choice between positions that
+people change at will; it keeps each voter's first position (the opening shares), how
+often people moved from one position to another, and a timeline of the counts. A `dot`
+poll spreads up to `votes_per_person` dots over the options (at most `max_per_option`
+on one), counted as dots and voters per option.
 """
 
 from __future__ import annotations
@@ -19,16 +25,25 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker
-from facilitation.limits import MAX_DURATION_S, MAX_OPTION, MAX_OPTIONS, MAX_QUESTION, MAX_SCORE
+from facilitation.limits import (
+    MAX_DOTS,
+    MAX_DURATION_S,
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_QUESTION,
+    MAX_SCORE,
+)
 from facilitation.pmap import PMap
-from facilitation.tally import Choice, Tally, add, contribution, count, from_totals
+from facilitation.proposals import promote
+from facilitation.tally import Choice, Tally, add, contribution, count, from_totals, width
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
 
-KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score")
+KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score", "battle", "dot")
 ELECTORATES = ("present", "roll")
 YES_NO_ABSTAIN = ("yes", "no", "abstain")
+TIMELINE_STEP_S = 5  # a battle's timeline keeps one point per 5 s after opening
 
 
 def ballot_key(secret: bytes, poll: str, participant: str) -> str:
@@ -62,6 +77,17 @@ class Poll:
     proxied: PMap[str, int] = field(default_factory=PMap)  # ballot -> proxies it carries
     totals: tuple[int, ...] = ()  # running counts (non-ranked), so a vote costs O(options)
     result: Tally | None = None  # frozen at close
+    final: bool = False  # a ballot, once cast, cannot be changed
+    votes_per_person: int = 0  # dot polls
+    max_per_option: int = 0  # dot polls: at most this many dots on one option
+    proposals: tuple[str, ...] = ()  # the proposals that became its options
+    repeat_of: str | None = None  # the earlier poll this one asks again (before/after)
+    # battle polls: each ballot's first position, the counts of those (opening shares),
+    # moves[a][b] = changes from position a to b, and the counts over time.
+    first: PMap[str, int] = field(default_factory=PMap)
+    first_totals: tuple[int, ...] = ()
+    moves: tuple[tuple[int, ...], ...] = ()
+    timeline: tuple[SharePoint, ...] = ()
 
     def tally(self) -> Tally:
         return self._tally
@@ -86,23 +112,44 @@ class Poll:
         # it, which matters for a ranked poll, recounted in full (IRV) on each ballot.
         # A ballot carrying proxies counts once for its voter and once for each giver.
         by_proxy = sum(self.proxied.values())
+        n = len(self.options)
         if self.kind == "ranked":
             ballots = [
                 choice
                 for key, choice in self.ballots.items()
                 for _ in range(1 + self.proxied.get(key, 0))
             ]
-            tally = count(self.kind, len(self.options), ballots, self.needed)
+            tally = count(self.kind, n, ballots, self.needed)
         else:
-            totals = list(self.totals) or [0] * len(self.options)
-            tally = from_totals(totals, len(self.ballots) + by_proxy, self.needed)
+            totals = list(self.totals) or [0] * width(self.kind, n)
+            tally = from_totals(totals, len(self.ballots) + by_proxy, self.needed, n)
         return replace(tally, by_proxy=by_proxy) if by_proxy else tally
+
+    def switches(self) -> tuple[tuple[int, ...], ...]:
+        """Battle polls: switches[a][b] = voters whose first position was a and whose
+        current one is b (a != b); the net movement between positions (a ballot carrying
+        proxies counts for each giver too)."""
+        n = len(self.options)
+        net = [[0] * n for _ in range(n)]
+        for ballot, first in self.first.items():
+            now = self.ballots.get(ballot)
+            if isinstance(now, int) and now != first:
+                net[first][now] += 1 + self.proxied.get(ballot, 0)
+        return tuple(tuple(row) for row in net)
 
     def results_public(self) -> bool:
         """Whether participants and observers may see the tally now."""
         if self.results == "live":
             return self.status != "draft"
         return self.status == "published"
+
+
+@dataclass(frozen=True)
+class SharePoint:
+    """A battle's counts per position at `at` (the last vote of a timeline step)."""
+
+    at: datetime
+    counts: tuple[int, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +166,11 @@ class CreatePoll(Command):
     quorum: int | None = None
     eligible: str = "present"
     quorum_share: float | None = None
+    final: bool = False
+    votes_per_person: int | None = None
+    max_per_option: int | None = None
+    from_proposals: tuple[str, ...] = ()
+    repeat_of: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +214,11 @@ class PollCreated(Event):
     item: str | None
     eligible: str = "present"
     quorum_share: float | None = None
+    final: bool = False
+    votes_per_person: int = 0
+    max_per_option: int = 0
+    proposals: tuple[str, ...] = ()
+    repeat_of: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,7 +323,7 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
         raise refuse("duplicate_id", command.poll)
     if command.kind not in KINDS:
         raise refuse("invalid_poll", "kind")
-    options = YES_NO_ABSTAIN if command.kind == "yes_no_abstain" else command.options
+    options = _options(command, room)
     if not 2 <= len(options) <= MAX_OPTIONS or len(set(options)) != len(options):
         raise refuse("invalid_poll", "options")
     if any(not 0 < len(o.strip()) <= MAX_OPTION for o in options):
@@ -285,6 +342,10 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
     if command.quorum is not None and command.quorum < 0:
         raise refuse("invalid_poll", "quorum")
     _check_electorate(command, room)
+    if command.kind == "battle" and (command.results != "live" or command.final):
+        raise refuse("invalid_poll", "a battle is live and changeable while open")
+    dots, per_option = _dots(command)
+    _check_repeat(command, room, tuple(options))
     return PollCreated(
         at=command.at,
         poll=command.poll,
@@ -299,6 +360,11 @@ def _create(command: CreatePoll, room: RoomState) -> PollCreated:
         item=room.agenda.current,
         eligible=command.eligible,
         quorum_share=command.quorum_share,
+        final=command.final,
+        votes_per_person=dots,
+        max_per_option=per_option,
+        proposals=command.from_proposals,
+        repeat_of=command.repeat_of,
     )
 
 
@@ -316,6 +382,51 @@ def _check_electorate(command: CreatePoll, room: RoomState) -> None:
         raise refuse("invalid_poll", "quorum_share is 0 to 1, at most 4 decimals")
 
 
+def _options(command: CreatePoll, room: RoomState) -> tuple[str, ...]:
+    if command.kind == "yes_no_abstain":
+        if command.from_proposals:
+            raise refuse("invalid_poll", "from_proposals")
+        return YES_NO_ABSTAIN
+    if not command.from_proposals:
+        return command.options
+    if command.options:
+        raise refuse("invalid_poll", "give options or from_proposals, not both")
+    texts = []
+    for ref in command.from_proposals:
+        proposal = room.proposals.get(ref)
+        if proposal is None:
+            raise refuse("proposal_not_found", ref)
+        if proposal.status not in ("open", "promoted"):
+            raise refuse("proposal_closed", ref)
+        texts.append(proposal.text)
+    return tuple(texts)
+
+
+def _dots(command: CreatePoll) -> tuple[int, int]:
+    """A dot poll's votes per person and cap per option (0, 0 for other kinds)."""
+    if command.kind != "dot":
+        if command.votes_per_person is not None or command.max_per_option is not None:
+            raise refuse("invalid_poll", "votes_per_person is for dot polls")
+        return 0, 0
+    dots = command.votes_per_person
+    if dots is None or not 1 <= dots <= MAX_DOTS:
+        raise refuse("invalid_poll", f"votes_per_person: 1 to {MAX_DOTS}")
+    per_option = dots if command.max_per_option is None else command.max_per_option
+    if not 1 <= per_option <= dots:
+        raise refuse("invalid_poll", "max_per_option: 1 to votes_per_person")
+    return dots, per_option
+
+
+def _check_repeat(command: CreatePoll, room: RoomState, options: tuple[str, ...]) -> None:
+    """A repeat asks an earlier poll's question again (before / after): same kind, same
+    options, so the minutes can report the shift between the two."""
+    if command.repeat_of is None:
+        return
+    earlier = get(room, command.repeat_of)
+    if earlier.kind != command.kind or earlier.options != options:
+        raise refuse("invalid_poll", "repeat_of: same kind and options as the earlier poll")
+
+
 def _vote(command: CastVote, room: RoomState) -> list[Event]:
     person = speaker(room, command.actor)
     poll = get(room, command.poll)
@@ -325,28 +436,39 @@ def _vote(command: CastVote, room: RoomState) -> list[Event]:
         raise refuse("not_eligible")
     if person.id in poll.proxies:
         raise refuse("proxy_given")
-    check_choice(poll, command.choice)
+    choice = check_choice(poll, command.choice)
     ballot = command.ballot if poll.secret else person.id
+    if poll.final and ballot in poll.ballots:
+        raise refuse("already_voted")
     return [
         VoteCounted(
             at=command.at,
             poll=poll.id,
             ballot=ballot,
             participant=None if poll.secret else person.id,
-            choice=command.choice,
+            choice=choice,
             proxies=sum(1 for holder in poll.proxies.values() if holder == person.id),
         )
     ]
 
 
-def check_choice(poll: Poll, choice: Choice) -> None:
+def check_choice(poll: Poll, choice: Choice) -> Choice:
+    """The choice if valid for this poll (a dot ballot made one count per option)."""
     n = len(poll.options)
-    if poll.kind in ("single", "yes_no_abstain"):
+    if poll.kind in ("single", "yes_no_abstain", "battle"):
         ok = isinstance(choice, int) and 0 <= choice < n
     elif isinstance(choice, int):
         ok = False
     elif poll.kind == "score":
         ok = len(choice) == n and all(0 <= s <= MAX_SCORE for s in choice)
+    elif poll.kind == "dot":
+        # Options left out of the wire's {index: dots} arrive as -1: no dots there.
+        choice = tuple(0 if d == -1 else d for d in (*choice, *[0] * (n - len(choice))))
+        ok = (
+            len(choice) == n
+            and all(0 <= d <= poll.max_per_option for d in choice)
+            and 0 < sum(choice) <= poll.votes_per_person
+        )
     else:
         ok = (
             0 < len(choice) <= poll.max_choices
@@ -355,6 +477,7 @@ def check_choice(poll: Poll, choice: Choice) -> None:
         )
     if not ok:
         raise refuse("invalid_choice")
+    return choice
 
 
 def on_timer(room: RoomState, ref: str, at: datetime) -> list[Event]:
@@ -362,6 +485,37 @@ def on_timer(room: RoomState, ref: str, at: datetime) -> list[Event]:
     if poll is None or poll.status != "open" or poll.closes is None or at < poll.closes:
         return []
     return [PollClosed(at=at, poll=poll.id)]
+
+
+def _battle(poll: Poll, event: VoteCounted, old: Choice | None) -> Poll:
+    n = len(poll.options)
+    new = event.choice
+    if not isinstance(new, int) or not 0 <= new < n:
+        return poll  # a ballot no valid log holds; keep the fold total
+    first, first_totals = poll.first, list(poll.first_totals) or [0] * n
+    moves = [list(row) for row in poll.moves] or [[0] * n for _ in range(n)]
+    weight = 1 + event.proxies  # a holder's ballot moves their givers too
+    if old is None:
+        first = first.set(event.ballot, new)
+        first_totals[new] += weight
+    elif isinstance(old, int) and old != new:
+        moves[old][new] += weight
+    point = SharePoint(event.at, poll.totals)
+    timeline = poll.timeline
+    if timeline and _step(poll, timeline[-1].at) == _step(poll, event.at):
+        timeline = timeline[:-1]
+    return replace(
+        poll,
+        first=first,
+        first_totals=tuple(first_totals),
+        moves=tuple(tuple(row) for row in moves),
+        timeline=(*timeline, point),
+    )
+
+
+def _step(poll: Poll, at: datetime) -> int:
+    opened = poll.opened or poll.created
+    return int((at - opened).total_seconds() // TIMELINE_STEP_S)
 
 
 def evolve(room: RoomState, event: Event) -> RoomState:
@@ -380,7 +534,13 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             created=event.at,
             electorate=event.eligible,
             quorum_share=event.quorum_share,
+            final=event.final,
+            votes_per_person=event.votes_per_person,
+            max_per_option=event.max_per_option,
+            proposals=event.proposals,
+            repeat_of=event.repeat_of,
         )
+        room = promote(room, event.proposals, poll.id)
         return replace(room, polls=room.polls.set(poll.id, poll))
     assert isinstance(event, _POLL_EVENTS)
     found = room.polls.get(event.poll)
@@ -399,7 +559,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
     elif isinstance(event, VoteCounted):
         n = len(poll.options)
         weight = 1 + event.proxies
-        totals = list(poll.totals) or [0] * n
+        totals = list(poll.totals) or [0] * width(poll.kind, n)
         totals = add(totals, contribution(poll.kind, n, event.choice), weight)
         old = poll.ballots.get(event.ballot)
         if old is not None:  # a changed vote: take the earlier ballot back out
@@ -408,6 +568,8 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         ballots = poll.ballots.set(event.ballot, event.choice)
         proxied = poll.proxied.set(event.ballot, event.proxies) if event.proxies else poll.proxied
         poll = replace(poll, ballots=ballots, totals=tuple(totals), proxied=proxied)
+        if poll.kind == "battle":
+            poll = _battle(poll, event, old)
     elif isinstance(event, PollClosed):
         poll = replace(poll, status="closed", closed=event.at, result=poll.tally())
     else:

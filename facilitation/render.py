@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from facilitation.agenda import Item
     from facilitation.decisions import Decision
     from facilitation.floor import Turn
+    from facilitation.moderation_log import ModerationEntry
     from facilitation.polls import Poll
+    from facilitation.proposals import Proposal
     from facilitation.room import RoomState
     from facilitation.tally import Choice, Tally
 
@@ -73,7 +75,7 @@ def turn_view(turn: Turn) -> Json:
 
 
 def tally_view(tally: Tally) -> Json:
-    return {
+    view: Json = {
         "turnout": tally.turnout,
         "in_person": tally.in_person,
         "by_proxy": tally.by_proxy,
@@ -85,6 +87,24 @@ def tally_view(tally: Tally) -> Json:
             for r in tally.rounds
         ],
     }
+    if tally.voters:
+        view["voters"] = list(tally.voters)
+    return view
+
+
+def battle_view(poll: Poll, full: bool = True) -> Json:
+    """A battle's movement: opening shares (each voter's first position) and every change
+    between positions (`moves`); `full` adds the net switches from first to current
+    position (a pass over every ballot) and the counts over time."""
+    n = len(poll.options)
+    view: Json = {
+        "opening": list(poll.first_totals) or [0] * n,
+        "moves": [list(row) for row in poll.moves] or [[0] * n for _ in range(n)],
+    }
+    if full:
+        view["switches"] = [list(row) for row in poll.switches()]
+        view["timeline"] = [{"at": iso(p.at), "counts": list(p.counts)} for p in poll.timeline]
+    return view
 
 
 def _choice(choice: Choice) -> int | list[int]:
@@ -120,7 +140,14 @@ def poll_view(poll: Poll, staff: bool, mine: Choice | None = None) -> Json:
         "turnout": poll.turnout,
         "tally": tally_view(poll.result or poll.tally()) if visible else None,
         "mine": None if mine is None else _choice(mine),
+        "final": poll.final,
+        "votes_per_person": poll.votes_per_person or None,
+        "max_per_option": poll.max_per_option or None,
+        "proposals": list(poll.proposals),
+        "repeat_of": poll.repeat_of,
     }
+    if poll.kind == "battle" and visible:
+        view["battle"] = battle_view(poll)
     if not poll.secret and visible:
         view["ballots"] = {k: _choice(v) for k, v in poll.ballots.items()}
     return view
@@ -147,4 +174,32 @@ def decision_view(decision: Decision, tally_shown: bool = True) -> Json:
             "secret": result.secret,
             "tally": tally_view(result.tally) if tally_shown else None,
         },
+    }
+
+
+def proposal_view(proposal: Proposal, staff: bool, viewer: str | None) -> Json:
+    hidden = proposal.status == "hidden"
+    return {
+        "id": proposal.id,
+        "participant": proposal.participant,
+        "text": proposal.text if staff or not hidden else None,
+        "at": iso(proposal.at),
+        "item": proposal.item,
+        "support": len(proposal.supporters),
+        "supported": viewer in proposal.supporters,
+        "status": proposal.status,
+        "merged_into": proposal.merged_into,
+        "polls": list(proposal.polls),
+        "hidden_reason": proposal.hidden_reason,
+    }
+
+
+def moderation_view(entry: ModerationEntry) -> Json:
+    return {
+        "at": iso(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "reason": entry.reason,
+        "detail": None if entry.detail is None else dict(entry.detail),
     }

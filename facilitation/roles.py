@@ -20,6 +20,10 @@ PARTICIPANT = frozenset(
         "question.upvote",
         "reaction.send",
         "poll.vote",
+        "proposal.submit",
+        "proposal.support",
+        "proposal.unsupport",
+        "cheer.send",
         "ping",
     }
 )
@@ -51,6 +55,11 @@ FACILITATOR = PARTICIPANT | frozenset(
         "question.answer",
         "question.dismiss",
         "question.to_queue",
+        "question.approve",
+        "question.hide",
+        "proposal.merge",
+        "proposal.hide",
+        "cheer.reveal",
         "decision.record",
         "participant.mute",
         "participant.unmute",
@@ -86,11 +95,15 @@ ORGANISER = frozenset(
 # Observers watch; `ping` is the only thing they send, and it changes nothing.
 OBSERVER = frozenset({"ping"})
 
+# A captioner (a person typing or a speech-to-text bot) only adds transcript text.
+CAPTIONER = frozenset({"transcript.append", "ping"})
+
 TABLE: dict[Role, frozenset[str]] = {
     Role.ORGANISER: ORGANISER,
     Role.FACILITATOR: FACILITATOR,
     Role.PARTICIPANT: PARTICIPANT,
     Role.OBSERVER: OBSERVER,
+    Role.CAPTIONER: CAPTIONER,
 }
 
 

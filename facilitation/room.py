@@ -21,6 +21,7 @@ from facilitation import (
     moderation,
     participants,
     polls,
+    proposals,
     questions,
     queue,
     reactions,
@@ -37,6 +38,7 @@ from facilitation.moderation_log import ModerationEntry
 from facilitation.participants import People
 from facilitation.pmap import PMap
 from facilitation.polls import Poll
+from facilitation.proposals import Proposal
 from facilitation.questions import Question
 from facilitation.queue import Queues
 from facilitation.roles import can
@@ -59,6 +61,7 @@ class RoomState:
     polls: PMap[str, Poll] = field(default_factory=PMap)
     statements: PMap[str, Statement] = field(default_factory=PMap)
     questions: PMap[str, Question] = field(default_factory=PMap)
+    proposals: PMap[str, Proposal] = field(default_factory=PMap)
     reactions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     decisions: PMap[str, Decision] = field(default_factory=PMap)
     moderation: tuple[ModerationEntry, ...] = ()
@@ -107,6 +110,7 @@ _FEATURES = (
     agenda,
     agenda_timing,
     polls,
+    proposals,
     statements,
     questions,
     reactions,

@@ -37,6 +37,8 @@ class Tally:
     def in_person(self) -> int:
         return self.turnout - self.by_proxy
 
+    voters: tuple[int, ...] = ()  # dot polls only: ballots giving the option any dot
+
 
 def count(kind: str, options: int, ballots: Iterable[Choice], quorum: int) -> Tally:
     ballots = list(ballots)
@@ -51,18 +53,26 @@ def count(kind: str, options: int, ballots: Iterable[Choice], quorum: int) -> Ta
             rounds=rounds,
             quorum_met=len(ballots) >= quorum,
         )
-    totals = [0] * options
+    totals = [0] * width(kind, options)
     for ballot in ballots:
         totals = add(totals, contribution(kind, options, ballot))
-    return from_totals(totals, len(ballots), quorum)
+    return from_totals(totals, len(ballots), quorum, options)
+
+
+def width(kind: str, options: int) -> int:
+    """Length of a poll's running totals: a dot poll also counts voters per option."""
+    return 2 * options if kind == "dot" else options
 
 
 def contribution(kind: str, options: int, ballot: Choice) -> list[int]:
-    """What one ballot adds to each option's count (score polls: its scores)."""
+    """What one ballot adds to each option's count (score polls: its scores; dot polls:
+    its dots, then 1 for each option it gives any dot, for the voters per option)."""
     added = [0] * options
-    if kind == "score":
+    if kind in ("score", "dot"):
         for i, score in enumerate(_seq(ballot)[:options]):
-            added[i] = score
+            added[i] = max(score, 0)
+        if kind == "dot":
+            return added + [1 if d > 0 else 0 for d in added]
     else:
         for i in _seq(ballot):
             if 0 <= i < options:
@@ -74,10 +84,16 @@ def add(totals: list[int], delta: list[int], sign: int = 1) -> list[int]:
     return [t + sign * d for t, d in zip(totals, delta, strict=True)]
 
 
-def from_totals(totals: list[int], turnout: int, quorum: int) -> Tally:
-    """The tally of a non-ranked poll from its running totals (kept per vote, O(options))."""
+def from_totals(totals: list[int], turnout: int, quorum: int, options: int) -> Tally:
+    """The tally of a non-ranked poll from its running totals (kept per vote, O(options));
+    totals longer than the options hold a dot poll's voters per option after the dots."""
+    counts, voters = totals[:options], totals[options:]
     return Tally(
-        turnout=turnout, counts=tuple(totals), winner=_top(totals), quorum_met=turnout >= quorum
+        turnout=turnout,
+        counts=tuple(counts),
+        winner=_top(counts),
+        quorum_met=turnout >= quorum,
+        voters=tuple(voters),
     )
 
 

@@ -17,10 +17,13 @@ from facilitation.polls import Poll, ballot_key
 from facilitation.queue import current, key
 from facilitation.render import (
     Json,
+    battle_view,
     decision_view,
     iso,
     item_view,
+    moderation_view,
     poll_view,
+    proposal_view,
     queue_view,
     results_visible,
     tally_view,
@@ -126,16 +129,11 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             decision_view(d, _decision_tally_shown(state, d, staff))
             for d in state.decisions.values()
         ],
-        "moderation": [
-            {
-                "at": iso(m.at),
-                "actor": m.actor,
-                "action": m.action,
-                "target": m.target,
-                "reason": m.reason,
-            }
-            for m in state.moderation
+        "proposals": [
+            proposal_view(x, staff, viewer.participant)
+            for x in sorted(state.proposals.values(), key=lambda x: (-len(x.supporters), x.at))
         ],
+        "moderation": [moderation_view(m) for m in state.moderation],
         "you": you_view(state, viewer),
     }
 
@@ -216,6 +214,10 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
             "turnout": poll.turnout,
             "tally": tally_view(poll.result or poll.tally()) if visible else None,
         }
+        if poll.kind == "battle" and visible:
+            # A vote's new timeline point is its own time and tally; the net switches
+            # (a pass over every ballot) come with the snapshot and the close.
+            shown["battle"] = battle_view(poll, full=name != "vote.counted")
         return shown if name == "vote.counted" else {**shown, "status": poll.status}
     if name == "poll.opened" and poll is not None:
         return poll_view(poll, staff)
@@ -234,6 +236,10 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         else:
             visible = _decision_tally_shown(state_after, decision, staff)
             data["result"] = decision_view(decision, visible)["result"]
+    if name in ("proposal.supported", "proposal.unsupported", "proposal.merged"):
+        ref = data["into"] if name == "proposal.merged" else data["proposal"]
+        proposal = state_after.proposals.get(str(ref))
+        data["support"] = 0 if proposal is None else len(proposal.supporters)
     if name == "reaction.sent":
         data["counts"] = dict(state_after.reactions.get(key(event_item(data)), {}))
     # Queue order follows the policy; clients take it from here instead of recomputing it.

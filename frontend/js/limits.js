@@ -16,4 +16,8 @@ export const LIMITS = Object.freeze({
   extend_s: 3600,
   turn_s: 3600,
   int: 2147483647,
+  dots: 100,
+  proposal: 200,
+  presenters: 20,
+  cheer_interval_s: 1,
 });

@@ -72,6 +72,7 @@ def test_codec_parses_every_command_of_the_spec() -> None:
             "duration_s": 60,
             "quorum": 3,
             "eligible": "roll",
+            "final": True,
         },
         "roll.add": {"members": [{"participant": "m1", "name": "Kim"}]},
         "room.access": {"access": "roll"},
@@ -109,6 +110,21 @@ def test_codec_builds_fields() -> None:
     assert result_of(wire("floor.end", {})) == {}  # type: ignore[arg-type]
     settings_ = wire("room.settings", {"max_turns_per_item": None})
     assert settings_ == moderation.ChangeSettings(actor=FAC, at=t(1), max_turns_per_item=0)
+    dot = wire(
+        "poll.create",
+        {"question": "Q", "kind": "dot", "from_proposals": ["x1", "x2"], "votes_per_person": 3},
+    )
+    assert dot == polls.CreatePoll(
+        actor=FAC,
+        at=t(1),
+        poll="n1",
+        question="Q",
+        kind="dot",
+        from_proposals=("x1", "x2"),
+        votes_per_person=3,
+    )
+    proposal = wire("proposal.submit", {"text": "Free buses"}, actor=P1)
+    assert result_of(proposal) == {"proposal": "n1"}  # type: ignore[arg-type]
 
 
 def test_codec_vote_carries_ballot_key_not_participant() -> None:
@@ -119,6 +135,7 @@ def test_codec_vote_carries_ballot_key_not_participant() -> None:
     gap = wire("poll.vote", {"poll": "q", "choice": {"1": 2}}, actor=P1)
     assert isinstance(gap, polls.CastVote)
     assert gap.choice == (-1, 2)
+    assert refused("poll.vote", {"poll": "q", "choice": {"0": -1}}) == "invalid_data"
     with pytest.raises(DomainError, match="ballot secret"):
         command_from_wire(
             "poll.vote",

@@ -26,6 +26,9 @@ def test_participant_commands_match_spec() -> None:
         "question.upvote",
         "reaction.send",
         "poll.vote",
+        "proposal.submit",
+        "proposal.support",
+        "proposal.unsupport",
         "ping",
     }
 
@@ -35,3 +38,8 @@ def test_organiser_sets_up_and_starts() -> None:
     assert can(Role.ORGANISER, "session.start")
     assert not can(Role.ORGANISER, "floor.grant")
     assert not can(Role.FACILITATOR, "room.configure")
+
+
+def test_captioners_only_append_transcript() -> None:
+    allowed = {n for n in {**SPECS, **SERVER_SPECS} if can(Role.CAPTIONER, n)}
+    assert allowed == {"transcript.append", "ping"}

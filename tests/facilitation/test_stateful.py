@@ -18,6 +18,7 @@ from facilitation import floor as fl
 from facilitation import moderation as mo
 from facilitation import participants as pa
 from facilitation import polls as po
+from facilitation import proposals as pr
 from facilitation import questions as qu
 from facilitation import queue as qe
 from facilitation import reactions as re
@@ -64,10 +65,12 @@ def pick(data: st.DataObject, options: list[str]) -> str:
 def some_choice(data: st.DataObject, poll: po.Poll | None) -> Choice:
     n = len(poll.options) if poll else 3
     kind = poll.kind if poll else "single"
-    if kind in ("single", "yes_no_abstain"):
+    if kind in ("single", "yes_no_abstain", "battle"):
         return data.draw(st.integers(-1, n))
     if kind == "score":
         return tuple(data.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)))
+    if kind == "dot":
+        return tuple(data.draw(st.lists(st.integers(-1, 3), min_size=1, max_size=n)))
     return tuple(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True)))
 
 
@@ -114,7 +117,7 @@ class RoomMachine(RuleBasedStateMachine):
                 shown = project(event, self.state, audience)
                 if isinstance(event, po.VoteCounted):
                     assert shown is not None
-                    assert set(shown) == {"poll", "turnout", "tally"}
+                    assert set(shown) - {"battle"} == {"poll", "turnout", "tally"}
                 text = json.dumps(shown)
                 if isinstance(event, po.VoteCounted) and event.participant is None:
                     assert event.ballot not in text, "a secret ballot key left the log"
@@ -210,6 +213,28 @@ class RoomMachine(RuleBasedStateMachine):
                 assert poll.result == poll.tally(), "tally recomputable from ballots"
 
     @invariant()
+    def battles_and_dots_add_up(self) -> None:
+        for poll in self.state.polls.values():
+            if poll.kind == "battle" and poll.ballots:
+                assert sum(poll.first_totals) == len(poll.ballots), "one first position each"
+                switched = sum(map(sum, poll.switches()))
+                assert switched <= sum(map(sum, poll.moves)), "net switches need moves"
+            if poll.kind == "dot":
+                for ballot in poll.ballots.values():
+                    assert isinstance(ballot, tuple)
+                    assert 0 < sum(ballot) <= poll.votes_per_person
+                    assert max(ballot) <= poll.max_per_option
+
+    @invariant()
+    def proposals_keep_their_fate(self) -> None:
+        for proposal in self.state.proposals.values():
+            assert proposal.participant not in proposal.supporters, "no support of one's own"
+            if proposal.status == "merged":
+                assert proposal.merged_into in self.state.proposals
+            if proposal.status == "promoted":
+                assert all(p in self.state.polls for p in proposal.polls)
+
+    @invariant()
     def queue_order_obeys_policy(self) -> None:
         fair = self.state.settings.queue_policy == "fair"
         for key, queue in self.state.queues.by_item.items():
@@ -286,19 +311,30 @@ def _vote(data: st.DataObject, m: RoomMachine, a: Actor) -> Command:
 
 def _create_poll(data: st.DataObject, m: RoomMachine, a: Actor) -> Command:
     kind = data.draw(st.sampled_from(po.KINDS))
+    proposals = sorted(m.state.proposals)
+    from_proposals = data.draw(st.booleans()) and len(proposals) >= 2
     return po.CreatePoll(
         actor=a,
         at=m.at(),
         poll=m.new_id("q"),
         question="Q?",
         kind=kind,
-        options=("A", "B", "C"),
+        options=() if from_proposals else ("A", "B", "C"),
         max_choices=data.draw(st.sampled_from([None, 1, 2])),
         secret=data.draw(st.booleans()),
-        results=data.draw(st.sampled_from(["live", "on_close"])),
+        results="live" if kind == "battle" else data.draw(st.sampled_from(["live", "on_close"])),
         duration_s=data.draw(st.sampled_from([None, 30, 300])),
         quorum=data.draw(st.sampled_from([None, 2])),
+        final=kind != "battle" and data.draw(st.integers(0, 3)) == 0,
+        votes_per_person=data.draw(st.sampled_from([1, 3])) if kind == "dot" else None,
+        max_per_option=data.draw(st.sampled_from([None, 1])) if kind == "dot" else None,
+        from_proposals=tuple(proposals[-3:]) if from_proposals else (),
+        repeat_of=data.draw(st.none() | st.just(_poll(data, m))),
     )
+
+
+def _proposal(data: st.DataObject, m: RoomMachine) -> str:
+    return pick(data, sorted(m.state.proposals))
 
 
 def _settings(data: st.DataObject, m: RoomMachine, a: Actor) -> Command:
@@ -379,6 +415,21 @@ BUILDERS: dict[str, Builder] = {
     ),
     "question.to_queue": lambda d, m, a: qu.QueueQuestion(
         actor=a, at=m.at(), question=_question(d, m)
+    ),
+    "proposal.submit": lambda d, m, a: pr.SubmitProposal(
+        actor=a, at=m.at(), proposal=m.new_id("x"), text=f"Idea {m.ids}"
+    ),
+    "proposal.support": lambda d, m, a: pr.SupportProposal(
+        actor=a, at=m.at(), proposal=_proposal(d, m)
+    ),
+    "proposal.unsupport": lambda d, m, a: pr.UnsupportProposal(
+        actor=a, at=m.at(), proposal=_proposal(d, m)
+    ),
+    "proposal.merge": lambda d, m, a: pr.MergeProposal(
+        actor=a, at=m.at(), proposal=_proposal(d, m), into=_proposal(d, m)
+    ),
+    "proposal.hide": lambda d, m, a: pr.HideProposal(
+        actor=a, at=m.at(), proposal=_proposal(d, m), reason="off topic"
     ),
     "reaction.send": lambda d, m, a: re.SendReaction(
         actor=a, at=m.at(), kind=d.draw(st.sampled_from(re.KINDS))

@@ -66,6 +66,11 @@ SAMPLE: dict[str, dict[str, Any]] = {
     "question.dismiss": {"question": "q"},
     "question.to_queue": {"question": "q"},
     "reaction.send": {"kind": "agree"},
+    "proposal.submit": {"text": "Idea"},
+    "proposal.support": {"proposal": "x"},
+    "proposal.unsupport": {"proposal": "x"},
+    "proposal.merge": {"proposal": "x", "into": "y"},
+    "proposal.hide": {"proposal": "x", "reason": "Off topic"},
     "decision.record": {"item": "i0", "text": "Decided"},
     "participant.mute": {"participant": "p0"},
     "participant.unmute": {"participant": "p0"},
@@ -206,6 +211,13 @@ async def test_every_command_is_accepted_from_its_role(server: Server) -> None:
         q3 = (await ok(b, "question.ask", {"text": "Third?"}))["result"]["question"]
         await ok(f, "question.to_queue", {"question": q3})
         await ok(a, "reaction.send", {"kind": "agree"})
+        x1 = (await ok(a, "proposal.submit", {"text": "Free buses"}))["result"]["proposal"]
+        x2 = (await ok(b, "proposal.submit", {"text": "Cheap buses"}))["result"]["proposal"]
+        x3 = (await ok(c, "proposal.submit", {"text": "Rude idea"}))["result"]["proposal"]
+        await ok(b, "proposal.support", {"proposal": x1})
+        await ok(b, "proposal.unsupport", {"proposal": x1})
+        await ok(f, "proposal.merge", {"proposal": x2, "into": x1})
+        await ok(f, "proposal.hide", {"proposal": x3, "reason": "Rude"})
         created = await ok(f, "poll.create", {"question": "Agreed?", "kind": "yes_no_abstain"})
         poll = created["result"]["poll"]
         await ok(f, "poll.open", {"poll": poll})
