@@ -62,7 +62,11 @@ class Client:
         name: str | None = None,
         origin: str | None = None,
         keep_history: bool = True,
+        **connect_options: Any,
     ) -> None:
+        """``connect_options`` go to ``websockets.connect`` (``ssl=`` a context for
+        ``wss://``, ``local_addr=`` ...)."""
+        self.connect_options = connect_options
         self.url = url
         self.token = token
         self.name = name
@@ -92,7 +96,12 @@ class Client:
         self.url = url or self.url
         origin = Origin(self.origin) if self.origin else None
         self._ws = await connect(
-            self.url, origin=origin, compression=None, max_size=None, ping_interval=None
+            self.url,
+            origin=origin,
+            compression=None,
+            max_size=None,
+            ping_interval=None,
+            **self.connect_options,
         )
         self._closed = asyncio.Event()
         self.close_code = None
