@@ -286,6 +286,14 @@ SPECS: dict[str, Spec] = {
     "room.lock": (mo.LockRoom, {}, None),
     "room.unlock": (mo.UnlockRoom, {}, None),
     "room.settings": (mo.ChangeSettings, _SETTINGS, None),
+    "session.start": (se.StartSession, {}, None),
+    "session.end": (se.EndSession, {}, None),
+    "ping": (se.Ping, {}, None),
+}
+
+# Issued by the server itself (never accepted from a client connection).
+SERVER_SPECS: dict[str, Spec] = {
+    # The organiser API's roll, access mode and proxies.
     "room.access": (ro.SetAccess, {"access": _f("access", text(10))}, None),
     "roll.add": (ro.AddMembers, {"members": _f("members", members)}, None),
     "proxy.record": (
@@ -294,13 +302,6 @@ SPECS: dict[str, Spec] = {
         None,
     ),
     "proxy.revoke": (ro.RevokeProxy, {"from": _f("giver", ident)}, None),
-    "session.start": (se.StartSession, {}, None),
-    "session.end": (se.EndSession, {}, None),
-    "ping": (se.Ping, {}, None),
-}
-
-# Issued by the server itself (never accepted from a client connection).
-SERVER_SPECS: dict[str, Spec] = {
     "participant.join": (pa.JoinRoom, {"name": _f("display_name", text(MAX_NAME))}, None),
     "participant.leave": (pa.LeaveRoom, {"left_at": _f("left_at", timestamp, False)}, None),
     "presence.update": (pa.UpdatePresence, {"observers": _f("observers", integer)}, None),

@@ -248,6 +248,11 @@ class Engine(Generic[S]):
         room = self._held.get(room_name)
         return room.fanout.counts() if room is not None else {}
 
+    def principals(self, room_name: str) -> list[Principal]:
+        """Who is connected to a room on this worker (one entry per connection)."""
+        room = self._held.get(room_name)
+        return list(room.conns.values()) if room is not None else []
+
     def disconnect(self, room_name: str, which: Callable[[Principal], bool], reason: str) -> int:
         """Close this worker's connections of a room whose principal matches ``which``."""
         room = self._held.get(room_name)

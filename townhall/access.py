@@ -19,7 +19,14 @@ from townhall.db import SessionFactory
 from townhall.db.models import metadata
 from townhall.tokens import digest
 
-__all__ = ["RoomAccess", "link_access", "link_versions", "resume_access"]
+__all__ = [
+    "MemberAccess",
+    "RoomAccess",
+    "link_access",
+    "link_versions",
+    "member_access",
+    "resume_access",
+]
 
 _town = metadata.tables["townhall"]
 _links = metadata.tables["link"]
@@ -36,6 +43,7 @@ class RoomAccess:
     archived_at: datetime | None  # set once the session is archived
     ballot_secret: bytes | None  # destroyed by the archive
     status: str = ""  # the town hall's status in SQL (scheduled, live, ended, archived)
+    access: str = "open"  # the town hall's access mode: "roll" admits members only
 
 
 def _archived(status: str, at: datetime | None) -> datetime | None:
@@ -57,6 +65,7 @@ async def link_access(
             _town.c.status,
             _town.c.archived_at,
             _town.c.ballot_secret,
+            _town.c.access,
         )
         .join(_town, _town.c.id == _links.c.room)
         .where(_links.c.token_hash == digest(token))
@@ -75,6 +84,7 @@ async def link_access(
         archived_at=_archived(row.status, row.archived_at),
         ballot_secret=_secret(row.ballot_secret),
         status=row.status,
+        access=row.access,
     )
 
 
@@ -123,3 +133,47 @@ async def link_versions(sessions: SessionFactory, rooms: Collection[str]) -> dic
     async with sessions() as session:
         rows = (await session.execute(query)).all()
     return {f"{room}/{role}": int(version) for room, role, version in rows}
+
+
+_members = metadata.tables["member"]
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    """A roll member's personal link: the room as ``link_access`` gives it, and who."""
+
+    room: RoomAccess
+    participant: str
+    name: str
+
+
+async def member_access(sessions: SessionFactory, token: str) -> MemberAccess | None:
+    """The member whose personal link ``token`` is, or None (unknown, or the town hall is
+    gone). One query: the member joined with its town hall."""
+    query = (
+        sa.select(
+            _members.c.room,
+            _members.c.participant,
+            _members.c.name,
+            _town.c.status,
+            _town.c.archived_at,
+            _town.c.ballot_secret,
+        )
+        .join(_town, _town.c.id == _members.c.room)
+        .where(_members.c.token_hash == digest(token))
+    )
+    async with sessions() as session:
+        row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    found = RoomAccess(
+        room=row.room,
+        role="participant",
+        version=0,
+        current_version=0,
+        archived_at=_archived(row.status, row.archived_at),
+        ballot_secret=_secret(row.ballot_secret),
+        status=row.status,
+        access="roll",
+    )
+    return MemberAccess(room=found, participant=row.participant, name=row.name)

@@ -18,7 +18,13 @@ from realtime.domain import Principal, Refused
 from townhall import access
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
-from townhall.tokens import RESUME_PREFIX, ResumeClaim, sign_resume, verify_resume
+from townhall.tokens import (
+    MEMBER_PREFIX,
+    RESUME_PREFIX,
+    ResumeClaim,
+    sign_resume,
+    verify_resume,
+)
 
 DEFAULT_NAMES = {Role.FACILITATOR: "Facilitator", Role.OBSERVER: "Observer"}
 
@@ -50,6 +56,8 @@ class Authenticator:
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
         # One query per hello (townhall.access); nothing about the room is cached here,
         # so a rotation, an archive or a deletion counts from the next hello on.
+        if token.startswith(MEMBER_PREFIX):
+            return await self._member(token)
         if token.startswith(RESUME_PREFIX):
             claim = verify_resume(self._secret, token)
             if claim is None:
@@ -70,6 +78,9 @@ class Authenticator:
         self._refuse_retired(found)
         await self._refuse_lost(found)
         role = Role(found.role)
+        if role is Role.PARTICIPANT and found.access == "roll":
+            # Before asking a name: the page says "use your personal link" at once.
+            raise Refused("roll_only", "this town hall admits members only: use your personal link")
         prefix = "o" if role is Role.OBSERVER else "p"
         claim = ResumeClaim(
             room=found.room,
@@ -80,8 +91,30 @@ class Authenticator:
         )
         return self._principal(claim, sign_resume(self._secret, claim), found)
 
+    async def _member(self, token: str) -> Principal:
+        """A roll member's personal link: always the same participant, from any device;
+        the link itself is the member's resume token (it stays valid when the shared
+        links are rotated)."""
+        found = await access.member_access(self._sessions, token)
+        if found is None:
+            raise Refused("bad_token", "this personal link is not valid")
+        self._refuse_retired(found.room)
+        claim = ResumeClaim(
+            room=found.room.room,
+            participant=found.participant,
+            role=Role.PARTICIPANT,
+            name=found.name,
+            link_version=0,
+        )
+        return self._principal(claim, token, found.room, personal=True)
+
     def _principal(
-        self, claim: ResumeClaim, resume_token: str, found: access.RoomAccess
+        self,
+        claim: ResumeClaim,
+        resume_token: str,
+        found: access.RoomAccess,
+        *,
+        personal: bool = False,
     ) -> Principal:
         role = Role(claim.role)
         member = Member(
@@ -89,6 +122,7 @@ class Authenticator:
             name=claim.name,
             ballot_secret=found.ballot_secret,
             link_version=claim.link_version,
+            personal=personal,
         )
         return Principal(
             room=claim.room,

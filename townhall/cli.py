@@ -148,6 +148,8 @@ def _print_links(created: dict[str, Any]) -> None:
     click.echo(f"id: {created['id']}")
     for role in ("facilitator", "participant", "observer"):
         click.echo(f"{role}: {created['links'][role]}")
+    for member in created["links"].get("personal") or ():
+        click.echo(f"personal: {member['ref']}\t{member['name']}\t{member['url']}")
 
 
 @main.command()
@@ -262,6 +264,17 @@ def demo(server: str | None, key: str | None, **flags: Any) -> None:
         "another; the observer link is for a big screen or the public.",
         err=True,
     )
+
+
+def _register() -> None:
+    # Kept apart (townhall/cli_roll.py): the roll, proxies and the record's checks.
+    from townhall.cli_roll import proxy, roll
+
+    main.add_command(roll)
+    main.add_command(proxy)
+
+
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

@@ -23,12 +23,20 @@ LEAVE = "server:leave"
 TIMER = "server:timer"
 PRESENCE = "server:presence"
 CONFIGURE = "server:configure"  # the organiser API's title/description/language
+ACCESS = "server:access"  # the organiser API's access mode, roll and proxies
+ROLL = "server:roll"
+PROXY = "server:proxy"
+UNPROXY = "server:unproxy"
 # What each server-made type is in facilitation's vocabulary (codec.SERVER_SPECS).
 SERVER_TYPES = {
     JOIN: "participant.join",
     LEAVE: "participant.leave",
     PRESENCE: "presence.update",
     CONFIGURE: "room.configure",
+    ACCESS: "room.access",
+    ROLL: "roll.add",
+    PROXY: "proxy.record",
+    UNPROXY: "proxy.revoke",
 }
 
 # Hub audiences: one encoding of each event per audience. Participants and observers
@@ -50,6 +58,7 @@ class Member:
     name: str
     ballot_secret: bytes | None
     link_version: int = 0  # the link it came in by; a rotation makes it stale
+    personal: bool = False  # a roll member's personal link: no shared link to go stale
 
 
 def iso(at: datetime) -> str:
@@ -127,7 +136,7 @@ class TownhallDomain:
             raise DomainError("forbidden", "this connection cannot change the room")
         if type == JOIN:
             return self._server(SERVER_TYPES[type], {"name": member.name}, member.actor, at, new_id)
-        if type in (LEAVE, CONFIGURE):
+        if type in (LEAVE, CONFIGURE, ACCESS, ROLL, PROXY, UNPROXY):
             return self._server(SERVER_TYPES[type], data, member.actor, at, new_id)
         return codec.command_from_wire(
             type,

@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from facilitation.base import ORGANISER
+from facilitation.base import ORGANISER, Role
 from facilitation.room import RoomState, next_deadlines
 from realtime.domain import Principal, Refused
 from realtime.server import Realtime
 from townhall.archiving import Archiver
-from townhall.domain import PRESENCE, TIMER, Member, TownhallDomain, iso
+from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain, iso
 from townhall.lost import STATE_LOST, LostRooms
 from townhall.ports import CommandRefused
 from townhall.presence import Presence
@@ -158,6 +158,33 @@ class LiveRooms:
             if total != state.people.observers:
                 await self._rt.engine.server_command(room, PRESENCE, {"observers": total})
 
+    async def rejoin_connected(self) -> None:
+        """Bring back people still connected here whose leave another worker recorded.
+
+        One person may hold several connections on several workers (a member's phone
+        and laptop, two tabs of one browser); each worker records a leave when its own
+        last connection of that person closes. Another worker still holding one of their
+        connections sees them marked gone and joins them again (within a second), so
+        someone with a device in the room stays able to act and vote. The minutes show
+        the short gap as a leave and a return."""
+        engine = self._rt.engine
+        for room, state in engine.states().items():
+            if state.session.status == "ended":
+                continue
+            gone: dict[str, Principal] = {}
+            for principal in engine.principals(room):
+                member = principal.info
+                if not isinstance(member, Member) or member.actor.role is Role.OBSERVER:
+                    continue
+                person = state.people.by_id.get(member.actor.participant)
+                if person is not None and person.status == "left":
+                    gone[principal.key] = principal
+            for principal in gone.values():
+                try:
+                    await engine.execute(principal, JOIN, {}, None)
+                except Refused as exc:
+                    log.info("rejoin in room %s refused: %s", room, exc.code)
+
     async def close_stale_links(self) -> None:
         """Close connections that came in by a link rotated since (on any worker): one
         grouped query for the rooms that have connections here, none when idle."""
@@ -169,7 +196,7 @@ class LiveRooms:
 
         def stale(principal: Principal) -> bool:
             member = principal.info
-            if not isinstance(member, Member):
+            if not isinstance(member, Member) or member.personal:
                 return False
             live = current.get(f"{principal.room}/{member.actor.role}", 0)
             return member.link_version != live
@@ -192,6 +219,7 @@ class LiveRooms:
         if time.monotonic() - self._presence_sent > PRESENCE_S:
             self._presence_sent = time.monotonic()
             await self.update_presence()
+            await self.rejoin_connected()
         if time.monotonic() - self._links_checked > LINK_CHECK_S:
             self._links_checked = time.monotonic()
             await self.close_stale_links()

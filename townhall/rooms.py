@@ -46,7 +46,7 @@ ROLES = ("facilitator", "participant", "observer")
 _town = metadata.tables["townhall"]
 _links = metadata.tables["link"]
 _keys = metadata.tables["api_key"]
-EDITABLE = frozenset({"title", "description", "language", "visibility", "settings"})
+EDITABLE = frozenset({"title", "description", "language", "visibility", "settings", "access"})
 
 
 class AlreadyStarted(Exception):
@@ -82,11 +82,13 @@ async def create_townhall(
     base_url: str,
     settings: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
+    access: str = "open",
 ) -> tuple[TownHallRow, dict[str, str]]:
     """A new scheduled town hall with one fresh link per role; returns its row and links."""
     now = _now()
     row = TownHallRow(
         id=new_room_id(),
+        access=access,
         title=title,
         description=description,
         language=language,

@@ -18,11 +18,16 @@ from pathlib import Path
 
 LINK_PREFIX = "l_"
 RESUME_PREFIX = "p_"
+MEMBER_PREFIX = "m_"  # a roll member's personal link (SPEC §7)
 API_KEY_PREFIX = "thk_"
 
 
 def new_link_token() -> str:
     return LINK_PREFIX + secrets.token_urlsafe(24)
+
+
+def new_member_token() -> str:
+    return MEMBER_PREFIX + secrets.token_urlsafe(24)
 
 
 def new_api_key() -> str:

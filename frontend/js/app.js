@@ -4,7 +4,7 @@
 import { LIMITS } from "./limits.js";
 import { mountAnnouncer, announce } from "./announce.js";
 import { observeServerTime } from "./clock.js";
-import { Connection } from "./connection.js";
+import { Connection, resumeKey } from "./connection.js";
 import { h, field, swap } from "./dom.js";
 import { t, has, preferredLanguage, setLanguage, language, languages, onLanguage } from "./i18n.js";
 import { applyEvent, fromWelcome } from "./state.js";
@@ -64,12 +64,22 @@ function render() {
   app.renderQueued = false;
   swap(document.getElementById("banner"), statusBanner(app));
   // Refused before any welcome: the banner says why; "Connecting…" would be untrue.
-  if (app.status === "closed" && !app.state) document.getElementById("main").replaceChildren();
+  if (app.status === "closed" && !app.state) {
+    document.getElementById("main").replaceChildren(...refusedPage(app.closedReason));
+  }
   if (app.state) document.body.dataset.session = app.state.session.status;
   const changed = app.changed;
   app.changed = new Set();
   if (app.view && app.state) app.view.update(app.state, changed);
   renderChrome();
+}
+
+/** What the page says instead of a room it could not enter (beyond the banner). */
+function refusedPage(reason) {
+  if (reason !== "roll_only") return [];
+  return [h("section", { class: "card", "data-refused": reason },
+    h("h2", {}, t("rollonly.title")),
+    h("p", {}, t("rollonly.text")))];
 }
 
 function scheduleRender() {
@@ -216,7 +226,7 @@ async function main() {
   // Someone who already joined in this tab comes straight back. Otherwise the page says
   // hello without a name: facilitator and observer links are let in at once, and a
   // participant link is refused with name_required, which brings up the join form.
-  const saved = sessionStorage.getItem(`townhall:resume:${token}`);
+  const saved = localStorage.getItem(resumeKey(token));
   if (!saved && (wanted === "participant" || wanted === "facilitator")) return;
   document.getElementById("main").replaceChildren(h("p", { class: "card" }, t("status.connecting")));
   connect(undefined);

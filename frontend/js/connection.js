@@ -10,7 +10,12 @@ const SILENCE_MS = 40000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000];
 // Refusals after which reconnecting cannot help: the link is dead or the person removed.
 const FATAL = new Set(["bad_token", "name_required", "invalid_name", "removed", "banned", "room_locked", "session_archived",
-  "state_lost"]);
+  "state_lost", "roll_only"]);
+
+/** Where the browser keeps its personal resume token for the link ``token``. */
+export function resumeKey(token) {
+  return `townhall:resume:${token}`;
+}
 
 export function newId() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -32,8 +37,10 @@ export class Connection {
     this.onWelcome = onWelcome;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
-    this.storeKey = `townhall:resume:${token}`;
-    const saved = JSON.parse(sessionStorage.getItem(this.storeKey) || "null");
+    // The personal resume token is kept per link (one town hall, one role) in
+    // localStorage: every tab of this browser and every reload is the same person.
+    this.storeKey = resumeKey(token);
+    const saved = JSON.parse(localStorage.getItem(this.storeKey) || "null");
     this.resumeToken = saved?.resume_token ?? null;
     this.epoch = null; // known only once a snapshot is held in memory
     this.seq = -1;
@@ -139,7 +146,7 @@ export class Connection {
     if (FATAL.has(message.code)) {
       // Reconnecting cannot help. A refused resume token is forgotten, so that a reload
       // starts again from the link (a removed person is refused there too).
-      if (message.code === "bad_token") sessionStorage.removeItem(this.storeKey);
+      if (message.code === "bad_token") localStorage.removeItem(this.storeKey);
       this.stop(message.code);
     }
     return undefined;
@@ -169,7 +176,7 @@ export class Connection {
 
   remember() {
     if (!this.resumeToken) return;
-    sessionStorage.setItem(this.storeKey, JSON.stringify({ resume_token: this.resumeToken }));
+    localStorage.setItem(this.storeKey, JSON.stringify({ resume_token: this.resumeToken }));
   }
 
   heartbeat() {

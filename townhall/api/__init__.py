@@ -15,14 +15,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from townhall.api import documents, townhalls
+from townhall.api import documents, roll, townhalls
 from townhall.api.context import Api, ApiDeps, Endpoint
 from townhall.api.errors import ApiError, error_response
 from townhall.api.logging import install_log_filter
 from townhall.api.minutes import FORMATS, MinutesExporter, sql_exporter
 from townhall.api.models import (
+    Proxy,
+    ProxyIn,
+    ProxyList,
     PublicTownHall,
     PublicTownHallList,
+    Roll,
+    RollAdd,
+    RollAdded,
     RotatedLinks,
     RotateLinks,
     TownHall,
@@ -115,6 +121,36 @@ def endpoints() -> list[Endpoint]:
             tag="town halls", body=RotateLinks, body_required=False, response=RotatedLinks,
             errors=("not_found",),
             description="Open connections that joined through a replaced link are closed.",
+        ),
+        Endpoint(
+            name="get_roll", method="GET", path=f"{ONE}/roll", handler=roll.get_roll,
+            summary="The roll: members, their refs and proxies", tag="roll",
+            response=Roll, errors=("not_found",),
+        ),
+        Endpoint(
+            name="add_to_roll", method="POST", path=f"{ONE}/roll", handler=roll.post_roll,
+            summary="Add members to the roll; returns their personal links", tag="roll",
+            body=RollAdd, status=201, response=RollAdded,
+            errors=("not_found", "duplicate_ref"),
+            description="A personal link is shown once: only its hash is kept.",
+        ),
+        Endpoint(
+            name="list_proxies", method="GET", path=f"{ONE}/proxies",
+            handler=roll.list_proxies, summary="Who holds whose proxy (refs)", tag="roll",
+            response=ProxyList, errors=("not_found",),
+        ),
+        Endpoint(
+            name="add_proxy", method="POST", path=f"{ONE}/proxies", handler=roll.add_proxy,
+            summary="Record that member `to` holds member `from`'s proxy (before the start)",
+            tag="roll", body=ProxyIn, status=201, response=Proxy,
+            errors=("not_found", "member_not_found", "proxy_exists", "proxy_chain",
+                    "proxy_self", "session_not_scheduled"),
+        ),
+        Endpoint(
+            name="remove_proxy", method="DELETE", path=f"{ONE}/proxies/{{ref}}",
+            handler=roll.remove_proxy, summary="Revoke member `ref`'s proxy (before the start)",
+            tag="roll", status=204,
+            errors=("not_found", "member_not_found", "proxy_not_found", "session_not_scheduled"),
         ),
         *_minutes_endpoints(public=False),
         Endpoint(

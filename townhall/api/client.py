@@ -102,6 +102,12 @@ class OrganiserClient:
         created: dict[str, Any] = self._request("POST", "/api/townhalls", json=body).json()
         return created
 
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """Any JSON endpoint: the decoded answer (None for an empty one)."""
+        kwargs = {} if body is None else {"json": body}
+        response = self._request(method, path, **kwargs)
+        return response.json() if response.content else None
+
     def export(
         self,
         room: str,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from facilitation.limits import MAX_DESCRIPTION, MAX_TITLE
+from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from facilitation.text import bad_character
 from townhall.db.models import TownHallRow
 
@@ -16,9 +16,12 @@ Language = Literal["en", "ko"]
 Visibility = Literal["public", "private"]
 LinkRole = Literal["facilitator", "participant", "observer"]
 MinutesFormat = Literal["md", "html", "pdf", "json"]
+Access = Literal["open", "roll"]
 ALL_ROLES: tuple[LinkRole, ...] = ("facilitator", "participant", "observer")
 
 MAX_ITEMS = 100
+MAX_MEMBERS = 5000  # members added by one request (a roll may grow by several)
+MAX_REF = 100
 
 
 class _Strict(BaseModel):
@@ -60,6 +63,73 @@ class RoomSettings(_Strict):
         return self.model_dump(exclude_unset=True)
 
 
+class MemberIn(_Strict):
+    """A member of the roll; ``ref`` is the organiser's own reference (a member number,
+    say), unique in the town hall; without one the member's participant id is used."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    ref: str | None = Field(default=None, min_length=1, max_length=MAX_REF)
+
+    @field_validator("name", "ref")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip() if value is not None else None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str | None) -> str | None:
+        # A ref names a member in URL paths (DELETE .../proxies/{ref}).
+        if value is not None and ("/" in value or not value.isprintable()):
+            raise ValueError("a ref is printable and has no '/'")
+        return value
+
+
+class ProxyIn(_Strict):
+    """Member ``from`` gives their proxy to member ``to`` (refs)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    giver: str = Field(alias="from", min_length=1, max_length=MAX_REF)
+    holder: str = Field(alias="to", min_length=1, max_length=MAX_REF)
+
+
+class Proxy(BaseModel):
+    giver: str = Field(serialization_alias="from")
+    holder: str = Field(serialization_alias="to")
+
+
+class ProxyList(BaseModel):
+    proxies: list[Proxy]
+
+
+class PersonalLink(BaseModel):
+    name: str
+    ref: str
+    url: str = Field(description="The member's personal page URL; ``token`` holds their token.")
+
+
+class RollAdd(_Strict):
+    members: list[MemberIn] = Field(min_length=1, max_length=MAX_MEMBERS)
+
+
+class RollAdded(BaseModel):
+    personal: list[PersonalLink]
+
+
+class RollMember(BaseModel):
+    participant: str
+    name: str
+    ref: str
+    proxy: str | None = Field(description="The ref of the member holding this one's proxy.")
+
+
+class Roll(BaseModel):
+    access: Access
+    members: list[RollMember]
+
+
 def _future(value: datetime | None) -> datetime | None:
     if value is not None and value <= datetime.now(UTC):
         raise ValueError("must be in the future")
@@ -76,6 +146,13 @@ class TownHallCreate(_Strict):
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the three links stop admitting new people."
     )
+    access: Access = Field(
+        default="open",
+        description="open: the participant link admits anyone; roll: members only, each "
+        "by their personal link.",
+    )
+    roll: list[MemberIn] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    proxies: list[ProxyIn] = Field(default_factory=list, max_length=MAX_MEMBERS)
 
     @field_validator("expires_at")
     @classmethod
@@ -99,6 +176,7 @@ class TownHallPatch(_Strict):
     visibility: Visibility | None = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
     settings: RoomSettings | None = None
+    access: Access | None = None
 
     @field_validator("title")
     @classmethod
@@ -124,6 +202,9 @@ class Links(BaseModel):
     facilitator: str
     participant: str
     observer: str
+    personal: list[PersonalLink] | None = Field(
+        default=None, description="One link per roll member, when a roll was given."
+    )
 
 
 class TownHallCreated(BaseModel):
@@ -147,6 +228,7 @@ class TownHall(BaseModel):
     ended_at: datetime | None
     archived_at: datetime | None
     settings: dict[str, Any]
+    access: Access = "open"
     room: dict[str, Any] | None = Field(
         default=None, description="The live room as the organiser sees it (before archive)."
     )
@@ -165,6 +247,7 @@ class TownHall(BaseModel):
             ended_at=row.ended_at,
             archived_at=row.archived_at,
             settings=row.settings,
+            access="roll" if row.access == "roll" else "open",
             room=room,
         )
 

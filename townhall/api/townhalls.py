@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from townhall import rooms
+from townhall.api import roll
 from townhall.api.context import Api
 from townhall.api.errors import ApiError, read_body
 from townhall.api.models import (
@@ -27,7 +28,7 @@ from townhall.api.models import (
     TownHallPatch,
 )
 from townhall.db.models import TownHallRow
-from townhall.domain import CONFIGURE
+from townhall.domain import ACCESS, CONFIGURE
 from townhall.ports import CommandRefused
 
 __all__ = ["create", "delete", "get", "list_all", "patch", "rotate"]
@@ -63,8 +64,10 @@ async def create(api: Api, request: Request) -> Response:
         settings=settings,
         base_url=api.base_url,
         expires_at=body.expires_at,
+        access=body.access,
     )
     commands = api.room_commands
+    personal = None
     try:
         configure = {"title": body.title, "description": body.description}
         await commands.run_as_organiser(
@@ -75,14 +78,26 @@ async def create(api: Api, request: Request) -> Response:
             await commands.run_as_organiser(
                 row.id, "room.settings", settings, key="create:settings"
             )
+        if body.access != "open":
+            await commands.run_as_organiser(
+                row.id, ACCESS, {"access": body.access}, key="create:access"
+            )
+        if body.roll:
+            personal = await roll.enrol(api, row.id, body.roll, "create")
+        if body.proxies:
+            await roll.record_proxies(api, row.id, body.proxies, "create")
     except BaseException:
         # A half-made town hall would be worse than none: the caller retries as a whole.
         await rooms.delete_townhall(api.sessions, row.id)
         await commands.drop(row.id)
         await rooms.delete_townhall(api.sessions, row.id)  # the trim's new-epoch row
         raise
-    created = TownHallCreated(id=row.id, links=Links(**links))
-    return _json(created, 201, {"location": f"/api/townhalls/{row.id}"})
+    created = TownHallCreated(id=row.id, links=Links(**links, personal=personal))
+    return JSONResponse(
+        created.model_dump(mode="json", exclude_none=True),
+        status_code=201,
+        headers={"location": f"/api/townhalls/{row.id}"},
+    )
 
 
 async def list_all(api: Api, request: Request) -> Response:
@@ -138,6 +153,8 @@ async def patch(api: Api, request: Request) -> Response:
             if settings:
                 await commands.run_as_organiser(row.id, "room.settings", settings)
             changes["settings"] = {**row.settings, **settings}
+        if "access" in changes:
+            await commands.run_as_organiser(row.id, ACCESS, {"access": changes["access"]})
     except CommandRefused as exc:
         if exc.code == "session_not_scheduled":
             raise ApiError("already_started") from None

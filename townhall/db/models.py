@@ -42,6 +42,7 @@ __all__ = [
     "InstanceRow",
     "IrvRoundRow",
     "LinkRow",
+    "MemberRow",
     "ModerationRow",
     "ParticipantRow",
     "PollRow",
@@ -82,6 +83,7 @@ class TownHallRow(SQLModel, table=True):
     # HMAC key of secret ballots; the archive sets it NULL once it has listed who voted.
     ballot_secret: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     peak_observers: int = 0
+    access: str = Field(default="open", max_length=8)  # "open" | "roll" (SPEC §7)
 
 
 class LinkRow(SQLModel, table=True):
@@ -98,6 +100,27 @@ class LinkRow(SQLModel, table=True):
     created_at: datetime | None = time_field()
     expires_at: datetime | None = time_field()
     revoked_at: datetime | None = time_field()
+
+
+class MemberRow(SQLModel, table=True):
+    """A member of a town hall's roll, with the hash of their personal link's token.
+
+    ``participant`` is the member's server-issued id in the room: every hello with the
+    personal link is that participant. ``ref`` is the organiser's own reference (a member
+    number, say), unique in the town hall; ``n`` keeps the roll's order."""
+
+    __tablename__ = "member"
+    __table_args__ = (sa.UniqueConstraint("room", "ref", name="uq_member_room_ref"),)
+
+    room: str = Field(
+        primary_key=True, max_length=64, foreign_key="townhall.id", ondelete="CASCADE"
+    )
+    participant: str = Field(primary_key=True, max_length=64)
+    n: int
+    ref: str = Field(max_length=100)
+    name: str
+    token_hash: str = Field(max_length=128, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class ApiKeyRow(SQLModel, table=True):

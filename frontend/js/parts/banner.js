@@ -13,6 +13,9 @@ export function statusBanner(app) {
   if (app.status === "closed" && app.closedReason === "origin_not_allowed") {
     kind = "refused";
     text = t("banner.origin_refused", { origin: location.origin });
+  } else if (app.status === "closed" && app.closedReason === "roll_only") {
+    kind = "members";
+    text = t("banner.roll_only");
   } else if (app.status === "closed") {
     kind = "removed";
     const reason = app.closedReason;
