@@ -99,6 +99,7 @@ class Authenticator:
         if found is None:
             raise Refused("bad_token", "this personal link is not valid")
         self._refuse_retired(found.room)
+        await self._refuse_lost(found.room)
         claim = ResumeClaim(
             room=found.room.room,
             participant=found.participant,
