@@ -29,8 +29,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from realtime.log import Committed, NewEvent, Record
-from realtime.memory import MemoryLog, SaveEntry
-from realtime.redis_log import RedisLog
+from realtime.log.memory import MemoryLog, SaveEntry
+from realtime.log.redis.log import RedisLog
 
 EVENT = NewEvent("vote.counted", {"poll": "p1", "turnout": 1}, "2026-11-25T15:00:00.000Z")
 

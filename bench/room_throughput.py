@@ -40,7 +40,8 @@ import redis
 
 from realtime.client import Client
 from realtime.engine import Engine, Principal
-from realtime.log import RoomLog, open_log
+from realtime.log import RoomLog
+from realtime.server import open_log
 from tests.realtime.toy import ToyDomain
 from townhall.db import create_engine, migrate, session_factory
 from townhall.logstore import SqlStore

@@ -37,7 +37,8 @@ import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from realtime.log import Record, open_log
+from realtime.log import Record
+from realtime.server import open_log
 
 BENCH = Path(__file__).resolve().parent
 KEY = "vote-storm-organiser-key"

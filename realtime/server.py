@@ -27,9 +27,10 @@ from realtime.gc_pacer import GcSettings, pacer
 from realtime.hub import Metrics
 from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
+from realtime.log.store import Store
 from realtime.protocol import CloseCode
 
-__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst"]
+__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst", "open_log"]
 
 S = TypeVar("S")
 
@@ -226,3 +227,20 @@ class SocketFirst:
             await self.endpoint(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def open_log(url: str, store: Store | None = None) -> RoomLog:
+    """The room log named by ``url``: ``memory://`` (durable through ``store``, if given)
+    or ``redis://host:port/db?prefix=x`` (also ``rediss://``, ``unix://``)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "memory":
+        from realtime.log.memory import MemoryLog
+
+        return MemoryLog(store)
+    if scheme in ("redis", "rediss", "unix"):
+        if store is not None:
+            raise ValueError("a Store is only used by the memory:// backend")
+        from realtime.log.redis.log import RedisLog
+
+        return RedisLog.from_url(url)
+    raise ValueError(f"unknown room log URL scheme: {url!r}")

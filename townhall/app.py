@@ -18,8 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from facilitation.room import RoomState
 from realtime.limits import Limits
-from realtime.log import open_log
-from realtime.server import Realtime, RealtimeConfig, SocketFirst
+from realtime.server import Realtime, RealtimeConfig, SocketFirst, open_log
 from townhall import access
 from townhall.api import api_routes
 from townhall.api.context import ApiDeps

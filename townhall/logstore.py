@@ -1,6 +1,6 @@
 """The embedded mode's durable room log: every append reaches SQL before its ack.
 
-``realtime.memory.MemoryLog`` keeps the live log in memory and calls ``save`` once per
+``realtime.log.memory.MemoryLog`` keeps the live log in memory and calls ``save`` once per
 append (``save_batch`` once per batch of commands); this store writes the records and
 the command keys in one transaction, so a
 ``kill -9`` after an ack loses nothing, and a restarted server reloads every room.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.log import Committed, Record
-from realtime.store import SaveEntry
+from realtime.log.store import SaveEntry
 from townhall.db import SessionFactory
 from townhall.db.models import RoomCommandRow, RoomLogRow
 from townhall.logwriter import SqliteWriter
@@ -29,7 +29,7 @@ def _dumps(data: object) -> str:
 
 
 class SqlStore:
-    """``realtime.memory.Store`` on the project's database (SQLite or PostgreSQL).
+    """``realtime.log.memory.Store`` on the project's database (SQLite or PostgreSQL).
 
     With ``writer`` (SQLite), appends take its one-hop path (townhall/logwriter.py);
     everything else goes through SQLAlchemy.

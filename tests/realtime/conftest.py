@@ -20,8 +20,7 @@ import pytest
 import redis
 import uvicorn
 
-from realtime.log import open_log
-from realtime.server import UVICORN_WS_OPTIONS, Realtime
+from realtime.server import UVICORN_WS_OPTIONS, Realtime, open_log
 from tests.realtime.toy import ToyState
 from tests.realtime.toyapp import make_app, make_realtime
 

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from realtime.engine import Engine, Principal, Refused
-from realtime.log import RoomLog, open_log
+from realtime.log import RoomLog
+from realtime.server import open_log
 from tests.realtime.toy import ToyDomain, ToyState
 
 Engines = tuple[RoomLog, Engine[ToyState], Engine[ToyState]]

@@ -18,9 +18,9 @@ from realtime.log import (
     DuplicateKeys,
     Record,
     RoomLog,
-    open_log,
 )
-from realtime.memory import MemoryLog, Store
+from realtime.log.memory import MemoryLog, Store
+from realtime.server import open_log
 from tests.realtime.test_log_contract import JsonlStore, ev, room_id
 from townhall.db import create_engine, migrate, session_factory
 from townhall.logstore import SqlStore

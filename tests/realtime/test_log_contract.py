@@ -30,10 +30,10 @@ from realtime.log import (
     Record,
     RoomLog,
     Trimmed,
-    open_log,
 )
-from realtime.memory import MemoryLog, SaveEntry, Store
-from realtime.redis_log import RedisLog
+from realtime.log.memory import MemoryLog, SaveEntry, Store
+from realtime.log.redis.log import RedisLog
+from realtime.server import open_log
 
 
 class JsonlStore:

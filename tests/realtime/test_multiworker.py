@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from realtime.client import Client, ClientError
-from realtime.log import Record, open_log
+from realtime.log import Record
+from realtime.server import open_log
 from tests.realtime.conftest import Workers
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]

@@ -18,7 +18,7 @@ from redis.exceptions import ResponseError
 from realtime.engine import Engine, Principal
 from realtime.hub import Metrics, Outbox
 from realtime.log import Committed, LogUnavailable, NewEvent, Record, RoomLog
-from realtime.redis_log import RedisLog
+from realtime.log.redis.log import RedisLog
 from tests.realtime.redis_private import PrivateRedis
 from tests.realtime.toy import ToyDomain
 

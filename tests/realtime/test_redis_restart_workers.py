@@ -29,7 +29,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from realtime.client import Client, ClientError, Disconnected
-from realtime.log import Record, open_log
+from realtime.log import Record
+from realtime.server import open_log
 from tests.realtime.conftest import ServeFn, Workers
 from tests.realtime.redis_private import PrivateRedis
 

@@ -11,7 +11,8 @@ import pytest
 
 from realtime.engine import Engine, Principal
 from realtime.hub import Metrics, Outbox
-from realtime.log import NewEvent, RoomLog, open_log
+from realtime.log import NewEvent, RoomLog
+from realtime.server import open_log
 from tests.realtime.toy import Recording, ToyDomain, ToyState
 
 

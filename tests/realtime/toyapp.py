@@ -22,8 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from realtime.limits import Limits
-from realtime.log import RoomLog, open_log
-from realtime.server import UVICORN_WS_OPTIONS, Realtime, RealtimeConfig, SocketFirst
+from realtime.log import RoomLog
+from realtime.server import UVICORN_WS_OPTIONS, Realtime, RealtimeConfig, SocketFirst, open_log
 from tests.realtime.toy import ToyDomain, ToyState, authenticate
 
 

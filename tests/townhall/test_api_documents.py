@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from realtime.domain import Principal
-from realtime.log import open_log
+from realtime.server import open_log
 from tests.realtime.toy import Recording
 from tests.realtime.toyapp import make_realtime
 from tests.townhall.api_harness import BASE, Harness, harness

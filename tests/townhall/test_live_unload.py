@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from facilitation.base import Actor, Role
 from realtime.domain import Principal, Refused
 from realtime.hub import Metrics, Outbox
-from realtime.log import open_log
 from realtime.protocol import CloseCode
-from realtime.server import Realtime, RealtimeConfig
+from realtime.server import Realtime, RealtimeConfig, open_log
 from townhall import rooms
 from townhall.archiving import Archiver
 from townhall.db import create_engine, migrate, session_factory

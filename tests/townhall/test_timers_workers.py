@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from realtime.client import Client
-from realtime.log import Record, open_log
+from realtime.log import Record
+from realtime.server import open_log
 from tests import services
 from tests.townhall.scripted import (
     Town,

@@ -13,7 +13,7 @@ Keys of one room share the hash tag ``{room:ID}`` so the scripts run on Redis Cl
     <prefix>{room:ID}:wake   pub/sub: "<epoch>:<head>" after an append, "trim" after a trim
     <prefix>rooms            Set of room ids (a hint; rooms() checks each log exists)
 
-Pub/sub only wakes watchers (see ``realtime.redis_watch``): the log is the truth.
+Pub/sub only wakes watchers (see ``realtime.log.redis.watch``): the log is the truth.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from realtime.log import (
+from realtime.log.contract import (
     BatchEntry,
     Committed,
     Conflict,
@@ -33,8 +33,8 @@ from realtime.log import (
     Trimmed,
     check_distinct,
 )
-from realtime.redis_link import RedisLink, client_from_url
-from realtime.redis_scripts import (
+from realtime.log.redis.link import RedisLink, client_from_url
+from realtime.log.redis.scripts import (
     APPEND,
     APPEND_BATCH,
     LOOKUP,
@@ -44,8 +44,8 @@ from realtime.redis_scripts import (
     to_committed,
     to_record,
 )
-from realtime.redis_watch import Watcher
-from realtime.store import new_epoch
+from realtime.log.redis.watch import Watcher
+from realtime.log.store import new_epoch
 
 __all__ = ["RedisLog"]
 

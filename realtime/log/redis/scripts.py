@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from realtime.log import Committed, Record
+from realtime.log.contract import Committed, Record
 
 __all__ = [
     "APPEND",

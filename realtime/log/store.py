@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from realtime.log import Committed, Record
+from realtime.log.contract import Committed, Record
 
 __all__ = ["SaveEntry", "Store", "new_epoch"]
 

@@ -6,8 +6,8 @@ Writers append optimistically: they decide on the head they know and pass it as
 catch up and decide again. A ``command_key`` makes an append idempotent: a resent command
 returns the records and result it produced the first time, without deciding again.
 
-Backends are chosen by URL (``memory://`` or ``redis://``) and share one contract, which
-``tests/realtime/test_log_contract.py`` runs against each of them.
+Backends are chosen by URL (``memory://`` or ``redis://``; ``realtime.server.open_log``)
+and share one contract, which ``tests/realtime/test_log_contract.py`` runs against each.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from realtime.store import Store
+from typing import Any, Protocol
 
 __all__ = [
     "BatchEntry",
@@ -31,7 +28,6 @@ __all__ = [
     "Record",
     "RoomLog",
     "Trimmed",
-    "open_log",
 ]
 
 
@@ -254,19 +250,3 @@ class HeadSlot:
                 return pending
             self._event.clear()
             await self._event.wait()
-
-
-def open_log(url: str, store: Store | None = None) -> RoomLog:
-    """Build the backend named by ``url``: ``memory://`` or ``redis://host:port/db?prefix=x``."""
-    scheme = url.split(":", 1)[0].lower()
-    if scheme == "memory":
-        from realtime.memory import MemoryLog
-
-        return MemoryLog(store)
-    if scheme in ("redis", "rediss", "unix"):
-        if store is not None:
-            raise ValueError("a Store is only used by the memory:// backend")
-        from realtime.redis_log import RedisLog
-
-        return RedisLog.from_url(url)
-    raise ValueError(f"unknown room log URL scheme: {url!r}")

@@ -20,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from realtime.log import LogUnavailable
+from realtime.log.contract import LogUnavailable
 
 __all__ = ["TRANSIENT", "RedisLink", "client_from_url"]
 

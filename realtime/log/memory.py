@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from realtime.log import (
+from realtime.log.contract import (
     BatchEntry,
     Committed,
     Conflict,
@@ -23,7 +23,7 @@ from realtime.log import (
     Trimmed,
     check_distinct,
 )
-from realtime.store import SaveEntry, Store, new_epoch
+from realtime.log.store import SaveEntry, Store, new_epoch
 
 __all__ = ["MemoryLog", "SaveEntry", "Store", "new_epoch"]
 

@@ -17,8 +17,8 @@ from typing import Any, Final
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from realtime.log import HeadSlot
-from realtime.redis_link import TRANSIENT
+from realtime.log.contract import HeadSlot
+from realtime.log.redis.link import TRANSIENT
 
 __all__ = ["Watcher"]
 
