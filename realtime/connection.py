@@ -21,7 +21,8 @@ from realtime.domain import Principal, Refused
 from realtime.hub import Outbox
 from realtime.protocol import CloseCode, Error, encode
 from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
-from realtime.transport import EXTENSION, FrameWriter
+from realtime.transport.frames import EXTENSION
+from realtime.transport.protocol import FrameWriter
 
 if TYPE_CHECKING:
     from realtime.server import Realtime

@@ -4,7 +4,7 @@ A broadcast never awaits a client. Whatever has queued for a connection since it
 write leaves in one frame, one message as itself or several as a JSON array: the
 per-frame cost dwarfs the per-byte cost, so a lagging client gets fewer, bigger frames.
 Two ways out, chosen per connection:
-- ``FrameWriter`` (realtime.transport, under uvicorn with ``FrameProtocol``): no task per
+- ``FrameWriter`` (realtime.transport.protocol, under uvicorn with ``FrameProtocol``): no task per
   connection. The worker's ``Flusher`` writes every outbox with something queued once
   per tick; broadcasts reach it through its audience's ``Feed`` (appended once, taken
   at its turn, or before any message of its own so that the order holds).
@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from realtime.protocol import CloseCode
-from realtime.transport import FrameSink, text_frame
+from realtime.transport.frames import FrameSink, text_frame
 
 if TYPE_CHECKING:
     from realtime.flusher import Feed, Flusher

@@ -42,10 +42,10 @@ log = logging.getLogger("realtime.server")
 #   (deprecated) stops reading once its inbound queue fills and then fails its keepalive.
 # - permessage-deflate off: it costs about +64% CPU per delivered frame here.
 # - 64 KiB frame cap: larger frames are closed with 1009 before the app sees them.
-# - "realtime.transport:FrameProtocol" is that protocol plus the `realtime.frames`
+# - "realtime.transport.protocol:FrameProtocol" is that protocol plus the `realtime.frames`
 #   extension: the hub writes pre-encoded frames to the transport, not through `send`.
 UVICORN_WS_OPTIONS: dict[str, Any] = {
-    "ws": "realtime.transport:FrameProtocol",
+    "ws": "realtime.transport.protocol:FrameProtocol",
     "ws_max_size": MAX_FRAME,
     "ws_per_message_deflate": False,
     "ws_ping_interval": 20.0,

@@ -19,7 +19,8 @@ from realtime.flusher import Flusher
 from realtime.hub import Metrics, Outbox
 from realtime.protocol import CloseCode
 from realtime.room import RoomFanout
-from realtime.transport import EXTENSION, FrameProtocol, _Flag, _Inbox, text_frame
+from realtime.transport.frames import EXTENSION, text_frame
+from realtime.transport.protocol import FrameProtocol, _Flag, _Inbox
 from tests.realtime.conftest import ServeFn
 
 
@@ -205,7 +206,7 @@ async def test_flag_blocks_while_cleared() -> None:
 def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None: ...
 
-    config = uvicorn.Config(app, ws="realtime.transport:FrameProtocol")
+    config = uvicorn.Config(app, ws="realtime.transport.protocol:FrameProtocol")
     config.load()
     assert config.ws_protocol_class is FrameProtocol
     protocol = FrameProtocol(config, ServerState(), {})
@@ -224,7 +225,7 @@ def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
     assert isinstance(protocol.writable, _Flag)
 
 
-@pytest.mark.parametrize("ws", ["realtime.transport:FrameProtocol", "websockets-sansio"])
+@pytest.mark.parametrize("ws", ["realtime.transport.protocol:FrameProtocol", "websockets-sansio"])
 async def test_the_hub_writes_frames_directly_or_falls_back_to_asgi_send(
     serve: ServeFn, ws: str
 ) -> None:

@@ -8,7 +8,7 @@ connection of an audience: the hub encodes a frame once and writes it N times.
 
 ``FrameProtocol`` is uvicorn's ``websockets-sansio`` protocol plus the ASGI scope
 extension ``realtime.frames`` holding a ``FrameWriter`` for the connection (select it
-with ``ws="realtime.transport:FrameProtocol"``, as ``UVICORN_WS_OPTIONS`` does). Under
+with ``ws="realtime.transport.protocol:FrameProtocol"``, as ``UVICORN_WS_OPTIONS`` does). Under
 another server the extension is absent and the hub falls back to ASGI ``send``.
 
 The subclass reaches into uvicorn's protocol (its transport and its close handshake),
@@ -19,37 +19,13 @@ the attributes it relies on.
 from __future__ import annotations
 
 import asyncio
-import struct
-from typing import Any, Protocol
+from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["EXTENSION", "FrameProtocol", "FrameSink", "FrameWriter", "text_frame"]
+from realtime.transport.frames import EXTENSION
 
-EXTENSION = "realtime.frames"
-
-
-def text_frame(payload: bytes) -> bytes:
-    """One final, unmasked, uncompressed text frame (RFC 6455 §5.2) holding ``payload``.
-
-    Valid with or without permessage-deflate: an uncompressed message keeps RSV1 clear.
-    """
-    n = len(payload)
-    if n < 126:
-        return bytes((0x81, n)) + payload
-    if n < 65536:
-        return struct.pack("!BBH", 0x81, 126, n) + payload
-    return struct.pack("!BBQ", 0x81, 127, n) + payload
-
-
-class FrameSink(Protocol):
-    """Where the hub's ready frames go: a ``FrameWriter``, or a test's fake socket."""
-
-    def write(self, frame: bytes) -> bool: ...
-
-    def buffered(self) -> int: ...
-
-    def close(self, code: int, reason: str) -> None: ...
+__all__ = ["FrameProtocol", "FrameWriter"]
 
 
 class FrameWriter:
