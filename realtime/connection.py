@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import Receive, Scope, Send
 
 from realtime.domain import Principal, Refused
-from realtime.hub import Outbox
+from realtime.fanout import Outbox
 from realtime.protocol import CloseCode, Error, encode
 from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
 from realtime.transport.frames import EXTENSION
@@ -47,7 +47,7 @@ class Connection:
             self._send_text,
             self._send_close,
             rt.config.limits.byte_budget,
-            rt.metrics,
+            rt.traffic,
             rt.config.flush_interval,
             frames,
         )

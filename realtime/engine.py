@@ -22,8 +22,8 @@ from typing import Any, Generic, TypeVar
 
 from realtime.batch import Batcher
 from realtime.domain import Authenticator, Domain, Principal, Refused
+from realtime.fanout import Outbox
 from realtime.follow import RoomFollower
-from realtime.hub import Outbox
 from realtime.log import RoomLog
 from realtime.presence import presence_loop
 from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, encode

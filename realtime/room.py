@@ -14,8 +14,7 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from realtime.domain import Domain, Principal
-from realtime.flusher import Feed
-from realtime.hub import Outbox
+from realtime.fanout import Feed, Outbox
 from realtime.log import Record
 from realtime.protocol import Event, Resume, Resync, Welcome, encode
 

@@ -22,9 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from realtime.connection import Connection
 from realtime.domain import Authenticator, Domain
 from realtime.engine import Engine
-from realtime.flusher import Flusher
+from realtime.fanout import Flusher, Traffic
 from realtime.gc_pacer import GcSettings, pacer
-from realtime.hub import Metrics
 from realtime.limits import MAX_FRAME, Limits, SharedBuckets
 from realtime.log import RoomLog
 from realtime.log.store import Store
@@ -93,7 +92,7 @@ class Realtime(Generic[S]):
             log, domain, window=self.config.window, presence_interval=self.config.presence_interval
         )
         self.authenticator = authenticator
-        self.metrics = Metrics()
+        self.traffic = Traffic()
         self.flusher = Flusher(self.config.flush_interval)
         limits = self.config.limits
         self.buckets = SharedBuckets(limits.rate, limits.burst)  # per participant
@@ -130,7 +129,7 @@ class Realtime(Generic[S]):
     def health(self) -> dict[str, Any]:
         return {
             "log": self.log.health(),
-            **self.metrics.as_dict(),
+            **self.traffic.as_dict(),
             **self.engine.stats,
             "retries_pending": self.engine.retries_pending,
             "gc": pacer.health(),
@@ -157,18 +156,18 @@ class Realtime(Generic[S]):
                 }
             )
             return
-        if self.metrics.connections >= self.config.limits.max_connections:
+        if self.traffic.connections >= self.config.limits.max_connections:
             await _deny(scope, send, 503, "server full")
             return
         # Origin and Host are checked; the headers would otherwise stay alive (~1 KB)
         # as long as the socket, in the scope every frame of this call chain holds.
         scope["headers"] = []
         await send({"type": "websocket.accept"})
-        self.metrics.connections += 1
+        self.traffic.connections += 1
         try:
             await Connection(self, scope, receive, send).serve()
         finally:
-            self.metrics.connections -= 1
+            self.traffic.connections -= 1
 
     def _report_origin(self, scope: Scope) -> None:
         """Log a refused origin once per distinct value (at most 100 of them): one line

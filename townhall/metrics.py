@@ -157,7 +157,7 @@ class Metrics:
         return sync
 
     def track_hub(self, counters: Callable[[], Mapping[str, Any]]) -> None:
-        """Export the hub's own counters (``realtime.hub.Metrics.as_dict``) at scrape time:
+        """Export the hub's own counters (``realtime.fanout.Traffic.as_dict``) at scrape time:
         frames, messages and bytes sent, and closes by WebSocket close code. A later call
         replaces the source (an app rebuilt in the same process)."""
         if self.shared_dir:
@@ -181,7 +181,7 @@ class Metrics:
         """Read connections, live rooms and the hub's counters from ``realtime`` at each
         scrape: the one call an app needs for everything but the event-driven metrics."""
         self.track(
-            connections=lambda: float(realtime.metrics.connections),
+            connections=lambda: float(realtime.traffic.connections),
             rooms=lambda: float(len(realtime.engine.states())),
         )
         engine = realtime.engine
@@ -194,7 +194,7 @@ class Metrics:
         def counters() -> dict[str, Any]:
             stats = engine.stats
             return {
-                **realtime.metrics.as_dict(),
+                **realtime.traffic.as_dict(),
                 "log_appends": stats.get("appends", 0),
                 "log_conflicts": stats.get("conflicts", 0),
                 "duplicate_commands": stats.get("duplicates", 0),

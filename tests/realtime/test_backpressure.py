@@ -58,9 +58,9 @@ async def test_a_stalled_client_is_closed_and_resumes_while_others_flow(serve: S
     with_slow: list[int] = []
     for _ in range(40):
         with_slow += await _publish(publisher, fast, 25)
-        if s.rt.metrics.closes.get(CloseCode.SLOW_CONSUMER):
+        if s.rt.traffic.closes.get(CloseCode.SLOW_CONSUMER):
             break
-    assert s.rt.metrics.closes == {CloseCode.SLOW_CONSUMER: 1}
+    assert s.rt.traffic.closes == {CloseCode.SLOW_CONSUMER: 1}
     head = publisher.seq
     for _ in range(500):
         if all(c.seq >= head for c in fast):

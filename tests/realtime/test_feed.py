@@ -10,15 +10,14 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realtime.flusher import Flusher
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Flusher, Outbox, Traffic
 from realtime.protocol import CloseCode
 from realtime.room import RoomFanout
 from tests.realtime.test_transport import FakeSocket, StepClock, _never, _never_close
 
 
 def _outbox(sock: FakeSocket, flusher: Flusher, budget: int = 10_000) -> Outbox:
-    return Outbox(_never, _never_close, budget, Metrics(), frames=(sock, flusher))
+    return Outbox(_never, _never_close, budget, Traffic(), frames=(sock, flusher))
 
 
 def _messages(sock: FakeSocket) -> list[object]:
@@ -109,7 +108,7 @@ async def test_connections_without_the_flusher_still_get_each_broadcast() -> Non
 
     flusher = Flusher()
     fanout = RoomFanout()
-    tasked = Outbox(send, _never_close, 10_000, Metrics())
+    tasked = Outbox(send, _never_close, 10_000, Traffic())
     fed = FakeSocket()
     fanout.add("public", tasked)
     fanout.add("public", _outbox(fed, flusher))

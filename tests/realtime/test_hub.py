@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Outbox, Traffic
 from realtime.protocol import CloseCode
 from realtime.room import RoomFanout
 
@@ -37,7 +37,7 @@ def messages(frames: list[str]) -> list[int]:
 
 async def test_one_waiting_message_is_sent_alone_many_are_coalesced() -> None:
     sink = Sink()
-    outbox = Outbox(sink.send, sink.close, 10_000, Metrics())
+    outbox = Outbox(sink.send, sink.close, 10_000, Traffic())
     writer = asyncio.create_task(outbox.run())
     outbox.push("1")
     await asyncio.sleep(0)
@@ -60,7 +60,7 @@ async def test_one_waiting_message_is_sent_alone_many_are_coalesced() -> None:
 
 async def test_past_its_budget_a_client_is_closed_4009_without_blocking_the_pusher() -> None:
     sink = Sink()
-    metrics = Metrics()
+    metrics = Traffic()
     outbox = Outbox(sink.send, sink.close, 100, metrics)
     writer = asyncio.create_task(outbox.run())
     sink.gate.clear()
@@ -81,7 +81,7 @@ async def test_past_its_budget_a_client_is_closed_4009_without_blocking_the_push
 async def test_publish_reaches_only_the_audience_and_drops_closed_outboxes() -> None:
     fanout = RoomFanout()
     sinks = [Sink() for _ in range(3)]
-    boxes = [Outbox(s.send, s.close, 25, Metrics()) for s in sinks]
+    boxes = [Outbox(s.send, s.close, 25, Traffic()) for s in sinks]
     fanout.add("public", boxes[0])
     fanout.add("public", boxes[1])
     fanout.add("facilitator", boxes[2])
@@ -98,7 +98,7 @@ async def test_publish_reaches_only_the_audience_and_drops_closed_outboxes() -> 
 
 async def test_a_batch_pushed_as_one_chunk_is_sent_as_a_json_array() -> None:
     sink = Sink()
-    metrics = Metrics()
+    metrics = Traffic()
     outbox = Outbox(sink.send, sink.close, 10_000, metrics)
     writer = asyncio.create_task(outbox.run())
     outbox.push("1,2,3", 3)  # a batch of three events, joined once for every connection
@@ -116,7 +116,7 @@ async def test_a_batch_pushed_as_one_chunk_is_sent_as_a_json_array() -> None:
 
 async def test_room_fanout_publishes_a_batch_once_per_connection() -> None:
     sinks = [Sink() for _ in range(3)]
-    outboxes = [Outbox(s.send, s.close, 10_000, Metrics()) for s in sinks]
+    outboxes = [Outbox(s.send, s.close, 10_000, Traffic()) for s in sinks]
     writers = [asyncio.create_task(o.run()) for o in outboxes]
     fanout = RoomFanout()
     for outbox in outboxes:

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from realtime.engine import Engine, Principal
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Outbox, Traffic
 from realtime.log import Committed, LogUnavailable, NewEvent, Record, RoomLog
 from realtime.log.redis.log import RedisLog
 from tests.realtime.redis_private import PrivateRedis
@@ -244,7 +244,7 @@ async def test_a_leave_during_an_outage_is_recorded_once_redis_is_back(
     async def nothing(*_: object) -> None: ...
 
     member = Principal("main", "p1", "public", True, {}, None)
-    box = Outbox(nothing, nothing, 1 << 20, Metrics())
+    box = Outbox(nothing, nothing, 1 << 20, Traffic())
     try:
         await eng.attach(member, box, None)
         assert (await eng.state("main")).members == {"p1"}

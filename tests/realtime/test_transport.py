@@ -15,8 +15,7 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from realtime.client import Client
-from realtime.flusher import Flusher
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Flusher, Outbox, Traffic
 from realtime.protocol import CloseCode
 from realtime.room import RoomFanout
 from realtime.transport.frames import EXTENSION, text_frame
@@ -79,7 +78,7 @@ async def _never_close(code: int, reason: str) -> None:
 
 
 def _outbox(sock: FakeSocket, flusher: Flusher, budget: int = 10_000) -> Outbox:
-    return Outbox(_never, _never_close, budget, Metrics(), frames=(sock, flusher))
+    return Outbox(_never, _never_close, budget, Traffic(), frames=(sock, flusher))
 
 
 async def _ticks(n: int = 3) -> None:
@@ -122,7 +121,7 @@ async def test_while_messages_keep_coming_passes_are_an_interval_apart() -> None
 
 async def test_a_transport_backlog_past_the_budget_closes_4009() -> None:
     flusher = Flusher()
-    metrics = Metrics()
+    metrics = Traffic()
     sock = FakeSocket()
     outbox = Outbox(_never, _never_close, 100, metrics, frames=(sock, flusher))
     outbox.grant(1000)  # a resume's replay may exceed the budget once
@@ -241,7 +240,7 @@ async def test_the_hub_writes_frames_directly_or_falls_back_to_asgi_send(
     await watcher.close()
     direct = ws.startswith("realtime.")
     assert (s.rt.flusher.passes > 0) is direct
-    assert s.rt.metrics.messages_sent >= 4  # welcomes, ack, events: counted either way
+    assert s.rt.traffic.messages_sent >= 4  # welcomes, ack, events: counted either way
 
 
 async def test_the_extension_is_offered_in_the_scope(serve: ServeFn) -> None:

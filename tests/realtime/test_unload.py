@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from realtime.engine import Engine, Principal
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Outbox, Traffic
 from realtime.log import NewEvent, RoomLog
 from realtime.server import open_log
 from tests.realtime.toy import Recording, ToyDomain, ToyState
@@ -36,7 +36,7 @@ def outbox() -> Outbox:
 
     async def close(code: int, reason: str) -> None: ...
 
-    return Outbox(send, close, 1 << 20, Metrics())
+    return Outbox(send, close, 1 << 20, Traffic())
 
 
 async def test_a_room_in_use_stays_and_an_idle_one_reloads_from_the_log(

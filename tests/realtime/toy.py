@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from realtime.domain import Principal, Refused
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Outbox, Traffic
 from realtime.log import NewEvent, Record
 
 ROOMS = frozenset({"main", "r1", "r2", "r3"})
@@ -153,7 +153,7 @@ class Recording(Outbox):
 
         async def close(code: int, reason: str) -> None: ...
 
-        super().__init__(send, close, 1 << 20, Metrics())
+        super().__init__(send, close, 1 << 20, Traffic())
         self.pushed: list[str] = []
 
     def push(self, text: str, count: int = 1) -> None:

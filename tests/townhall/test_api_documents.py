@@ -156,8 +156,8 @@ async def test_metrics_in_prometheus_text_format(api: Harness) -> None:
 
 async def test_metrics_read_a_realtime_hub(api: Harness) -> None:
     realtime = make_realtime(open_log("memory://"), {})
-    realtime.metrics.connections = 3
-    realtime.metrics.frames_sent = 12
+    realtime.traffic.connections = 3
+    realtime.traffic.frames_sent = 12
     realtime.engine.stats["appends"] = 5
     api.metrics.observe_realtime(realtime)
     text = (await api.client.get("/metrics")).text

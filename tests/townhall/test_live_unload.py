@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from facilitation.base import Actor, Role
 from realtime.domain import Principal, Refused
-from realtime.hub import Metrics, Outbox
+from realtime.fanout import Outbox, Traffic
 from realtime.protocol import CloseCode
 from realtime.server import Realtime, RealtimeConfig, open_log
 from townhall import rooms
@@ -36,7 +36,7 @@ def _outbox() -> Outbox:
 
     async def close(code: int, reason: str) -> None: ...
 
-    return Outbox(send, close, 1 << 20, Metrics())
+    return Outbox(send, close, 1 << 20, Traffic())
 
 
 async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> None:

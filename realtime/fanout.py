@@ -1,10 +1,10 @@
-"""Per-connection outboxes (the flusher and audience feeds: realtime.flusher).
+"""Fan-out: per-connection outboxes, the audience feeds, and the worker's flusher.
 
 A broadcast never awaits a client. Whatever has queued for a connection since its last
 write leaves in one frame, one message as itself or several as a JSON array: the
 per-frame cost dwarfs the per-byte cost, so a lagging client gets fewer, bigger frames.
 Two ways out, chosen per connection:
-- ``FrameWriter`` (realtime.transport.protocol, under uvicorn with ``FrameProtocol``): no task per
+- a ``FrameSink`` (``realtime.transport``: uvicorn with ``FrameProtocol``): no task per
   connection. The worker's ``Flusher`` writes every outbox with something queued once
   per tick; broadcasts reach it through its audience's ``Feed`` (appended once, taken
   at its turn, or before any message of its own so that the order holds).
@@ -18,24 +18,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from realtime.protocol import CloseCode
 from realtime.transport.frames import FrameSink, text_frame
 
-if TYPE_CHECKING:
-    from realtime.flusher import Feed, Flusher
+__all__ = ["Feed", "Flusher", "Outbox", "Traffic"]
 
-__all__ = ["Metrics", "Outbox"]
-
-log = logging.getLogger("realtime.hub")
+log = logging.getLogger("realtime.fanout")
 
 SendText = Callable[[str], Awaitable[None]]
 SendClose = Callable[[int, str], Awaitable[None]]
 
 
-class Metrics:
+class Traffic:
     """Counters of one worker's hub (exported by townhall's /metrics)."""
 
     __slots__ = ("bytes_sent", "closes", "connections", "frames_sent", "messages_sent")
@@ -71,10 +69,10 @@ class Outbox:
         "_frames",
         "_interval",
         "_items",
-        "_metrics",
         "_queued",
         "_scheduled",
         "_send",
+        "_traffic",
         "_wake",
         "close_code",
         "close_reason",
@@ -85,7 +83,7 @@ class Outbox:
         send: SendText,
         close: SendClose,
         budget: int,
-        metrics: Metrics,
+        traffic: Traffic,
         interval: float = 0.0,
         frames: tuple[FrameSink, Flusher] | None = None,
     ) -> None:
@@ -94,7 +92,7 @@ class Outbox:
         self._close = close
         self._budget = budget
         self._base_budget = budget
-        self._metrics = metrics
+        self._traffic = traffic
         self._items: list[str] = []
         self._count = 0  # messages in _items (an item may hold several, comma-joined)
         self._queued = 0
@@ -183,7 +181,7 @@ class Outbox:
         if self.close_code is None:
             self.close_code = code
             self.close_reason = reason
-            closes = self._metrics.closes
+            closes = self._traffic.closes
             closes[code] = closes.get(code, 0) + 1
         self._ready()
 
@@ -223,10 +221,10 @@ class Outbox:
                 self.close_code = self.close_code or CloseCode.GOING_AWAY
                 self._leave_feed()
                 return
-            metrics = self._metrics
-            metrics.frames_sent += 1
-            metrics.messages_sent += count
-            metrics.bytes_sent += size
+            traffic = self._traffic
+            traffic.frames_sent += 1
+            traffic.messages_sent += count
+            traffic.bytes_sent += size
             backlog = writer.buffered()
             if backlog > self._budget:
                 self.close_soon(CloseCode.SLOW_CONSUMER, "slow_consumer")
@@ -277,7 +275,7 @@ class Outbox:
             self._drop()
 
     async def _write(self) -> None:
-        metrics = self._metrics
+        traffic = self._traffic
         wake = self._wake
         assert wake is not None
         while True:
@@ -290,9 +288,9 @@ class Outbox:
                 self._queued = 0
                 frame = items[0] if count == 1 else "[" + ",".join(items) + "]"
                 await self._send(frame)
-                metrics.frames_sent += 1
-                metrics.messages_sent += count
-                metrics.bytes_sent += size
+                traffic.frames_sent += 1
+                traffic.messages_sent += count
+                traffic.bytes_sent += size
                 if self._interval:
                     # At most one frame per interval while events keep coming: what
                     # arrives meanwhile joins the next frame (a lone event is not delayed).
@@ -301,3 +299,194 @@ class Outbox:
             if self.close_code is not None:
                 await self._close(self.close_code, self.close_reason)
                 return
+
+
+class Feed:
+    """The broadcasts to one audience of a room on this worker, appended once each.
+
+    Every member outbox (written by ``flusher``) has a cursor into ``items``; a pass
+    visits every member, which takes the items past its cursor, and then drops what
+    every member has taken. A member that joins starts at the end.
+    """
+
+    __slots__ = ("audience", "base", "flusher", "items", "members", "scheduled")
+
+    def __init__(self, flusher: Flusher, audience: set[Outbox]) -> None:
+        self.flusher = flusher
+        # The whole audience (RoomFanout's set, with outboxes not fed from here).
+        self.audience = audience
+        self.items: list[tuple[str, int]] = []  # (text, messages in it)
+        self.base = 0  # the index of items[0] since the feed began
+        self.members: set[Outbox] = set()
+        self.scheduled = False  # in the flusher's list for its next pass
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.items)
+
+    def join(self, outbox: Outbox) -> None:
+        self.members.add(outbox)
+        outbox.follow(self)
+
+    def leave(self, outbox: Outbox) -> None:
+        """Stop feeding ``outbox``; what was broadcast before still reaches it."""
+        outbox.unfollow(self)
+        self.members.discard(outbox)
+
+    def drop(self, outbox: Outbox) -> None:
+        """A closing member leaves the feed and its audience at its last pass."""
+        self.leave(outbox)
+        self.audience.discard(outbox)
+
+    def publish(self, text: str, count: int = 1) -> None:
+        self.items.append((text, count))
+        if not self.scheduled:
+            self.scheduled = True
+            self.flusher.add_feed(self)
+
+    def trim(self, upto: int) -> None:
+        """Drop the items below ``upto``, which every member has taken."""
+        drop = upto - self.base
+        if drop > 0:
+            del self.items[:drop]
+            self.base = upto
+
+
+class Flusher:
+    """One per worker: writes every outbox with something queued, once per tick.
+
+    The first message after a quiet spell leaves on the next loop iteration; while
+    messages keep coming, passes are at least ``interval`` apart, so each carries
+    everything that queued meanwhile (per-tick coalescing across the whole worker).
+
+    A pass costs one write per connection, about 10 us on loopback (where the sender's
+    syscall also runs the receiver's TCP path): 20 ms at 2,000 sockets, a whole 20 ms
+    tick. Two rules keep the loop free for reading and committing commands meanwhile:
+    a pass writes in slices of at most ``slice`` seconds with the loop's other work in
+    between, and the gap between passes stretches to ``1 / share`` times the write time
+    of the last one, so passes take at most ``share`` of the loop. An outbox that gets
+    more messages before its turn in a running pass sends them in that pass.
+    """
+
+    __slots__ = (
+        "_at",
+        "_clock",
+        "_current",
+        "_feeds",
+        "_frames",
+        "_handle",
+        "_interval",
+        "_last",
+        "_passing",
+        "_pending",
+        "_share",
+        "_slice",
+        "_took",
+        "passes",
+    )
+
+    def __init__(
+        self,
+        interval: float = 0.0,
+        share: float = 0.7,
+        slice: float = 0.004,
+        clock: Callable[[], float] = time.perf_counter,  # uvloop's time() is per iteration
+    ) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._share = share
+        self._slice = slice
+        self._pending: list[Outbox] = []
+        self._feeds: list[Feed] = []  # feeds with broadcasts for the next pass
+        self._passing: list[tuple[Feed, int]] = []  # the running pass's feeds, their end
+        self._current: list[Outbox] = []  # the running pass's outboxes; _at is the next
+        self._at = 0
+        self._frames: dict[object, bytes] = {}  # the frame of each distinct queue, this pass
+        self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._last = float("-inf")  # loop time the last pass started
+        self._took = 0.0  # seconds the last pass spent writing
+        self.passes = 0
+
+    @property
+    def gap(self) -> float:
+        """The least time between the starts of two passes while messages keep coming."""
+        return max(self._interval, self._took / self._share)
+
+    def add(self, outbox: Outbox) -> None:
+        self._pending.append(outbox)
+        if self._handle is None and not self._current:  # else the due or running pass
+            self._schedule()  # schedules the next one when it ends
+
+    def add_feed(self, feed: Feed) -> None:
+        self._feeds.append(feed)
+        if self._handle is None and not self._current:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self._last + self.gap - loop.time()
+        if delay > 0:
+            self._handle = loop.call_later(delay, self.flush)
+        else:
+            self._handle = loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Start a pass over every outbox queued so far (its first slice runs now)."""
+        self._last = asyncio.get_running_loop().time()
+        self.passes += 1
+        self._current, self._pending = self._pending, []
+        self._take_feeds()
+        self._at = 0
+        self._took = 0.0
+        self._frames = {}
+        self._write_slice(self._slice)
+
+    def _take_feeds(self) -> None:
+        """Add every member of the feeds with broadcasts to the pass starting now."""
+        current = self._current
+        for feed in self._feeds:
+            feed.scheduled = False
+            self._passing.append((feed, feed.end))
+            for outbox in feed.members:
+                if outbox.claim():
+                    current.append(outbox)
+        self._feeds = []
+
+    def _write_slice(self, budget: float) -> None:
+        self._handle = None
+        clock = self._clock
+        started = clock()
+        deadline = started + budget
+        current, frames, at = self._current, self._frames, self._at
+        while at < len(current):
+            outbox = current[at]
+            at += 1
+            try:
+                outbox.flush(frames)
+            except Exception:  # one broken socket must not cost the others their pass
+                log.exception("could not write to a connection")
+                outbox.close_code = outbox.close_code or CloseCode.GOING_AWAY
+            if not at & 63 and clock() > deadline:
+                break
+        self._took += clock() - started
+        if at < len(current):
+            self._at = at
+            self._handle = asyncio.get_running_loop().call_soon(self._write_slice, budget)
+            return
+        self._current, self._frames, self._at = [], {}, 0
+        for feed, end in self._passing:  # every member took at least up to there
+            feed.trim(end)
+        self._passing = []
+        if self._pending or self._feeds:
+            self._schedule()
+
+    def close(self) -> None:
+        """Write what is pending now, the rest of a running pass first (shutdown)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._current, self._pending = self._current[self._at :] + self._pending, []
+        self._at = 0
+        self._take_feeds()
+        if self._current or self._passing:
+            self._write_slice(float("inf"))
