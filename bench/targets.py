@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
-from realtime.limits import Limits
+from realtime.config import Limits
 from realtime.server import UVICORN_WS_OPTIONS
 
 BENCH = Path(__file__).resolve().parent

@@ -6,7 +6,7 @@ holds the events of the commands before it in the batch, and appends the batch w
 ``expect=head`` in one ``append_batch``. One round trip (one Lua call, one SQL
 transaction) then carries hundreds of commands, and the next batch gathers whatever
 arrived meanwhile. Acks (and refusals, which depend on the batch before them) go out
-only once the batch is durable; records reach connections only through ``Room.apply``.
+only once the batch is durable; records reach connections only through ``Replica.apply``.
 
 On ``Conflict`` (another worker appended first) the drainer catches up, takes what was
 queued meanwhile and decides the whole, larger batch again; after repeated conflicts it
@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from realtime.domain import Domain, Principal, Refused
+from realtime.application import Domain, Principal, Refused
 from realtime.log import BatchEntry, Committed, DuplicateKeys, Record, RoomLog
-from realtime.room import Room
+from realtime.replica import Replica
 
 __all__ = ["MAX_BATCH", "Batcher", "Outcome"]
 
@@ -81,7 +81,7 @@ class Batcher(Generic[S]):
         domain: Domain[S],
         clock: Callable[[], str],
         ids: Callable[[], str],
-        catch_up: Callable[[Room[S]], Awaitable[None]],
+        catch_up: Callable[[Replica[S]], Awaitable[None]],
         stats: dict[str, int],
         fanout_took: Callable[[float], None] = lambda seconds: None,
     ) -> None:
@@ -95,7 +95,12 @@ class Batcher(Generic[S]):
         self._queues: dict[str, _Queue] = {}
 
     def submit(
-        self, room: Room[S], principal: Principal, type: str, data: dict[str, Any], key: str | None
+        self,
+        room: Replica[S],
+        principal: Principal,
+        type: str,
+        data: dict[str, Any],
+        key: str | None,
     ) -> asyncio.Future[Outcome]:
         """Queue a command; the future gets its (ack seq, result) or its exception."""
         self.stats["commands"] += 1
@@ -143,7 +148,7 @@ class Batcher(Generic[S]):
                 taken.append(pending)
         return taken
 
-    async def _drain(self, room: Room[S], queue: _Queue) -> None:
+    async def _drain(self, room: Replica[S], queue: _Queue) -> None:
         while queue.waiting:
             batch = self._take(queue, MAX_BATCH)
             try:
@@ -157,7 +162,7 @@ class Batcher(Generic[S]):
                     pending.fail(ConnectionError("the engine is closing"))
                 raise
 
-    async def _commit(self, room: Room[S], queue: _Queue, batch: list[Pending]) -> None:
+    async def _commit(self, room: Replica[S], queue: _Queue, batch: list[Pending]) -> None:
         conflicts = 0
         while True:
             plan = self._plan(room, batch)
@@ -190,7 +195,7 @@ class Batcher(Generic[S]):
             batch.extend(self._take(queue, MAX_BATCH - len(batch)))
         await self._answer_rest(room, plan)
 
-    def _plan(self, room: Room[S], batch: list[Pending]) -> _Plan:
+    def _plan(self, room: Replica[S], batch: list[Pending]) -> _Plan:
         """Decide every command in order, each on the state after the ones before it."""
         domain = self.domain
         plan = _Plan()
@@ -217,14 +222,14 @@ class Batcher(Generic[S]):
             plan.members.append(pending)
         return plan
 
-    async def _lookups(self, room: Room[S], keys: list[str]) -> dict[str, Committed]:
+    async def _lookups(self, room: Replica[S], keys: list[str]) -> dict[str, Committed]:
         self.stats["lookups"] += 1
         return await self.log.lookup_many(room.name, keys)
 
-    def _seq(self, room: Room[S], done: Committed) -> int:
+    def _seq(self, room: Replica[S], done: Committed) -> int:
         return done.records[-1].seq if done.records else room.head
 
-    async def _answer_applied(self, room: Room[S], batch: list[Pending], keys: set[str]) -> None:
+    async def _answer_applied(self, room: Replica[S], batch: list[Pending], keys: set[str]) -> None:
         found = await self._lookups(room, sorted(keys))
         await self._catch_up(room)
         for pending in [p for p in batch if p.key in keys]:
@@ -236,7 +241,7 @@ class Batcher(Generic[S]):
             else:
                 pending.settle((self._seq(room, done), done.result))
 
-    async def _answer_rest(self, room: Room[S], plan: _Plan) -> None:
+    async def _answer_rest(self, room: Replica[S], plan: _Plan) -> None:
         """Refusals and event-less commands, decided on the state the batch committed."""
         for pending, failure in plan.failed:
             pending.fail(failure)

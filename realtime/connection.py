@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import Receive, Scope, Send
 
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
 from realtime.fanout import Outbox
-from realtime.protocol import CloseCode, Error, encode
-from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
+from realtime.sansio import (
+    Action,
+    Authenticate,
+    Close,
+    ConnectionProtocol,
+    Phase,
+    Reply,
+    RunCommand,
+)
 from realtime.transport.frames import EXTENSION
 from realtime.transport.protocol import FrameWriter
+from realtime.wire import CloseCode, Error, encode
 
 if TYPE_CHECKING:
     from realtime.server import Realtime
@@ -33,13 +41,13 @@ log = logging.getLogger("realtime.connection")
 
 
 class Connection:
-    """The I/O side of one connection: feeds the Session, performs its actions."""
+    """The I/O side of one connection: feeds its ``ConnectionProtocol``, performs its actions."""
 
     def __init__(self, rt: Realtime[Any], scope: Scope, receive: Receive, send: Send) -> None:
         self.rt = rt
         self.receive = receive
         self.send = send
-        self.session = Session(rt.config.limits, time.monotonic())
+        self.protocol = ConnectionProtocol(rt.config.limits, time.monotonic())
         extension = scope.get("extensions", {}).get(EXTENSION)
         writer = extension.get("writer") if isinstance(extension, dict) else None
         frames = (writer, rt.flusher) if isinstance(writer, FrameWriter) else None
@@ -93,14 +101,14 @@ class Connection:
                     await writer
 
     async def _read(self) -> None:
-        session = self.session
+        protocol = self.protocol
         while True:
-            deadline = session.deadline
+            deadline = protocol.deadline
             if deadline is not None:
                 try:
                     message = await asyncio.wait_for(self.receive(), deadline - time.monotonic())
                 except TimeoutError:
-                    if not await self._perform(session.timeout(time.monotonic())):
+                    if not await self._perform(protocol.timeout(time.monotonic())):
                         return
                     continue
             else:
@@ -113,14 +121,14 @@ class Connection:
             text = message.get("text")
             now = time.monotonic()
             if text is not None:
-                actions = session.receive_text(text, now)
+                actions = protocol.receive_text(text, now)
             else:
-                actions = session.receive_bytes(message.get("bytes") or b"", now)
+                actions = protocol.receive_bytes(message.get("bytes") or b"", now)
             if not await self._perform(actions):
                 return
 
     async def _perform(self, actions: list[Action]) -> bool:
-        """Carry out a session's actions; False once the connection is closing."""
+        """Carry out the protocol's actions; False once the connection is closing."""
         for action in actions:
             if isinstance(action, Reply):
                 self.outbox.push(action.text)
@@ -140,19 +148,19 @@ class Connection:
             principal = await self.rt.authenticator(action.hello.token, action.data)
             await self.rt.engine.attach(principal, self.outbox, action.hello.resume)
         except Refused as exc:
-            await self._perform(self.session.refused(exc.code, exc.message))
+            await self._perform(self.protocol.refused(exc.code, exc.message))
             return
         except Exception:
             log.exception("could not open the room")
             await self._perform(
-                self.session.refused("unavailable", "the room is unavailable", CloseCode.INTERNAL)
+                self.protocol.refused("unavailable", "the room is unavailable", CloseCode.INTERNAL)
             )
             return
         self.principal = principal  # set even if closing now: serve() detaches it
-        self.session.authenticated(
+        self.protocol.authenticated(
             self.rt.buckets.acquire(principal.room, principal.key, time.monotonic())
         )
-        if self.inbox and self.worker is None and self.session.phase is Phase.OPEN:
+        if self.inbox and self.worker is None and self.protocol.phase is Phase.OPEN:
             self.worker = self.rt.spawn(self._work())
 
     def _queue(self, action: RunCommand) -> None:
@@ -160,7 +168,7 @@ class Connection:
             self.outbox.push(encode(Error(id=action.id, code="busy", message="too many commands")))
             return
         self.inbox.append(action)
-        if self.worker is None and self.session.phase is Phase.OPEN:
+        if self.worker is None and self.protocol.phase is Phase.OPEN:
             self.worker = self.rt.spawn(self._work())
 
     async def _work(self) -> None:

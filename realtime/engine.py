@@ -1,12 +1,12 @@
 """The command engine: decide on the head state, append with expect=head, fan out.
 
-Per room and per worker it keeps the state at the log head (``realtime.room``, loaded
+Per room and per worker it keeps the state at the log head (``realtime.replica``, loaded
 and watched by ``realtime.follow``).
 Commands are queued per room and committed in batches under the room's lock
 (``realtime.batch``): decide each on the head state plus the batch before it ->
 ``log.append_batch(expect=head)`` -> on ``Conflict`` catch up and decide again.
 Records appended by other workers arrive through one watcher task per room. Records
-reach connections only through ``Room.apply``, so fan-out is in seq order and exactly
+reach connections only through ``Replica.apply``, so fan-out is in seq order and exactly
 once whoever appended them.
 """
 
@@ -20,15 +20,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from realtime.application import Authenticator, Domain, Principal, Refused
 from realtime.batch import Batcher
-from realtime.domain import Authenticator, Domain, Principal, Refused
 from realtime.fanout import Outbox
 from realtime.follow import RoomFollower
 from realtime.log import RoomLog
 from realtime.presence import presence_loop
-from realtime.protocol import Ack, CloseCode, Error, Pong, Resume, encode
+from realtime.replica import Replica
 from realtime.retry import Retries
-from realtime.room import Room
+from realtime.wire import Ack, CloseCode, Error, Pong, Resume, encode
 
 __all__ = ["Authenticator", "Domain", "Engine", "Principal", "Refused"]
 
@@ -216,7 +216,12 @@ class Engine(Generic[S]):
         return f"{principal.key}:{id}"
 
     async def _run(
-        self, room: Room[S], principal: Principal, type: str, data: dict[str, Any], key: str | None
+        self,
+        room: Replica[S],
+        principal: Principal,
+        type: str,
+        data: dict[str, Any],
+        key: str | None,
     ) -> tuple[int, dict[str, str]]:
         """Queue the command for the room's next batch; returns (ack seq, result) once the
         batch holding it is durable (``realtime.batch``). Raises ``Refused``."""

@@ -22,8 +22,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from realtime.protocol import CloseCode
 from realtime.transport.frames import FrameSink, text_frame
+from realtime.wire import CloseCode
 
 __all__ = ["Feed", "Flusher", "Outbox", "Traffic"]
 

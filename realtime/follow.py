@@ -1,7 +1,7 @@
 """The rooms one worker follows: each loaded from the log on first use and kept at the
 log's head by one watcher task, whoever appends.
 
-Records reach a room only through ``Room.apply`` here (catching up after a wake-up, a
+Records reach a room only through ``Replica.apply`` here (catching up after a wake-up, a
 conflict or a load), under the room's lock, so fan-out is in seq order and exactly once.
 A log trimmed and restarted (a new epoch) rebuilds the room without fan-out and sends
 each connection ``resync`` + snapshot.
@@ -14,9 +14,9 @@ import contextlib
 import logging
 from typing import Generic, TypeVar
 
-from realtime.domain import Domain
+from realtime.application import Domain
 from realtime.log import RoomLog, Trimmed
-from realtime.room import Room
+from realtime.replica import Replica
 
 __all__ = ["READ_CHUNK", "RoomFollower"]
 
@@ -31,20 +31,20 @@ class RoomFollower(Generic[S]):
         self.log = room_log
         self.domain = domain
         self._window = window
-        self._rooms: dict[str, Room[S]] = {}
+        self._rooms: dict[str, Replica[S]] = {}
 
-    def get(self, name: str) -> Room[S] | None:
+    def get(self, name: str) -> Replica[S] | None:
         """The room if this worker holds it (possibly still loading: ``epoch`` empty)."""
         return self._rooms.get(name)
 
-    def rooms(self) -> list[Room[S]]:
+    def rooms(self) -> list[Replica[S]]:
         return list(self._rooms.values())
 
-    async def load(self, name: str) -> Room[S]:
+    async def load(self, name: str) -> Replica[S]:
         """The room at the log head, loaded (and watched) on first use."""
         room = self._rooms.get(name)
         if room is None:
-            room = self._rooms[name] = Room(name, self.domain, self._window)
+            room = self._rooms[name] = Replica(name, self.domain, self._window)
             async with room.lock:
                 try:
                     room.reset(await self.log.epoch(name))
@@ -72,7 +72,7 @@ class RoomFollower(Generic[S]):
     def watchers(self) -> list[asyncio.Task[None]]:
         return [r.watcher for r in self._rooms.values() if r.watcher is not None]
 
-    async def catch_up(self, room: Room[S]) -> None:
+    async def catch_up(self, room: Replica[S]) -> None:
         """Apply every record after the head (under the room lock)."""
         while True:
             try:
@@ -86,7 +86,7 @@ class RoomFollower(Generic[S]):
             if len(records) < READ_CHUNK:
                 return
 
-    async def _new_epoch(self, room: Room[S]) -> None:
+    async def _new_epoch(self, room: Replica[S]) -> None:
         """The log was trimmed and restarted: rebuild, and resync every connection."""
         room.reset(await self.log.epoch(room.name))
         # Rebuilt without fan-out: events of the new epoch must not reach a connection
@@ -95,7 +95,7 @@ class RoomFollower(Generic[S]):
         for outbox, principal in list(room.conns.items()):
             room.resync(principal, outbox, "epoch")
 
-    async def _watch(self, room: Room[S]) -> None:
+    async def _watch(self, room: Replica[S]) -> None:
         while True:
             try:
                 last = 0

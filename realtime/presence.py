@@ -13,8 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from realtime.domain import Domain
-from realtime.room import Room
+from realtime.application import Domain
+from realtime.replica import Replica
 
 __all__ = ["presence_loop"]
 
@@ -25,7 +25,7 @@ RunServerCommand = Callable[[str, str, dict[str, Any]], Awaitable[int]]
 
 
 async def presence_loop(
-    rooms: Callable[[], Iterable[Room[S]]],
+    rooms: Callable[[], Iterable[Replica[S]]],
     domain: Domain[S],
     run: RunServerCommand,
     interval: float,

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from realtime.domain import Refused
+from realtime.application import Refused
 
 __all__ = ["Retries"]
 

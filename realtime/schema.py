@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from realtime.protocol import (
+from realtime.wire import (
     ERRORS,
     Ack,
     CloseCode,

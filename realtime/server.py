@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
 from typing import Any, Generic, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from realtime.application import Authenticator, Domain
+from realtime.config import MAX_FRAME, RealtimeConfig
 from realtime.connection import Connection
-from realtime.domain import Authenticator, Domain
 from realtime.engine import Engine
 from realtime.fanout import Flusher, Traffic
-from realtime.gc_pacer import GcSettings, pacer
-from realtime.limits import MAX_FRAME, Limits, SharedBuckets
+from realtime.gc_pacer import pacer
 from realtime.log import RoomLog
 from realtime.log.store import Store
-from realtime.protocol import CloseCode
+from realtime.throttle import SharedBuckets
+from realtime.wire import CloseCode
 
-__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "RealtimeConfig", "SocketFirst", "open_log"]
+__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "SocketFirst", "open_log"]
 
 S = TypeVar("S")
 
@@ -50,30 +50,6 @@ UVICORN_WS_OPTIONS: dict[str, Any] = {
     "ws_ping_interval": 20.0,
     "ws_ping_timeout": 20.0,
 }
-
-
-@dataclass(frozen=True)
-class RealtimeConfig:
-    """``origins``: allowed ``Origin`` values; empty means the server's own origin only.
-
-    A missing ``Origin`` (not a browser: bots, the Python client) is allowed unless
-    ``require_origin``; browsers always send it, which is what the check protects.
-    """
-
-    origins: Sequence[str] = ()
-    require_origin: bool = False
-    limits: Limits = field(default_factory=Limits)
-    window: int = 5000  # records per room kept for replay on resume
-    # Minimum time between two flusher passes (frames to a connection) while events keep
-    # coming: under load, frames carry many events instead of paying the per-frame cost
-    # for each; a lone event still leaves at once. 20 ms (at most 50 frames a second to
-    # a phone) measured best at 2,000 clients: 0.96 us per delivery and 793 k deliveries/s
-    # against 1.42 us and 550 k at 5 ms, with a lower p99 (docs/benchmarks.md).
-    flush_interval: float = 0.02
-    presence_interval: float = 1.0
-    # The cycle collector's full passes stop the loop for 100+ ms at a few thousand
-    # sockets: young passes every 0.25 s and frozen survivors instead (gc_pacer.py).
-    gc: GcSettings = field(default_factory=GcSettings)
 
 
 class Realtime(Generic[S]):

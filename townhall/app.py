@@ -17,13 +17,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from facilitation.room import RoomState
-from realtime.limits import Limits
-from realtime.server import Realtime, RealtimeConfig, SocketFirst, open_log
+from realtime.config import Limits, RealtimeConfig
+from realtime.server import Realtime, SocketFirst, open_log
 from townhall import access
 from townhall.api import api_routes
 from townhall.api.context import ApiDeps
 from townhall.archiving import Archiver
-from townhall.auth import Authenticator
+from townhall.auth import LinkAuthenticator
 from townhall.db import SessionFactory, create_engine, session_factory
 from townhall.db.instance import database_id
 from townhall.domain import TownhallDomain
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             burst=settings.rate_burst,
             max_connections=settings.max_connections,
         )
-        authenticator = Authenticator(sessions, secret, settings.log_retention_s)
+        authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s)
         realtime: Realtime[RoomState] = Realtime(
             log,
             TownhallDomain(),

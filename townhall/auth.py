@@ -14,7 +14,7 @@ from typing import Any
 
 from facilitation.base import Actor, Role
 from facilitation.limits import MAX_NAME
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
 from townhall import access
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
@@ -40,8 +40,8 @@ def _clean_name(raw: object, role: Role) -> str:
     return name
 
 
-class Authenticator:
-    """``realtime.domain.Authenticator`` backed by the link table and the server secret."""
+class LinkAuthenticator:
+    """``realtime.application.Authenticator`` backed by the link table and the server secret."""
 
     def __init__(
         self, sessions: SessionFactory, secret: bytes, log_retention_s: float = 86_400

@@ -15,7 +15,7 @@ from typing import Any
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
 from realtime.log import NewEvent, Record
 
 JOIN = "server:join"
@@ -86,7 +86,7 @@ def viewer_of(principal: Principal) -> views.Viewer:
 
 
 class TownhallDomain:
-    """``realtime.domain.Domain[RoomState]`` for town halls."""
+    """``realtime.application.Domain[RoomState]`` for town halls."""
 
     def initial(self, room: str) -> RoomState:
         return initial_state(room)

@@ -19,7 +19,7 @@ from typing import Any
 
 from facilitation.base import ORGANISER, Role
 from facilitation.room import RoomState, next_deadlines
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
 from realtime.server import Realtime
 from townhall.archiving import Archiver
 from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain, iso

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from facilitation.room import RoomState
-from realtime.domain import Refused
+from realtime.application import Refused
 from realtime.log import RoomLog, Trimmed
 from townhall.db import SessionFactory
 from townhall.db.models import TownHallRow

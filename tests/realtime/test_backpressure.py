@@ -11,7 +11,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from realtime.client import Client
-from realtime.protocol import CloseCode
+from realtime.wire import CloseCode
 from tests.realtime.conftest import ServeFn
 
 TEXT = "x" * 16_000

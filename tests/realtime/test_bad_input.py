@@ -16,11 +16,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from realtime.application import Principal
 from realtime.client import Client, ClientError
-from realtime.domain import Principal
-from realtime.limits import Limits
-from realtime.protocol import ERRORS, CloseCode
-from realtime.session import Close, Reply, RunCommand, Session
+from realtime.config import Limits
+from realtime.sansio import Close, ConnectionProtocol, Reply, RunCommand
+from realtime.wire import ERRORS, CloseCode
 from tests.realtime.conftest import Served, ServeFn
 
 ORIGIN = "https://townhall.example"
@@ -218,7 +218,7 @@ async def test_a_flood_is_rate_limited_then_closed_4008(serve: ServeFn) -> None:
     )
 )
 def test_any_frame_gets_a_command_an_error_or_a_close(frame: str | bytes) -> None:
-    session = Session(Limits(), 0.0)
+    session = ConnectionProtocol(Limits(), 0.0)
     session.receive_text('{"type":"hello","data":{"token":"t"}}', 0.0)
     session.authenticated()
     if isinstance(frame, bytes):

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from realtime.fanout import Flusher, Outbox, Traffic
-from realtime.protocol import CloseCode
-from realtime.room import RoomFanout
+from realtime.replica import RoomFanout
+from realtime.wire import CloseCode
 from tests.realtime.test_transport import FakeSocket, StepClock, _never, _never_close
 
 

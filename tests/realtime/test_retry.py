@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from realtime.domain import Refused
+from realtime.application import Refused
 from realtime.retry import Retries
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from realtime.log import Record
-from realtime.room import Room
+from realtime.replica import Replica
 from tests.realtime.toy import Recording, ToyDomain, ToyState
 
 
@@ -26,7 +26,7 @@ class SharedView(ToyDomain):
 
 def test_participants_and_observers_share_one_rendering() -> None:
     domain = SharedView()
-    room = Room("main", domain, window=100)
+    room = Replica("main", domain, window=100)
     room.reset("e1")
     boxes = {audience: Recording() for audience in ("participant", "observer", "facilitator")}
     for audience, box in boxes.items():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import msgspec
 
-from realtime.protocol import ERRORS, Ack, CloseCode, Command, Event, encode
 from realtime.schema import documents, main
+from realtime.wire import ERRORS, Ack, CloseCode, Command, Event, encode
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol"
 

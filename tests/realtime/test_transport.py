@@ -16,10 +16,10 @@ from websockets.streams import StreamReader
 
 from realtime.client import Client
 from realtime.fanout import Flusher, Outbox, Traffic
-from realtime.protocol import CloseCode
-from realtime.room import RoomFanout
+from realtime.replica import RoomFanout
 from realtime.transport.frames import EXTENSION, text_frame
 from realtime.transport.protocol import FrameProtocol, _Flag, _Inbox
+from realtime.wire import CloseCode
 from tests.realtime.conftest import ServeFn
 
 

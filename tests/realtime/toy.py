@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
 from realtime.fanout import Outbox, Traffic
 from realtime.log import NewEvent, Record
 

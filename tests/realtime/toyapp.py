@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from realtime.limits import Limits
+from realtime.config import Limits, RealtimeConfig
 from realtime.log import RoomLog
-from realtime.server import UVICORN_WS_OPTIONS, Realtime, RealtimeConfig, SocketFirst, open_log
+from realtime.server import UVICORN_WS_OPTIONS, Realtime, SocketFirst, open_log
 from tests.realtime.toy import ToyDomain, ToyState, authenticate
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from realtime.domain import Principal
+from realtime.application import Principal
 from realtime.server import open_log
 from tests.realtime.toy import Recording
 from tests.realtime.toyapp import make_realtime

@@ -11,10 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from facilitation.base import Actor, Role
-from realtime.domain import Principal, Refused
+from realtime.application import Principal, Refused
+from realtime.config import RealtimeConfig
 from realtime.fanout import Outbox, Traffic
-from realtime.protocol import CloseCode
-from realtime.server import Realtime, RealtimeConfig, open_log
+from realtime.server import Realtime, open_log
+from realtime.wire import CloseCode
 from townhall import rooms
 from townhall.archiving import Archiver
 from townhall.db import create_engine, migrate, session_factory

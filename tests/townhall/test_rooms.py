@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from realtime.domain import Refused
+from realtime.application import Refused
 from tests.townhall.archive_sample import sample_bundle
 from townhall import access, rooms
 from townhall.archive import archive
-from townhall.auth import Authenticator
+from townhall.auth import LinkAuthenticator
 from townhall.db import SessionFactory, create_engine, migrate, session_factory
 from townhall.db.models import metadata
 from townhall.domain import Member
@@ -231,7 +231,7 @@ async def test_the_websocket_authenticator_refuses_rotated_links_and_their_resum
     sessions: SessionFactory,
 ) -> None:
     room, tokens = await new_townhall(sessions)
-    authenticate = Authenticator(sessions, b"server-secret")
+    authenticate = LinkAuthenticator(sessions, b"server-secret")
     joined = await authenticate(tokens["participant"], {"name": "김민수"})
     assert joined.room == room
     assert joined.resume_token is not None
@@ -251,8 +251,8 @@ async def test_links_to_a_session_archived_past_the_log_retention_are_refused(
     sessions: SessionFactory,
 ) -> None:
     room, tokens = await new_townhall(sessions)
-    day = Authenticator(sessions, b"server-secret", log_retention_s=86_400)
-    minute = Authenticator(sessions, b"server-secret", log_retention_s=60)
+    day = LinkAuthenticator(sessions, b"server-secret", log_retention_s=86_400)
+    minute = LinkAuthenticator(sessions, b"server-secret", log_retention_s=60)
     joined = await day(tokens["participant"], {"name": "Ana"})
     assert joined.resume_token is not None
     assert await rooms.archived_at(sessions, room) is None
@@ -280,7 +280,7 @@ async def test_a_hello_costs_one_query_and_reads_the_room_afresh(
     """Link and resume hellos read link, archive state and ballot secret in one query,
     with nothing cached: the archive's destruction of the ballot secret shows at once."""
     room, tokens = await new_townhall(sessions)
-    authenticate = Authenticator(sessions, b"server-secret")
+    authenticate = LinkAuthenticator(sessions, b"server-secret")
     statements = count_queries(engine)
     joined = await authenticate(tokens["participant"], {"name": "Ana"})
     assert len(statements) == 1
@@ -303,7 +303,7 @@ async def test_a_hello_costs_one_query_and_reads_the_room_afresh(
 
 async def test_resumes_into_a_deleted_town_hall_are_refused(sessions: SessionFactory) -> None:
     room, tokens = await new_townhall(sessions)
-    authenticate = Authenticator(sessions, b"server-secret")
+    authenticate = LinkAuthenticator(sessions, b"server-secret")
     joined = await authenticate(tokens["observer"], {})
     assert joined.resume_token is not None
     assert await rooms.delete_townhall(sessions, room)

@@ -13,12 +13,12 @@ import asyncio
 from collections import deque
 from typing import Generic, TypeVar
 
-from realtime.domain import Domain, Principal
+from realtime.application import Domain, Principal
 from realtime.fanout import Feed, Outbox
 from realtime.log import Record
-from realtime.protocol import Event, Resume, Resync, Welcome, encode
+from realtime.wire import Event, Resume, Resync, Welcome, encode
 
-__all__ = ["Entry", "Room", "RoomFanout"]
+__all__ = ["Entry", "Replica", "RoomFanout"]
 
 S = TypeVar("S")
 REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of its outbox
@@ -56,7 +56,7 @@ class Entry(Generic[S]):
         return text
 
 
-class Room(Generic[S]):
+class Replica(Generic[S]):
     __slots__ = (
         "conns",
         "domain",

@@ -1,36 +1,14 @@
-"""Per-connection limits: the settings, and the token bucket that rate-limits a connection.
+"""Rate limits: the token bucket of a connection, shared by a participant's connections.
 
-Pure objects with the clock passed in, so the session logic that uses them stays
-testable without sockets or sleeps.
+Pure objects with the clock passed in, so the connection protocol that uses them stays
+testable without sockets or sleeps. The rates are ``realtime.config.Limits``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MAX_FRAME", "Limits", "SharedBuckets", "TokenBucket"]
-
-# Incoming frames above this are refused by uvicorn with close 1009 (see UVICORN_WS_OPTIONS).
-MAX_FRAME = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Every per-connection and per-worker limit of the hub.
-
-    ``rate`` messages per second refill a bucket of ``burst``; a message with an empty
-    bucket gets a ``rate_limited`` error, and ``abuse`` refusals in a row close the socket
-    (4008). ``byte_budget`` bounds what may wait in one connection's outgoing queue (about
-    characters of JSON) before it is closed with 4009 and must resume.
-    """
-
-    rate: float = 20.0
-    burst: int = 60
-    abuse: int = 100
-    max_connections: int = 10_000
-    byte_budget: int = 4 * 1024 * 1024
-    hello_timeout: float = 10.0
-    max_inflight: int = 256  # commands queued on one connection before "busy"
+__all__ = ["SharedBuckets", "TokenBucket"]
 
 
 class TokenBucket:

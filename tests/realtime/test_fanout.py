@@ -6,8 +6,8 @@ import asyncio
 import json
 
 from realtime.fanout import Outbox, Traffic
-from realtime.protocol import CloseCode
-from realtime.room import RoomFanout
+from realtime.replica import RoomFanout
+from realtime.wire import CloseCode
 
 
 class Sink:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from realtime.limits import Limits, SharedBuckets, TokenBucket
-from realtime.protocol import CloseCode
-from realtime.session import Action, Authenticate, Close, Phase, Reply, RunCommand, Session
+from realtime.config import Limits
+from realtime.sansio import (
+    Action,
+    Authenticate,
+    Close,
+    ConnectionProtocol,
+    Phase,
+    Reply,
+    RunCommand,
+)
+from realtime.throttle import SharedBuckets, TokenBucket
+from realtime.wire import CloseCode
 
 LIMITS = Limits(rate=10.0, burst=3, abuse=5, hello_timeout=10.0)
 
 
-def opened(now: float = 0.0) -> Session:
-    session = Session(LIMITS, now)
+def opened(now: float = 0.0) -> ConnectionProtocol:
+    session = ConnectionProtocol(LIMITS, now)
     [auth] = session.receive_text('{"type":"hello","data":{"token":"t"}}', now)
     assert isinstance(auth, Authenticate)
     session.authenticated()
@@ -29,7 +38,7 @@ def closes(actions: list[Action]) -> list[int]:
 
 
 def test_hello_in_data_is_authenticated() -> None:
-    session = Session(LIMITS, 0.0)
+    session = ConnectionProtocol(LIMITS, 0.0)
     frame = '{"type":"hello","data":{"token":"t","name":"민지","resume":{"epoch":"e","seq":4}}}'
     [auth] = session.receive_text(frame, 1.0)
     assert isinstance(auth, Authenticate)
@@ -41,32 +50,36 @@ def test_hello_in_data_is_authenticated() -> None:
 
 
 def test_hello_fields_at_top_level_are_accepted() -> None:
-    [auth] = Session(LIMITS, 0.0).receive_text('{"type":"hello","token":"t","name":"A"}', 0.0)
+    [auth] = ConnectionProtocol(LIMITS, 0.0).receive_text(
+        '{"type":"hello","token":"t","name":"A"}', 0.0
+    )
     assert isinstance(auth, Authenticate)
     assert auth.hello.name == "A"
 
 
 def test_a_command_before_hello_closes_4002() -> None:
-    actions = Session(LIMITS, 0.0).receive_text('{"type":"hand.raise","id":"1"}', 0.0)
+    actions = ConnectionProtocol(LIMITS, 0.0).receive_text('{"type":"hand.raise","id":"1"}', 0.0)
     assert errors(actions) == ["hello_required"]
     assert closes(actions) == [CloseCode.HELLO_REQUIRED]
 
 
 def test_hello_without_token_closes_4002() -> None:
-    actions = Session(LIMITS, 0.0).receive_text('{"type":"hello","data":{"name":"x"}}', 0.0)
+    actions = ConnectionProtocol(LIMITS, 0.0).receive_text(
+        '{"type":"hello","data":{"name":"x"}}', 0.0
+    )
     assert errors(actions) == ["bad_hello"]
     assert closes(actions) == [CloseCode.HELLO_REQUIRED]
 
 
 def test_no_hello_within_the_timeout_closes_4001() -> None:
-    session = Session(LIMITS, 100.0)
+    session = ConnectionProtocol(LIMITS, 100.0)
     assert session.timeout(109.9) == []
     assert closes(session.timeout(110.0)) == [CloseCode.HELLO_TIMEOUT]
     assert session.phase is Phase.CLOSED
 
 
 def test_refused_token_says_why_then_closes_4003() -> None:
-    session = Session(LIMITS, 0.0)
+    session = ConnectionProtocol(LIMITS, 0.0)
     session.receive_text('{"type":"hello","data":{"token":"bad"}}', 0.0)
     actions = session.refused("bad_token", "unknown token")
     assert errors(actions) == ["bad_token"]
@@ -133,7 +146,7 @@ def test_token_bucket_refills_up_to_its_burst() -> None:
 
 def test_connections_of_one_participant_share_one_rate() -> None:
     buckets = SharedBuckets(LIMITS.rate, LIMITS.burst)
-    one, two = (Session(LIMITS, 0.0) for _ in range(2))
+    one, two = (ConnectionProtocol(LIMITS, 0.0) for _ in range(2))
     for session in (one, two):
         session.receive_text('{"type":"hello","data":{"token":"t"}}', 0.0)
         session.authenticated(buckets.acquire("main", "p1", 0.0))
@@ -146,7 +159,7 @@ def test_connections_of_one_participant_share_one_rate() -> None:
     assert all(isinstance(actions[0], RunCommand) for actions in sent)
     # The burst of 3 is spent across both sockets: a second socket buys nothing.
     assert errors(two.receive_text(frame, 0.0)) == ["rate_limited"]
-    other = Session(LIMITS, 0.0)
+    other = ConnectionProtocol(LIMITS, 0.0)
     other.receive_text('{"type":"hello","data":{"token":"t"}}', 0.0)
     other.authenticated(buckets.acquire("main", "p2", 0.0))
     assert isinstance(other.receive_text(frame, 0.0)[0], RunCommand)  # someone else: own

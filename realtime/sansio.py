@@ -1,8 +1,10 @@
 """One connection's protocol logic, sans I/O: fed frames and the time, drained of actions.
 
-The server's socket loop does nothing but feed ``Session`` what arrives and carry out
-what it returns, so every rule here (hello first, hello timeout, rate limits, envelope
-validation, close codes) is tested without a socket, in the websockets style.
+The server's socket loop does nothing but feed ``ConnectionProtocol`` what arrives and
+carry out what it returns, so every rule here (hello first, hello timeout, rate limits,
+envelope validation, close codes) is tested without a socket. As in websockets, the
+no-I/O object is a protocol and the object doing the I/O a connection
+(``realtime.connection.Connection``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Any
 
 import msgspec
 
-from realtime.limits import Limits, TokenBucket
-from realtime.protocol import (
+from realtime.config import Limits
+from realtime.throttle import TokenBucket
+from realtime.wire import (
     ERRORS,
     BadFrame,
     CloseCode,
@@ -25,7 +28,7 @@ from realtime.protocol import (
     encode,
 )
 
-__all__ = ["Action", "Authenticate", "Close", "Phase", "Reply", "RunCommand", "Session"]
+__all__ = ["Action", "Authenticate", "Close", "ConnectionProtocol", "Phase", "Reply", "RunCommand"]
 
 
 class Phase(Enum):
@@ -66,7 +69,7 @@ def _error(code: str, id: str | None = None, message: str | None = None) -> Repl
     return Reply(encode(Error(id=id, code=code, message=message or ERRORS[code])))
 
 
-class Session:
+class ConnectionProtocol:
     """The state machine of one connection: HELLO -> AUTH -> OPEN -> CLOSED."""
 
     def __init__(self, limits: Limits, now: float) -> None:
