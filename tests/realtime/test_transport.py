@@ -202,7 +202,8 @@ async def test_flag_blocks_while_cleared() -> None:
     assert flag.is_set()
 
 
-def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
+async def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
+    # async: the protocol takes the running loop (a sync test found none after others ran)
     async def app(scope: Any, receive: Any, send: Any) -> None: ...
 
     config = uvicorn.Config(app, ws="realtime.transport.protocol:FrameProtocol")
