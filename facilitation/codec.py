@@ -63,6 +63,15 @@ def checked(name: str, value: str) -> str:
     return value
 
 
+def nullable(parse: Parser) -> Parser:
+    """The value, or null (e.g. `reaction.send` with `kind: null` withdraws)."""
+
+    def parse_or_null(name: str, value: object) -> object:
+        return None if value is None else parse(name, value)
+
+    return parse_or_null
+
+
 def ident(name: str, value: object) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
         raise refuse("invalid_data", f"{name} must be an id")
@@ -242,7 +251,17 @@ SPECS: dict[str, Spec] = {
         None,
     ),
     "transcript.append": (fl.AppendTranscript, {"text": _f("text", _TEXT)}, None),
-    "question.ask": (qu.AskQuestion, {"text": _f("text", _TEXT)}, "question"),
+    "question.ask": (
+        qu.AskQuestion,
+        {"text": _f("text", _TEXT), "anonymous": _f("anonymous", boolean, False)},
+        "question",
+    ),
+    "question.approve": (qu.ApproveQuestion, {"question": _f("question", ident)}, None),
+    "question.hide": (
+        qu.HideQuestion,
+        {"question": _f("question", ident), "reason": _f("reason", text(MAX_REASON))},
+        None,
+    ),
     "question.upvote": (qu.UpvoteQuestion, {"question": _f("question", ident)}, None),
     "question.answer": (qu.AnswerQuestion, {"question": _f("question", ident)}, None),
     "question.dismiss": (qu.DismissQuestion, {"question": _f("question", ident)}, None),
@@ -260,7 +279,7 @@ SPECS: dict[str, Spec] = {
         {"proposal": _f("proposal", ident), "reason": _f("reason", text(MAX_REASON))},
         None,
     ),
-    "reaction.send": (re.SendReaction, {"kind": _f("kind", text(20))}, None),
+    "reaction.send": (re.SendReaction, {"kind": _f("kind", nullable(text(20)))}, None),
     "decision.record": (
         de.RecordDecision,
         {

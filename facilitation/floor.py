@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import member, require_live, speaker, target
 from facilitation.limits import MAX_EXTEND_S, MAX_TEXT
-from facilitation.queue import current, hand_of, lower_everywhere, under_cap
+from facilitation.moderation_log import log
+from facilitation.queue import Queue, current, hand_of, lower_everywhere, under_cap
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
@@ -110,6 +111,7 @@ class FloorEnded(Event):
     name: ClassVar[str] = "floor.ended"
     turn: int
     reason: str
+    by: str = ""  # the facilitator who ended it (reason "end"); absent from early logs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,7 +176,8 @@ def decide(command: Command, room: RoomState) -> list[Event]:
     if turn is None:
         raise refuse("no_current_turn")
     if isinstance(command, EndFloor):
-        return [FloorEnded(at=command.at, turn=turn.number, reason="end")]
+        by = command.actor.participant
+        return [FloorEnded(at=command.at, turn=turn.number, reason="end", by=by)]
     if isinstance(command, ExtendFloor):
         if not 0 < command.seconds <= MAX_EXTEND_S:
             raise refuse("invalid_data", "seconds")
@@ -245,6 +248,10 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             started=event.at,
             deadline=event.deadline,
         )
+        if hand_of(room.queues.by_item.get(event.item or "", Queue()), event.participant):
+            called = room.queues.called_by
+            called = called.set(event.participant, called.get(event.participant, 0) + 1)
+            room = replace(room, queues=replace(room.queues, called_by=called))
         room = lower_everywhere(room, event.participant)
         return replace(room, floor=Floor(turns=(*floor.turns, turn), current=event.turn))
     assert isinstance(event, _TURN_EVENTS)
@@ -260,6 +267,9 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             overrun=turn.overrun or event.at > turn.deadline,
         )
         current_no = None if current_no == event.turn else current_no
+        if event.reason == "end":
+            detail = {"turn": turn.number}
+            room = log(room, event.at, event.by, "floor.end", turn.participant, None, detail)
     elif isinstance(event, FloorExtended):
         turn = replace(
             turn, deadline=event.deadline, overrun=turn.overrun and event.deadline <= event.at

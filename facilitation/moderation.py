@@ -13,6 +13,7 @@ from facilitation.limits import MAX_REASON, MAX_TURN_S
 from facilitation.moderation_log import log
 from facilitation.participants import Stay, close_stay, with_person
 from facilitation.queue import lower_everywhere, resort
+from facilitation.reactions import withdraw
 
 if TYPE_CHECKING:
     from facilitation.participants import Person
@@ -29,6 +30,9 @@ class Settings:
     statements: bool = True
     questions: bool = True
     lobby: bool = False
+    auto_advance_items: bool = False  # at an item's deadline + grace the next one starts
+    item_grace_s: int = 30
+    questions_premoderated: bool = False  # new questions wait for a facilitator's approval
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +84,9 @@ class ChangeSettings(Command):
     statements: bool | None = None
     questions: bool | None = None
     lobby: bool | None = None
+    auto_advance_items: bool | None = None
+    item_grace_s: int | None = None
+    questions_premoderated: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +145,10 @@ class SettingsChanged(Event):
     statements: bool
     questions: bool
     lobby: bool
+    # Added later: a log written before them keeps the defaults.
+    auto_advance_items: bool = False
+    item_grace_s: int = 30
+    questions_premoderated: bool = False
 
 
 def _moderated(room: RoomState, participant: str) -> Person:
@@ -197,7 +208,7 @@ def _settings(command: ChangeSettings, room: RoomState) -> SettingsChanged:
         raise refuse("invalid_data", "queue_policy")
     if command.turn_s is not None and not 0 < command.turn_s <= MAX_TURN_S:
         raise refuse("invalid_data", "turn_s")
-    for name in ("max_turns_per_item", "slow_mode_s"):
+    for name in ("max_turns_per_item", "slow_mode_s", "item_grace_s"):
         value = getattr(command, name)
         if value is not None and not 0 <= value <= MAX_TURN_S:
             raise refuse("invalid_data", name)
@@ -210,10 +221,12 @@ def _settings(command: ChangeSettings, room: RoomState) -> SettingsChanged:
 def evolve(room: RoomState, event: Event) -> RoomState:
     if isinstance(event, SettingsChanged):
         values = {f.name: getattr(event, f.name) for f in fields(Settings)}
-        policy_changed = values["queue_policy"] != room.settings.queue_policy
+        before = vars(room.settings)
+        changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+        policy_changed = "queue_policy" in changes
         room = replace(room, settings=Settings(**values))
         room = resort(room) if policy_changed else room
-        return log(room, event.at, event.by, "room.settings", None)
+        return log(room, event.at, event.by, "room.settings", None, None, {"changes": changes})
     if isinstance(event, RoomLocked | RoomUnlocked):
         room = replace(room, locked=isinstance(event, RoomLocked))
         action = "room.lock" if room.locked else "room.unlock"
@@ -235,7 +248,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         action = "participant.unmute"
     else:
         person = close_stay(replace(person, status="removed", banned=event.ban), event.at)
-        room = lower_everywhere(room, person.id)
+        room = withdraw(lower_everywhere(room, person.id), person.id)
         action, reason = "participant.remove", event.reason
     room = with_person(room, person)
     return log(room, event.at, event.by, action, person.id, reason)

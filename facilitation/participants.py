@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
 from facilitation.limits import MAX_NAME
 from facilitation.pmap import PMap
+from facilitation.reactions import withdraw
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
@@ -171,6 +172,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
     leaving = people.by_id.get(event.participant)
     if leaving is None:
         return room
+    room = withdraw(room, leaving.id)  # the temperature is of people present
     return with_person(room, close_stay(replace(leaving, status="left"), event.at))
 
 

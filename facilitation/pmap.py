@@ -68,6 +68,12 @@ class PMap(Mapping[K, V]):
             return PMap._of(self._entries.set(key, (self._next, value)), self._next + 1)
         return PMap._of(self._entries.set(key, (found[0], value)), self._next)
 
+    def delete(self, key: K) -> PMap[K, V]:
+        """A new map without ``key`` (the same map if it had none)."""
+        if key not in self._entries:
+            return self
+        return PMap._of(self._entries.delete(key), self._next)
+
     def __getitem__(self, key: K) -> V:
         return self._entries[key][1]
 

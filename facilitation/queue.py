@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, Role, refuse
 from facilitation.guards import member, require_live, speaker
+from facilitation.moderation_log import log
 from facilitation.pmap import PMap
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class Queues:
 
     by_item: PMap[str, Queue] = field(default_factory=PMap)
     raised: int = 0
+    # For the voice-equity report: hands each person raised, and how many of those were
+    # called (the floor granted while the hand was up), over the whole session.
+    raised_by: PMap[str, int] = field(default_factory=PMap)
+    called_by: PMap[str, int] = field(default_factory=PMap)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,12 +107,14 @@ class HandMoved(Event):
     participant: str
     item: str | None
     position: int
+    by: str = ""  # absent from early logs
 
 
 @dataclass(frozen=True, kw_only=True)
 class QueueCleared(Event):
     name: ClassVar[str] = "queue.cleared"
     item: str | None
+    by: str = ""  # absent from early logs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,12 +182,18 @@ def decide(command: Command, room: RoomState) -> list[Event]:
             raise refuse("invalid_data", "position")
         position = min(command.position, len(queue.hands) - 1)
         return [
-            HandMoved(at=command.at, participant=command.participant, item=item, position=position)
+            HandMoved(
+                at=command.at,
+                participant=command.participant,
+                item=item,
+                position=position,
+                by=command.actor.participant,
+            )
         ]
     if isinstance(command, ClearQueue):
         if not queue.hands:
             raise refuse("queue_empty")
-        return [QueueCleared(at=command.at, item=item)]
+        return [QueueCleared(at=command.at, item=item, by=command.actor.participant)]
     if isinstance(command, CloseQueue):
         if queue.closed:
             raise refuse("queue_already_closed")
@@ -227,9 +240,15 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             (i for i, h in enumerate(hands) if policy_key(h, fair, has_spoken) > mine), len(hands)
         )
         queue = replace(queue, hands=(*hands[:at], hand, *hands[at:]))
-        room = replace(room, queues=replace(room.queues, raised=hand.number))
+        queues = room.queues
+        raised_by = queues.raised_by.set(
+            hand.participant, queues.raised_by.get(hand.participant, 0) + 1
+        )
+        room = replace(room, queues=replace(queues, raised=hand.number, raised_by=raised_by))
     elif isinstance(event, HandLowered):
         queue = without(queue, event.participant)
+        if event.by != event.participant:
+            room = log(room, event.at, event.by, "hand.lower", event.participant)
     elif isinstance(event, HandMoved):
         moving = hand_of(queue, event.participant)
         if moving is None:
@@ -237,7 +256,11 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         rest = without(queue, event.participant).hands
         hands = (*rest[: event.position], moving, *rest[event.position :])
         queue = replace(queue, hands=hands, moved=True)
+        moved = {"position": event.position}
+        room = log(room, event.at, event.by, "queue.move", event.participant, None, moved)
     elif isinstance(event, QueueCleared):
+        cleared = {"hands": [h.participant for h in queue.hands]}
+        room = log(room, event.at, event.by, "queue.clear", None, None, cleared)
         queue = replace(queue, hands=())
     else:
         queue = replace(queue, closed=isinstance(event, QueueClosed))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from facilitation.moderation_log import ModerationEntry
     from facilitation.polls import Poll
     from facilitation.proposals import Proposal
+    from facilitation.questions import Question
     from facilitation.room import RoomState
     from facilitation.tally import Choice, Tally
 
@@ -202,4 +203,23 @@ def moderation_view(entry: ModerationEntry) -> Json:
         "target": entry.target,
         "reason": entry.reason,
         "detail": None if entry.detail is None else dict(entry.detail),
+    }
+
+
+def question_view(question: Question, staff: bool, viewer: str | None) -> Json:
+    """An anonymous question names its asker to facilitators and the asker only; a
+    dismissed, hidden or pending question's text is for facilitators (and its asker)."""
+    mine = viewer is not None and question.participant == viewer
+    return {
+        "id": question.id,
+        "participant": question.participant if staff or mine or not question.anonymous else None,
+        "anonymous": question.anonymous,
+        "mine": mine,
+        "text": question.text if staff or mine or question.text_public else None,
+        "at": iso(question.at),
+        "item": question.item,
+        "votes": len(question.votes),
+        "status": question.status,
+        "upvoted": viewer in question.votes,
+        "hidden_reason": question.hidden_reason,
     }

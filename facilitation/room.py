@@ -62,7 +62,8 @@ class RoomState:
     statements: PMap[str, Statement] = field(default_factory=PMap)
     questions: PMap[str, Question] = field(default_factory=PMap)
     proposals: PMap[str, Proposal] = field(default_factory=PMap)
-    reactions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    reactions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # counts
+    reacting: PMap[str, PMap[str, str]] = field(default_factory=PMap)  # item: who: kind
     decisions: PMap[str, Decision] = field(default_factory=PMap)
     moderation: tuple[ModerationEntry, ...] = ()
     clock: datetime | None = None  # `at` of the last event: views compute from it

@@ -15,6 +15,7 @@ from facilitation.base import Event, Role
 from facilitation.event_codec import event_to_wire
 from facilitation.polls import Poll, ballot_key
 from facilitation.queue import current, key
+from facilitation.reactions import current_of
 from facilitation.render import (
     Json,
     battle_view,
@@ -24,6 +25,7 @@ from facilitation.render import (
     moderation_view,
     poll_view,
     proposal_view,
+    question_view,
     queue_view,
     results_visible,
     tally_view,
@@ -112,19 +114,12 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             for x in state.statements.values()
         ],
         "questions": [
-            {
-                "id": q.id,
-                "participant": q.participant,
-                "text": q.text,
-                "at": iso(q.at),
-                "item": q.item,
-                "votes": len(q.votes),
-                "status": q.status,
-                "upvoted": viewer.participant in q.votes,
-            }
+            question_view(q, staff, viewer.participant)
             for q in sorted(state.questions.values(), key=lambda q: (-len(q.votes), q.at))
+            if staff or q.status != "pending" or q.participant == viewer.participant
         ],
         "reactions": {k: dict(v) for k, v in state.reactions.items()},
+        "temperature": temperature(state),
         "decisions": [
             decision_view(d, _decision_tally_shown(state, d, staff))
             for d in state.decisions.values()
@@ -183,7 +178,22 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
         # this member's ballot also counts.
         "proxy_holder": roll.proxies.get(person.id),
         "proxies_held": roll.held_by(person.id),
+        "reaction": current_of(state, state.agenda.current, person.id),
     }
+
+
+def present(state: RoomState) -> int:
+    """People in the room now (participants and facilitators; not observers)."""
+    return sum(1 for p in state.people.by_id.values() if p.status == "present")
+
+
+def temperature(state: RoomState) -> Json:
+    """The running item's reactions as a share of the people present."""
+    item = state.agenda.current
+    counts = dict(state.reactions.get(key(item), {}))
+    people = present(state)
+    shares = {k: round(v / people, 4) if people else 0.0 for k, v in counts.items()}
+    return {"item": item, "present": people, "counts": counts, "shares": shares}
 
 
 def _decision_tally_shown(state: RoomState, decision: Decision, staff: bool) -> bool:
@@ -229,6 +239,12 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
     if name == "question.upvoted":
         question = state_after.questions.get(str(data["question"]))
         data["votes"] = 0 if question is None else len(question.votes)
+    if name in ("question.asked", "question.approved") and not staff:
+        question = state_after.questions.get(str(data["question"]))
+        if question is None or question.status == "pending":
+            return None  # premoderated: nobody but facilitators sees it yet
+        # Approval is where the public first sees a premoderated question.
+        return {**question_view(question, False, None), "question": question.id}
     if name == "decision.recorded":
         decision = state_after.decisions.get(str(data["decision"]))
         if decision is None:
@@ -241,7 +257,12 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         proposal = state_after.proposals.get(str(ref))
         data["support"] = 0 if proposal is None else len(proposal.supporters)
     if name == "reaction.sent":
+        del data["participant"]  # counts only: nobody's reaction is shown
         data["counts"] = dict(state_after.reactions.get(key(event_item(data)), {}))
+        data["present"] = present(state_after)
+    if name in ("participant.left", "participant.removed"):
+        # Leaving withdraws one's reaction on the running item.
+        data["temperature"] = temperature(state_after)
     # Queue order follows the policy; clients take it from here instead of recomputing it.
     if name in _QUEUE_CHANGES:
         data["queue"] = queue_view(state_after)

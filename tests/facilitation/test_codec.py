@@ -17,7 +17,9 @@ from facilitation import (
     moderation,
     participants,
     polls,
+    questions,
     queue,
+    reactions,
     roll,
     statements,
 )
@@ -118,6 +120,12 @@ def test_codec_builds_fields() -> None:
         kind="dot",
         from_proposals=("x1", "x2"),
         votes_per_person=3,
+    )
+    withdraw = wire("reaction.send", {"kind": None}, actor=P1)
+    assert withdraw == reactions.SendReaction(actor=P1, at=t(1), kind=None)
+    anonymous = wire("question.ask", {"text": "?", "anonymous": True}, actor=P1)
+    assert anonymous == questions.AskQuestion(
+        actor=P1, at=t(1), question="n1", text="?", anonymous=True
     )
     proposal = wire("proposal.submit", {"text": "Free buses"}, actor=P1)
     assert result_of(proposal) == {"proposal": "n1"}  # type: ignore[arg-type]

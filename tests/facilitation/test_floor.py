@@ -183,10 +183,17 @@ def test_floor_end_records_overrun() -> None:
     state = (
         given(*SPEAKING)
         .when(EndFloor(actor=FAC, at=t(150)))
-        .then(FloorEnded(at=t(150), turn=1, reason="end"))
+        .then(FloorEnded(at=t(150), turn=1, reason="end", by="f1"))
     )
     turn = state.floor.turns[0]
     assert (turn.overrun, turn.overrun_s, turn.duration_s) == (True, 20.0, 140.0)
+    entry = state.moderation[-1]
+    assert (entry.action, entry.actor, entry.target, entry.detail) == (
+        "floor.end",
+        "f1",
+        turn.participant,
+        {"turn": 1},
+    )
 
 
 def test_floor_end_nobody_speaking() -> None:

@@ -13,6 +13,7 @@ from facilitation import decisions as de
 from facilitation import floor as fl
 from facilitation import moderation as mo
 from facilitation import polls as po
+from facilitation import proposals as pr
 from facilitation import questions as qu
 from facilitation import queue as qe
 from facilitation import reactions as re
@@ -45,8 +46,6 @@ FACILITATOR: dict[str, Make] = {
     "poll.close": lambda a: po.ClosePoll(actor=a, at=AT, poll="q1"),
     "poll.publish": lambda a: po.PublishPoll(actor=a, at=AT, poll="q1"),
     "statement.hide": lambda a: stm.HideStatement(actor=a, at=AT, statement="s", reason="r"),
-    "question.answer": lambda a: qu.AnswerQuestion(actor=a, at=AT, question="q"),
-    "question.dismiss": lambda a: qu.DismissQuestion(actor=a, at=AT, question="q"),
     "question.to_queue": lambda a: qu.QueueQuestion(actor=a, at=AT, question="q"),
     "decision.record": lambda a: de.RecordDecision(
         actor=a, at=AT, decision="d", item="i1", text="x"
@@ -64,13 +63,25 @@ PARTICIPANT: dict[str, Make] = {
     "hand.lower": lambda a: qe.LowerHand(actor=a, at=AT),
     "floor.yield": lambda a: fl.YieldFloor(actor=a, at=AT),
     "statement.post": lambda a: stm.PostStatement(actor=a, at=AT, statement="s9", text="x"),
-    "question.ask": lambda a: qu.AskQuestion(actor=a, at=AT, question="q9", text="x"),
-    "question.upvote": lambda a: qu.UpvoteQuestion(actor=a, at=AT, question="q"),
     "reaction.send": lambda a: re.SendReaction(actor=a, at=AT, kind="agree"),
     "poll.vote": lambda a: po.CastVote(actor=a, at=AT, poll="q1", ballot="b", choice=0),
 }
-# Set-up commands, allowed before the start too.
+# Participants' commands that work before the start too (SPEC §9: questions, proposals).
+PARTICIPANT_ANYTIME: dict[str, Make] = {
+    "question.ask": lambda a: qu.AskQuestion(actor=a, at=AT, question="q9", text="x"),
+    "question.upvote": lambda a: qu.UpvoteQuestion(actor=a, at=AT, question="q"),
+    "proposal.submit": lambda a: pr.SubmitProposal(actor=a, at=AT, proposal="x9", text="x"),
+    "proposal.support": lambda a: pr.SupportProposal(actor=a, at=AT, proposal="x"),
+    "proposal.unsupport": lambda a: pr.UnsupportProposal(actor=a, at=AT, proposal="x"),
+}
+# Set-up commands, and moderating questions and proposals: allowed before the start too.
 SETUP: dict[str, Make] = {
+    "question.answer": lambda a: qu.AnswerQuestion(actor=a, at=AT, question="q"),
+    "question.dismiss": lambda a: qu.DismissQuestion(actor=a, at=AT, question="q"),
+    "question.approve": lambda a: qu.ApproveQuestion(actor=a, at=AT, question="q"),
+    "question.hide": lambda a: qu.HideQuestion(actor=a, at=AT, question="q", reason="r"),
+    "proposal.merge": lambda a: pr.MergeProposal(actor=a, at=AT, proposal="x", into="y"),
+    "proposal.hide": lambda a: pr.HideProposal(actor=a, at=AT, proposal="x", reason="r"),
     "agenda.add": lambda a: ag.AddAgendaItem(actor=a, at=AT, item="i9", title="x", duration_s=9),
     "agenda.update": lambda a: ag.UpdateAgendaItem(actor=a, at=AT, item="i1"),
     "agenda.remove": lambda a: ag.RemoveAgendaItem(actor=a, at=AT, item="i1"),
@@ -81,7 +92,8 @@ SETUP: dict[str, Make] = {
     ),
 }
 LIVE_ONLY = {**FACILITATOR, **PARTICIPANT}
-EVERYTHING = {**LIVE_ONLY, **SETUP}
+PARTICIPANT_ALL = {**PARTICIPANT, **PARTICIPANT_ANYTIME}
+EVERYTHING = {**LIVE_ONLY, **SETUP, **PARTICIPANT_ANYTIME}
 STAFF = {**FACILITATOR, **SETUP}
 
 FAC9 = Actor("f9", Role.FACILITATOR)
@@ -90,7 +102,7 @@ ENDED = (*LIVE, SessionEnded(at=t(40)))
 
 
 def _actor(name: str) -> Actor:
-    return P9 if name in PARTICIPANT else FAC9
+    return P9 if name in PARTICIPANT_ALL else FAC9
 
 
 @pytest.mark.parametrize("name", sorted(LIVE_ONLY))
@@ -116,25 +128,27 @@ def test_commands_refused_from_a_facilitator_who_left(name: str) -> None:
     given(*LIVE, left).when(STAFF[name](Actor("f1", Role.FACILITATOR))).raises("not_present")
 
 
-@pytest.mark.parametrize("name", sorted(PARTICIPANT))
+@pytest.mark.parametrize("name", sorted(PARTICIPANT_ALL))
 def test_participant_commands_refused_when_removed(name: str) -> None:
     removed = ParticipantRemoved(at=t(30), participant="p1", ban=False, reason=None, by="f1")
-    given(*LIVE, removed).when(PARTICIPANT[name](Actor("p1", Role.PARTICIPANT))).raises("removed")
+    command = PARTICIPANT_ALL[name](Actor("p1", Role.PARTICIPANT))
+    given(*LIVE, removed).when(command).raises("removed")
 
 
-@pytest.mark.parametrize("name", sorted(PARTICIPANT))
+@pytest.mark.parametrize("name", sorted(PARTICIPANT_ALL))
 def test_participant_commands_refused_in_the_lobby(name: str) -> None:
     waiting = ParticipantWaiting(at=t(30), participant="p9", display_name="N")
-    given(*LIVE, waiting).when(PARTICIPANT[name](P9)).raises("not_admitted")
+    given(*LIVE, waiting).when(PARTICIPANT_ALL[name](P9)).raises("not_admitted")
 
 
-MUTED_REFUSED = sorted(set(PARTICIPANT) - {"hand.lower", "floor.yield"})
+MUTED_REFUSED = sorted(set(PARTICIPANT_ALL) - {"hand.lower", "floor.yield"})
 
 
 @pytest.mark.parametrize("name", MUTED_REFUSED)
 def test_participant_commands_refused_when_muted(name: str) -> None:
     muted = ParticipantMuted(at=t(30), participant="p1", by="f1")
-    given(*LIVE, muted).when(PARTICIPANT[name](Actor("p1", Role.PARTICIPANT))).raises("muted")
+    command = PARTICIPANT_ALL[name](Actor("p1", Role.PARTICIPANT))
+    given(*LIVE, muted).when(command).raises("muted")
 
 
 @pytest.mark.parametrize("name", sorted(STAFF))

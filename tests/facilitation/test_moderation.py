@@ -216,7 +216,35 @@ def test_room_settings_changes_only_given_fields() -> None:
         .then(changed(slow_mode_s=30, lobby=True, max_turns_per_item=2))
     )
     assert state.settings.slow_mode_s == 30
-    assert state.moderation[-1].action == "room.settings"
+    entry = state.moderation[-1]
+    assert entry.action == "room.settings"
+    assert entry.detail == {
+        "changes": {"slow_mode_s": [0, 30], "lobby": [False, True], "max_turns_per_item": [0, 2]}
+    }
+
+
+def test_room_settings_for_formats() -> None:
+    state = (
+        given(*LIVE)
+        .when(
+            ChangeSettings(
+                actor=FAC,
+                at=t(5),
+                auto_advance_items=True,
+                item_grace_s=10,
+                questions_premoderated=True,
+            )
+        )
+        .then(changed(auto_advance_items=True, item_grace_s=10, questions_premoderated=True))
+    )
+    assert state.settings.auto_advance_items
+    assert state.moderation[-1].detail == {
+        "changes": {
+            "auto_advance_items": [False, True],
+            "item_grace_s": [30, 10],
+            "questions_premoderated": [False, True],
+        }
+    }
 
 
 def test_room_settings_by_organiser_before_start() -> None:
@@ -242,6 +270,7 @@ def test_room_settings_invalid_values() -> None:
         {"turn_s": 0},
         {"slow_mode_s": -1},
         {"max_turns_per_item": 99999},
+        {"item_grace_s": -1},
     ):
         given(*LIVE).when(ChangeSettings(actor=FAC, at=t(5), **bad)).raises("invalid_data")
 

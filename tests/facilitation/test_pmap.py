@@ -23,8 +23,12 @@ def test_a_pmap_is_an_ordered_dict_whose_versions_never_change(
     assert list(pmap.items()) == list(model.items())  # insertion order, as a dict
     versions = [(pmap, dict(model))]
     for key, value in updates:
-        pmap = pmap.set(key, value)
-        model[key] = value
+        if value % 3 == 0:  # a third of the updates delete instead
+            pmap = pmap.delete(key)
+            model.pop(key, None)
+        else:
+            pmap = pmap.set(key, value)
+            model[key] = value
         versions.append((pmap, dict(model)))
     for version, expected in versions:  # every earlier version is as it was
         assert list(version.items()) == list(expected.items())

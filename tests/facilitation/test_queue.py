@@ -195,12 +195,17 @@ def test_hand_lower_own() -> None:
         .then(HandLowered(at=t(5), participant="p1", item="i1", by="p1"))
     )
     assert state.queues.by_item["i1"].hands == ()
+    assert state.moderation == (), "lowering one's own hand is no moderation act"
 
 
 def test_hand_lower_others_by_facilitator() -> None:
-    given(*ON_ITEM, raised("p1", 3)).when(LowerHand(actor=FAC, at=t(5), participant="p1")).then(
-        HandLowered(at=t(5), participant="p1", item="i1", by="f1")
+    state = (
+        given(*ON_ITEM, raised("p1", 3))
+        .when(LowerHand(actor=FAC, at=t(5), participant="p1"))
+        .then(HandLowered(at=t(5), participant="p1", item="i1", by="f1"))
     )
+    entry = state.moderation[-1]
+    assert (entry.action, entry.actor, entry.target) == ("hand.lower", "f1", "p1")
 
 
 def test_hand_lower_others_by_participant_forbidden() -> None:
@@ -221,16 +226,18 @@ def test_queue_move_to_front() -> None:
     state = (
         given(*ON_ITEM, raised("p1", 3), raised("p2", 4))
         .when(MoveHand(actor=FAC, at=t(5), participant="p2", position=0))
-        .then(HandMoved(at=t(5), participant="p2", item="i1", position=0))
+        .then(HandMoved(at=t(5), participant="p2", item="i1", position=0, by="f1"))
     )
     assert [h.participant for h in state.queues.by_item["i1"].hands] == ["p2", "p1"]
     assert state.queues.by_item["i1"].moved
+    entry = state.moderation[-1]
+    assert (entry.action, entry.target, entry.detail) == ("queue.move", "p2", {"position": 0})
 
 
 def test_queue_move_past_end_clamps() -> None:
     given(*ON_ITEM, raised("p1", 3), raised("p2", 4)).when(
         MoveHand(actor=FAC, at=t(5), participant="p1", position=9)
-    ).then(HandMoved(at=t(5), participant="p1", item="i1", position=1))
+    ).then(HandMoved(at=t(5), participant="p1", item="i1", position=1, by="f1"))
 
 
 def test_queue_move_negative_position() -> None:
@@ -255,9 +262,11 @@ def test_queue_clear_lowers_all_hands() -> None:
     state = (
         given(*ON_ITEM, raised("p1", 3), raised("p2", 4))
         .when(ClearQueue(actor=FAC, at=t(5)))
-        .then(QueueCleared(at=t(5), item="i1"))
+        .then(QueueCleared(at=t(5), item="i1", by="f1"))
     )
     assert state.queues.by_item["i1"].hands == ()
+    entry = state.moderation[-1]
+    assert (entry.action, entry.detail) == ("queue.clear", {"hands": ["p1", "p2"]})
 
 
 def test_queue_clear_empty() -> None:

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 from facilitation.base import Role
 from facilitation.decisions import DecisionRecorded, RecordDecision
-from facilitation.moderation import ParticipantMuted
+from facilitation.moderation import ParticipantMuted, ParticipantRemoved
+from facilitation.participants import ParticipantLeft
 from facilitation.polls import PollClosed, PollCreated, PollOpened, PollPublished, VoteCounted
 from facilitation.reactions import ReactionSent, SendReaction
 from facilitation.views import Viewer, project, snapshot
@@ -33,8 +34,10 @@ def test_reaction_send_counts_per_item() -> None:
     state = (
         given(*ON_ITEM)
         .when(SendReaction(actor=P1, at=t(5), kind="agree"))
-        .then(ReactionSent(at=t(5), kind="agree", item="i1"))
+        .then(ReactionSent(at=t(5), kind="agree", item="i1", participant="p1"))
     )
+    assert state.reactions == {"i1": {"agree": 1}}
+    # Logs from before reactions were state hold clicks without a person: each counts.
     state = state_of(
         *ON_ITEM,
         ReactionSent(at=t(5), kind="agree", item="i1"),
@@ -42,6 +45,49 @@ def test_reaction_send_counts_per_item() -> None:
         ReactionSent(at=t(7), kind="unclear", item=None),
     )
     assert state.reactions == {"i1": {"agree": 2}, "": {"unclear": 1}}
+
+
+def test_reaction_send_again_replaces_and_null_withdraws() -> None:
+    agreed = ReactionSent(at=t(5), kind="agree", item="i1", participant="p1")
+    state = (
+        given(*ON_ITEM, agreed)
+        .when(SendReaction(actor=P1, at=t(6), kind="applause"))
+        .then(ReactionSent(at=t(6), kind="applause", item="i1", participant="p1"))
+    )
+    assert state.reactions["i1"] == {"applause": 1}, "one current reaction, not a click count"
+    state = (
+        given(*ON_ITEM, agreed)
+        .when(SendReaction(actor=P1, at=t(6), kind=None))
+        .then(ReactionSent(at=t(6), kind=None, item="i1", participant="p1"))
+    )
+    assert state.reactions["i1"] == {}
+    # The same reaction again, or withdrawing none, changes nothing.
+    given(*ON_ITEM, agreed).when(SendReaction(actor=P1, at=t(7), kind="agree")).then()
+    given(*ON_ITEM).when(SendReaction(actor=P1, at=t(7), kind=None)).then()
+
+
+def test_reaction_send_one_per_person_per_item() -> None:
+    state = state_of(
+        *ON_ITEM,
+        ReactionSent(at=t(5), kind="agree", item="i1", participant="p1"),
+        ReactionSent(at=t(5), kind="agree", item="i1", participant="p2"),
+        ReactionSent(at=t(6), kind="agree", item="i1", participant="p1"),
+        ReactionSent(at=t(6), kind="agree", item="i2", participant="p1"),
+        ReactionSent(at=t(7), kind="applause", item="i1", participant="p2"),
+    )
+    assert state.reactions == {"i1": {"agree": 1, "applause": 1}, "i2": {"agree": 1}}
+
+
+def test_reaction_leaving_or_removal_withdraws_it_from_the_running_item() -> None:
+    state = state_of(
+        *ON_ITEM,
+        ReactionSent(at=t(5), kind="agree", item="i1", participant="p1"),
+        ReactionSent(at=t(5), kind="unclear", item="i1", participant="p2"),
+        ParticipantLeft(at=t(6), participant="p1"),
+        ParticipantRemoved(at=t(7), participant="p2", ban=False, reason=None, by="f1"),
+        ParticipantLeft(at=t(8), participant="p3"),  # had none
+    )
+    assert state.reactions["i1"] == {}
 
 
 def test_reaction_send_unknown_kind() -> None:

@@ -26,6 +26,7 @@ from facilitation import session as se
 from facilitation import statements as stm
 from facilitation.base import ORGANISER, Actor, Command, DomainError, Event, Role
 from facilitation.errors import ERRORS
+from facilitation.pmap import PMap
 from facilitation.roles import can
 from facilitation.room import (
     RoomState,
@@ -235,6 +236,27 @@ class RoomMachine(RuleBasedStateMachine):
                 assert all(p in self.state.polls for p in proposal.polls)
 
     @invariant()
+    def reactions_are_one_per_person_present(self) -> None:
+        for item, people in self.state.reacting.items():
+            counts = self.state.reactions.get(item, {})
+            assert sum(counts.values()) == len(people), "counts are current reactions"
+            assert all(v > 0 for v in counts.values())
+        running = self.state.reacting.get(self.state.agenda.current or "", PMap())
+        for participant in running:
+            assert self.state.people.by_id[participant].status == "present"
+
+    @invariant()
+    def anonymous_and_unpublished_questions_stay_private(self) -> None:
+        shown = {q["id"]: q for q in snapshot(self.state, VIEWERS[0])["questions"]}
+        for question in self.state.questions.values():
+            if question.status == "pending":
+                assert question.id not in shown, "a pending question is not public"
+            elif question.anonymous:
+                assert shown[question.id]["participant"] is None
+            if question.status in ("dismissed", "hidden"):
+                assert shown[question.id]["text"] is None
+
+    @invariant()
     def queue_order_obeys_policy(self) -> None:
         fair = self.state.settings.queue_policy == "fair"
         for key, queue in self.state.queues.by_item.items():
@@ -350,6 +372,9 @@ def _settings(data: st.DataObject, m: RoomMachine, a: Actor) -> Command:
         statements=data.draw(maybe),
         questions=data.draw(maybe),
         lobby=data.draw(maybe),
+        auto_advance_items=data.draw(maybe),
+        item_grace_s=data.draw(st.sampled_from([None, 0, 20])),
+        questions_premoderated=data.draw(maybe),
     )
 
 
@@ -402,7 +427,13 @@ BUILDERS: dict[str, Builder] = {
     ),
     "transcript.append": lambda d, m, a: fl.AppendTranscript(actor=a, at=m.at(), text="..."),
     "question.ask": lambda d, m, a: qu.AskQuestion(
-        actor=a, at=m.at(), question=m.new_id("k"), text="Why?"
+        actor=a, at=m.at(), question=m.new_id("k"), text="Why?", anonymous=d.draw(st.booleans())
+    ),
+    "question.approve": lambda d, m, a: qu.ApproveQuestion(
+        actor=a, at=m.at(), question=_question(d, m)
+    ),
+    "question.hide": lambda d, m, a: qu.HideQuestion(
+        actor=a, at=m.at(), question=_question(d, m), reason="off topic"
     ),
     "question.upvote": lambda d, m, a: qu.UpvoteQuestion(
         actor=a, at=m.at(), question=_question(d, m)
@@ -432,7 +463,7 @@ BUILDERS: dict[str, Builder] = {
         actor=a, at=m.at(), proposal=_proposal(d, m), reason="off topic"
     ),
     "reaction.send": lambda d, m, a: re.SendReaction(
-        actor=a, at=m.at(), kind=d.draw(st.sampled_from(re.KINDS))
+        actor=a, at=m.at(), kind=d.draw(st.none() | st.sampled_from(re.KINDS))
     ),
     "decision.record": lambda d, m, a: de.RecordDecision(
         actor=a,

@@ -224,7 +224,7 @@ def test_project_other_events() -> None:
     assert gone is not None
     assert gone["votes"] == 0
     react = project(ReactionSent(at=t(25), kind="agree", item="i1"), STATE, "public")
-    assert react == {"kind": "agree", "item": "i1", "counts": {"agree": 1}}
+    assert react == {"kind": "agree", "item": "i1", "counts": {"agree": 1}, "present": 5}
     decision = DecisionRecorded(
         at=t(30), decision="d1", item="i1", text="ok", poll=None, dissent="", by="f1"
     )

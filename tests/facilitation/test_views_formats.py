@@ -139,3 +139,30 @@ def test_snapshot_moderation_log_is_public_with_detail() -> None:
             "detail": {"proposal": "x1", "into": "x3"},
         },
     ]
+
+
+def test_snapshot_temperature_is_a_share_of_people_present() -> None:
+    from facilitation.participants import ParticipantLeft
+    from facilitation.reactions import ReactionSent
+
+    reacted = (
+        *ON_ITEM,
+        ReactionSent(at=t(5), kind="agree", item="i1", participant="p1"),
+        ReactionSent(at=t(5), kind="agree", item="i1", participant="p2"),
+        ReactionSent(at=t(5), kind="unclear", item="i1", participant="p3"),
+    )
+    view = snapshot(state_of(*reacted), ALICE)
+    assert view["temperature"] == {
+        "item": "i1",
+        "present": 5,
+        "counts": {"agree": 2, "unclear": 1},
+        "shares": {"agree": 0.4, "unclear": 0.2},
+    }
+    assert view["you"]["reaction"] == "agree"
+    left = ParticipantLeft(at=t(6), participant="p3")
+    shown = project(left, state_of(*reacted, left), "public")
+    assert shown is not None
+    assert shown["temperature"]["counts"] == {"agree": 2}
+    assert shown["temperature"]["present"] == 4
+    empty = snapshot(state_of(), PUBLIC)["temperature"]
+    assert empty == {"item": None, "present": 0, "counts": {}, "shares": {}}

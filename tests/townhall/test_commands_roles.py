@@ -65,6 +65,8 @@ SAMPLE: dict[str, dict[str, Any]] = {
     "question.answer": {"question": "q"},
     "question.dismiss": {"question": "q"},
     "question.to_queue": {"question": "q"},
+    "question.approve": {"question": "q"},
+    "question.hide": {"question": "q", "reason": "Rude"},
     "reaction.send": {"kind": "agree"},
     "proposal.submit": {"text": "Idea"},
     "proposal.support": {"proposal": "x"},
@@ -210,6 +212,10 @@ async def test_every_command_is_accepted_from_its_role(server: Server) -> None:
         await ok(f, "question.dismiss", {"question": q2})
         q3 = (await ok(b, "question.ask", {"text": "Third?"}))["result"]["question"]
         await ok(f, "question.to_queue", {"question": q3})
+        await ok(f, "room.settings", {"questions_premoderated": True})
+        q4 = (await ok(c, "question.ask", {"text": "Fourth?", "anonymous": True}))["result"]
+        await ok(f, "question.approve", {"question": q4["question"]})
+        await ok(f, "question.hide", {"question": q4["question"], "reason": "Off topic"})
         await ok(a, "reaction.send", {"kind": "agree"})
         x1 = (await ok(a, "proposal.submit", {"text": "Free buses"}))["result"]["proposal"]
         x2 = (await ok(b, "proposal.submit", {"text": "Cheap buses"}))["result"]["proposal"]
