@@ -50,7 +50,9 @@ class Entry(Generic[S]):
         if data is not None:
             # Clients see only the command id they chose, never the sender's identity
             # key that scopes it in the log (which could link a secret vote to a voter).
-            cause = rec.cause.rpartition(":")[2] if rec.cause else None
+            # A key with an empty client part names no cause to anyone (townhall's votes:
+            # their command id would otherwise reach every client).
+            cause = (rec.cause.rpartition(":")[2] or None) if rec.cause else None
             text = encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
         self.frames[view] = text
         return text

@@ -1,7 +1,8 @@
 """What the live hub reads of a room when someone connects, in one query each.
 
 A ``hello`` with a link token or a resume token is answered from one row: the link (or
-the role's live link version), the town hall's archive state and its ballot secret.
+the role's live link version) and the town hall's archive state. (The ballot secret is
+not in SQL: townhall/ballots.py.)
 Nothing is cached, so a rotated link, an archive or a deleted town hall takes effect
 at the next ``hello`` on every worker. ``link_versions`` reads every role's live link
 of many rooms at once for the periodic check that closes rotated-out connections.
@@ -41,9 +42,9 @@ class RoomAccess:
     version: int  # the link version the token carries (resume) or is (link token)
     current_version: int  # the role's live link version now; 0 when there is none
     archived_at: datetime | None  # set once the session is archived
-    ballot_secret: bytes | None  # destroyed by the archive
     status: str = ""  # the town hall's status in SQL (scheduled, live, ended, archived)
     access: str = "open"  # the town hall's access mode: "roll" admits members only
+    log_expires_at: datetime | None = None  # when its live log goes (set by the archive)
 
 
 def _archived(status: str, at: datetime | None) -> datetime | None:
@@ -64,8 +65,8 @@ async def link_access(
             _links.c.expires_at,
             _town.c.status,
             _town.c.archived_at,
-            _town.c.ballot_secret,
             _town.c.access,
+            _town.c.log_expires_at,
         )
         .join(_town, _town.c.id == _links.c.room)
         .where(_links.c.token_hash == digest(token))
@@ -82,9 +83,9 @@ async def link_access(
         version=row.version,
         current_version=row.version,
         archived_at=_archived(row.status, row.archived_at),
-        ballot_secret=_secret(row.ballot_secret),
         status=row.status,
         access=row.access,
+        log_expires_at=row.log_expires_at,
     )
 
 
@@ -99,7 +100,7 @@ async def resume_access(
         .scalar_subquery()
     )
     query = sa.select(
-        _town.c.status, _town.c.archived_at, _town.c.ballot_secret, live.label("live")
+        _town.c.status, _town.c.archived_at, _town.c.log_expires_at, live.label("live")
     ).where(_town.c.id == room)
     async with sessions() as session:
         row = (await session.execute(query)).one_or_none()
@@ -111,13 +112,9 @@ async def resume_access(
         version=version,
         current_version=int(row.live or 0),
         archived_at=_archived(row.status, row.archived_at),
-        ballot_secret=_secret(row.ballot_secret),
         status=row.status,
+        log_expires_at=row.log_expires_at,
     )
-
-
-def _secret(value: bytes | None) -> bytes | None:
-    return bytes(value) if value is not None else None
 
 
 async def link_versions(sessions: SessionFactory, rooms: Collection[str]) -> dict[str, int]:
@@ -157,7 +154,7 @@ async def member_access(sessions: SessionFactory, token: str) -> MemberAccess | 
             _members.c.name,
             _town.c.status,
             _town.c.archived_at,
-            _town.c.ballot_secret,
+            _town.c.log_expires_at,
         )
         .join(_town, _town.c.id == _members.c.room)
         .where(_members.c.token_hash == digest(token))
@@ -172,8 +169,8 @@ async def member_access(sessions: SessionFactory, token: str) -> MemberAccess | 
         version=0,
         current_version=0,
         archived_at=_archived(row.status, row.archived_at),
-        ballot_secret=_secret(row.ballot_secret),
         status=row.status,
         access="roll",
+        log_expires_at=row.log_expires_at,
     )
     return MemberAccess(room=found, participant=row.participant, name=row.name)

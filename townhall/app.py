@@ -24,6 +24,7 @@ from townhall.api import api_routes
 from townhall.api.context import ApiDeps
 from townhall.archiving import Archiver
 from townhall.auth import LinkAuthenticator
+from townhall.ballots import open_vault
 from townhall.db import SessionFactory, create_engine, session_factory
 from townhall.db.instance import database_id
 from townhall.domain import TownhallDomain
@@ -59,6 +60,7 @@ class Services:
     live: LiveRooms
     database_id: str | None = None
     lost: LostRooms | None = None
+    archiver: Archiver | None = None
 
 
 def create_app(settings: Settings | None = None) -> SocketFirst:
@@ -76,17 +78,19 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         engine = create_engine(url)
         sessions = session_factory(engine)
         secret = load_server_secret(settings.secret_key, settings.data_dir)
+        vault = open_vault(settings.redis_url if settings.distributed else None, settings.data_dir)
         store = None
         if not settings.distributed:
             path = sqlite_path(url)
-            store = SqlStore(sessions, SqliteWriter(path) if path is not None else None)
+            writer = SqliteWriter(path) if path is not None else None
+            store = SqlStore(sessions, writer, vault)
         log = open_log(settings.bus_url, store=store)
         limits = Limits(
             rate=settings.rate_per_s,
             burst=settings.rate_burst,
             max_connections=settings.max_connections,
         )
-        authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s)
+        authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s, vault)
         realtime: Realtime[RoomState] = Realtime(
             log,
             TownhallDomain(),
@@ -97,7 +101,13 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         if settings.distributed:  # (the embedded log is in the SQL database itself)
             lost = LostRooms(sessions, log, realtime.engine.states, realtime.engine.state)
             authenticator.verify = lost.verify  # a hello to a lost room: state_lost
-        archiver = Archiver(sessions, log, settings.log_retention_s)
+        archiver = Archiver(
+            sessions,
+            log,
+            settings.log_retention_s,
+            vault,
+            live_copy_elsewhere=settings.distributed,
+        )
         live = LiveRooms(
             realtime,
             archiver,
@@ -112,7 +122,9 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             metrics.start_sync()
         await realtime.start()
         await live.start(await archiver.unfinished_rooms())
-        holder["services"] = Services(sessions, realtime, live, await database_id(sessions), lost)
+        holder["services"] = Services(
+            sessions, realtime, live, await database_id(sessions), lost, archiver
+        )
         app.state.services = holder["services"]
         try:
             yield
@@ -122,6 +134,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             await realtime.close()
             if store is not None:
                 await store.close()
+            await vault.close()
             await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
@@ -129,6 +142,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         bus = services.realtime.health() if services else {}
         lost = services.lost.health() if services and services.lost else {"ok": True}
         ok = bool(bus.get("log", {}).get("ok", True)) and lost["ok"]
+        archive = await services.archiver.health() if services and services.archiver else {}
         return JSONResponse(
             {
                 "status": "ok" if ok else "degraded",
@@ -140,6 +154,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
                 "database": _database_kind(url),
                 "database_id": services.database_id if services else None,
                 "realtime": bus,
+                "archive": archive,
             },
             status_code=200 if ok else 503,
             headers=API_HEADERS,

@@ -16,6 +16,7 @@ from facilitation.base import Actor, Role
 from facilitation.limits import MAX_NAME
 from realtime.application import Principal, Refused
 from townhall import access
+from townhall.ballots import BallotVault
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
 from townhall.tokens import (
@@ -44,7 +45,11 @@ class LinkAuthenticator:
     """``realtime.application.Authenticator`` backed by the link table and the server secret."""
 
     def __init__(
-        self, sessions: SessionFactory, secret: bytes, log_retention_s: float = 86_400
+        self,
+        sessions: SessionFactory,
+        secret: bytes,
+        log_retention_s: float = 86_400,
+        vault: BallotVault | None = None,
     ) -> None:
         self._sessions = sessions
         self._secret = secret
@@ -52,6 +57,7 @@ class LinkAuthenticator:
         # Refuses a hello to a room whose live record was lost (townhall.lost), given
         # the room and its status in SQL.
         self.verify: Callable[[str, str], Awaitable[None]] | None = None
+        self._vault = vault
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
         # One query per hello (townhall.access); nothing about the room is cached here,
@@ -71,7 +77,7 @@ class LinkAuthenticator:
             if found.current_version != claim.link_version:
                 raise Refused("bad_token", "this link was replaced; ask for a new one")
             await self._refuse_lost(found)
-            return self._principal(claim, token, found)
+            return await self._principal(claim, token, found)
         found = await access.link_access(self._sessions, token)
         if found is None:
             raise Refused("bad_token", "this link is not valid, expired or was replaced")
@@ -89,7 +95,7 @@ class LinkAuthenticator:
             name=_clean_name(hello.get("name"), role),
             link_version=found.version,
         )
-        return self._principal(claim, sign_resume(self._secret, claim), found)
+        return await self._principal(claim, sign_resume(self._secret, claim), found)
 
     async def _member(self, token: str) -> Principal:
         """A roll member's personal link: always the same participant, from any device;
@@ -107,9 +113,9 @@ class LinkAuthenticator:
             name=found.name,
             link_version=0,
         )
-        return self._principal(claim, token, found.room, personal=True)
+        return await self._principal(claim, token, found.room, personal=True)
 
-    def _principal(
+    async def _principal(
         self,
         claim: ResumeClaim,
         resume_token: str,
@@ -118,10 +124,15 @@ class LinkAuthenticator:
         personal: bool = False,
     ) -> Principal:
         role = Role(claim.role)
+        # The ballot secret, from the vault (created at the room's first hello); an
+        # archived room's was destroyed, and none is made again.
+        ballot_secret = None
+        if self._vault is not None and role is not Role.OBSERVER:
+            ballot_secret = await self._vault.secret(claim.room, create=found.archived_at is None)
         member = Member(
             actor=Actor(claim.participant, role),
             name=claim.name,
-            ballot_secret=found.ballot_secret,
+            ballot_secret=ballot_secret,
             link_version=claim.link_version,
             personal=personal,
         )
@@ -143,7 +154,10 @@ class LinkAuthenticator:
         """Past its retention the live log of an archived session is gone (its keys
         expire in Redis): the minutes are the record, and the room is not reopened."""
         archived = found.archived_at
-        if archived is not None and datetime.now(UTC) >= archived + self._retention:
+        if archived is None:
+            return
+        until = found.log_expires_at or archived + self._retention
+        if datetime.now(UTC) >= until:
             raise Refused(
                 "session_archived", "this town hall has ended; its minutes are the record"
             )

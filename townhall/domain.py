@@ -159,15 +159,18 @@ class TownhallDomain:
     def command_key(self, principal: Principal, type: str, id: str) -> str:
         """Idempotency key of a client command, stored in the log as its cause.
 
-        A vote's key must not name the voter (a secret ballot's event would then be
-        linked to them): it is a keyed hash, under the room's ballot secret, of the
-        voter and the client's id. Stable for resends; meaningless once the archive has
-        destroyed the secret.
+        A vote's key must not name the voter, nor carry the client's id in clear (a
+        client numbering its commands c1, c2, … would link the vote to the commands
+        around it): it is a keyed hash, under the room's ballot secret, of the voter
+        and the client's id, ending in an empty client part, so no event's ``cause``
+        names it to anyone. Stable for resends; meaningless once the archive has
+        destroyed the secret. The voter's own connection learns the outcome from its
+        ``ack``, which carries the id it sent.
         """
         member = principal.info
         if type == "poll.vote" and isinstance(member, Member) and member.ballot_secret:
             mac = hmac.new(member.ballot_secret, f"{principal.key}:{id}".encode(), "sha256")
-            return f"v{mac.hexdigest()[:32]}:{id}"
+            return f"v{mac.hexdigest()[:32]}:"
         return f"{principal.key}:{id}"
 
     def snapshot(self, state: RoomState, principal: Principal) -> dict[str, Any]:

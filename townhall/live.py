@@ -129,6 +129,7 @@ class LiveRooms:
 
     async def drop(self, room: str) -> None:
         await self._rt.log.trim(room)
+        await self._archiver.destroy_secret(room)
 
     def _close_lost(self, room: str) -> None:
         self._rt.engine.disconnect(room, lambda principal: True, STATE_LOST)
@@ -279,12 +280,10 @@ class LiveRooms:
             return
 
         async def job() -> None:
+            # The archiver keeps its own back-off (and quarantine) of a failing room.
             try:
-                await self._archiver.archive_room(room, state)
-                self._archived.add(room)
-            except Exception:
-                log.exception("archive of room %s failed; will retry", room)
-                await asyncio.sleep(2)
+                if await self._archiver.archive_room(room, state):
+                    self._archived.add(room)
             finally:
                 self._archiving.pop(room, None)
 

@@ -4,6 +4,10 @@
 append (``save_batch`` once per batch of commands); this store writes the records and
 the command keys in one transaction, so a
 ``kill -9`` after an ack loses nothing, and a restarted server reloads every room.
+
+A secret poll's vote goes in sealed (townhall/ballots.py): its ballot key and choice
+under a key derived from the room's ballot secret, which lives in the vault, never in
+SQL. Old row versions that SQLite or PostgreSQL keep after the archive are then noise.
 """
 
 from __future__ import annotations
@@ -16,6 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.log import Committed, Record
 from realtime.log.store import SaveEntry
+from townhall.ballots import (
+    BallotVault,
+    is_sealed,
+    is_secret_vote,
+    seal_key,
+    seal_vote,
+    unseal_vote,
+)
 from townhall.db import SessionFactory
 from townhall.db.models import RoomCommandRow, RoomLogRow
 from townhall.logwriter import SqliteWriter
@@ -35,9 +47,15 @@ class SqlStore:
     everything else goes through SQLAlchemy.
     """
 
-    def __init__(self, sessions: SessionFactory, writer: SqliteWriter | None = None) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        writer: SqliteWriter | None = None,
+        vault: BallotVault | None = None,
+    ) -> None:
         self._sessions = sessions
         self._writer = writer
+        self._vault = vault
         self._epochs: dict[str, str] = {}  # latest epoch per room, as this process wrote it
 
     async def close(self) -> None:
@@ -59,6 +77,7 @@ class SqlStore:
                 Record(seq, name, json.loads(data), at, cause)
                 for seq, name, data, at, cause in rows
             ]
+            records = await self._unsealed(room, records)
             commands: dict[str, Committed] = {}
             done = await session.execute(
                 sa.select(
@@ -94,23 +113,45 @@ class SqlStore:
     ) -> None:
         await self.save_batch(room, epoch, [(records, command_key, result)])
 
+    async def _key(self, room: str) -> bytes:
+        secret = None if self._vault is None else await self._vault.secret(room, create=False)
+        if secret is None:
+            raise RuntimeError(f"room {room}: no ballot secret to seal or open secret votes")
+        return seal_key(secret)
+
+    async def _unsealed(self, room: str, records: list[Record]) -> list[Record]:
+        if not any(is_sealed(r.name, r.data) for r in records):
+            return records
+        key = await self._key(room)
+        return [
+            Record(r.seq, r.name, unseal_vote(key, r.data), r.at, r.cause)
+            if is_sealed(r.name, r.data)
+            else r
+            for r in records
+        ]
+
     async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
         """Every entry of a batched append in one transaction (one executemany per table)."""
         log_rows: list[dict[str, object]] = []
         cmd_rows: list[dict[str, object]] = []
+        key: bytes | None = None
         for records, command_key, result in entries:
-            log_rows.extend(
-                {
-                    "room": room,
-                    "epoch": epoch,
-                    "seq": r.seq,
-                    "name": r.name,
-                    "data": _dumps(r.data),
-                    "at": r.at,
-                    "cause": r.cause,
-                }
-                for r in records
-            )
+            for r in records:
+                data = r.data
+                if is_secret_vote(r.name, data):
+                    key = key or await self._key(room)
+                    data = seal_vote(key, data)
+                log_rows.append(
+                    {
+                        "room": room,
+                        "epoch": epoch,
+                        "seq": r.seq,
+                        "name": r.name,
+                        "data": _dumps(data),
+                        "at": r.at,
+                        "cause": r.cause,
+                    }
+                )
             if command_key is not None:
                 cmd_rows.append(
                     {

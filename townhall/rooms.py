@@ -96,7 +96,6 @@ async def create_townhall(
         status="scheduled",
         created_at=now,
         settings=dict(settings or {}),
-        ballot_secret=secrets.token_bytes(32),
     )
     tokens = {role: new_link_token() for role in ROLES}
     async with sessions.begin() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ from tests.townhall.archive_sample import sample_bundle
 from townhall import access, rooms
 from townhall.archive import archive
 from townhall.auth import LinkAuthenticator
+from townhall.ballots import FileVault
 from townhall.db import SessionFactory, create_engine, migrate, session_factory
 from townhall.db.models import metadata
 from townhall.domain import Member
@@ -81,8 +83,7 @@ async def test_create_makes_a_scheduled_room_with_one_link_per_role(
     assert row is not None
     assert row.status == "scheduled"
     assert row.title == "Budget 2027"
-    assert row.ballot_secret is not None
-    assert len(row.ballot_secret) == 32
+    assert not hasattr(row, "ballot_secret")  # it lives in the vault (decision 0007)
     assert set(tokens) == {"facilitator", "participant", "observer"}
     assert len(set(tokens.values())) == 3
     for role, token in tokens.items():
@@ -275,30 +276,28 @@ async def test_links_to_a_session_archived_past_the_log_retention_are_refused(
 
 
 async def test_a_hello_costs_one_query_and_reads_the_room_afresh(
-    engine: AsyncEngine, sessions: SessionFactory
+    engine: AsyncEngine, sessions: SessionFactory, tmp_path: Path
 ) -> None:
-    """Link and resume hellos read link, archive state and ballot secret in one query,
-    with nothing cached: the archive's destruction of the ballot secret shows at once."""
+    """Link and resume hellos read link and archive state in one SQL query, with nothing
+    cached; the ballot secret comes from the vault, and its destruction shows at once."""
     room, tokens = await new_townhall(sessions)
-    authenticate = LinkAuthenticator(sessions, b"server-secret")
+    vault = FileVault(tmp_path / "vault")
+    authenticate = LinkAuthenticator(sessions, b"server-secret", vault=vault)
     statements = count_queries(engine)
     joined = await authenticate(tokens["participant"], {"name": "Ana"})
     assert len(statements) == 1
     assert joined.resume_token is not None
     assert isinstance(joined.info, Member)
     assert joined.info.ballot_secret is not None
+    assert joined.info.ballot_secret == await vault.secret(room, create=False)
     resumed = await authenticate(joined.resume_token, {})
     assert len(statements) == 2
     assert resumed.key == joined.key
-    async with sessions.begin() as session:
-        await session.execute(
-            sa.update(metadata.tables["townhall"])
-            .where(metadata.tables["townhall"].c.id == room)
-            .values(ballot_secret=None)
-        )
-    again = await authenticate(joined.resume_token, {})
-    assert isinstance(again.info, Member)
-    assert again.info.ballot_secret is None
+    assert isinstance(resumed.info, Member)
+    assert resumed.info.ballot_secret == joined.info.ballot_secret
+    await vault.destroy(room)
+    assert await vault.secret(room, create=False) is None
+    assert not list((tmp_path / "vault").iterdir())
 
 
 async def test_resumes_into_a_deleted_town_hall_are_refused(sessions: SessionFactory) -> None:

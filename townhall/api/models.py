@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from facilitation.text import bad_character
+from townhall.archiving import QUARANTINE_AFTER
 from townhall.db.models import TownHallRow
 
 Language = Literal["en", "ko"]
@@ -216,6 +217,17 @@ class RotatedLinks(BaseModel):
     links: dict[LinkRole, str]
 
 
+class ArchiveState(BaseModel):
+    """How the archive of an ended session is doing, while it keeps failing."""
+
+    failures: int = Field(description="Failed attempts in a row.")
+    error: str | None = Field(description="The last failure's kind and first line.")
+    retry_at: datetime | None = Field(description="When the next attempt is due.")
+    quarantined: bool = Field(
+        description="Failed often enough to be retried only hourly; an operator should look."
+    )
+
+
 class TownHall(BaseModel):
     id: str
     title: str
@@ -231,6 +243,9 @@ class TownHall(BaseModel):
     access: Access = "open"
     room: dict[str, Any] | None = Field(
         default=None, description="The live room as the organiser sees it (before archive)."
+    )
+    archive: ArchiveState | None = Field(
+        default=None, description="Set while the session's archive keeps failing."
     )
 
     @classmethod
@@ -249,6 +264,14 @@ class TownHall(BaseModel):
             settings=row.settings,
             access="roll" if row.access == "roll" else "open",
             room=room,
+            archive=None
+            if not row.archive_failures
+            else ArchiveState(
+                failures=row.archive_failures,
+                error=row.archive_error,
+                retry_at=row.archive_retry_at,
+                quarantined=row.archive_failures >= QUARANTINE_AFTER,
+            ),
         )
 
 

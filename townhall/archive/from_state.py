@@ -9,6 +9,7 @@ destroyed) the list stays empty rather than guessed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -209,8 +210,38 @@ def bundle_from_state(
                             reason=m.reason)
             for m in state.moderation
         ),
-        log=tuple(
-            LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=r.data, at=r.at, cause=r.cause)
-            for r in records
-        ),
+        log=_redacted_log(state, records, epoch),
     )  # fmt: skip
+
+
+def _canonical(choice: int | tuple[int, ...]) -> str:
+    return json.dumps(_choice(choice))
+
+
+def _redacted_log(state: RoomState, records: Sequence[Record], epoch: str) -> tuple[LogEntry, ...]:
+    """The raw log as the archive keeps it: a secret poll's votes lose what could link
+    them to a voter. Its vote records keep their places (seq and time: a vote arrived
+    then, which everyone in the room saw as the turnout rising) but are rewritten with
+    the final ballots in a canonical order (sorted by choice), opaque keys ``b1, b2, …``
+    and no cause; the places of changed votes repeat the last ballot unchanged. Folding
+    the archived log gives the same final ballots and tallies; the arrival order, the
+    ballot keys and the command keys are gone."""
+    slots: dict[str, list[int]] = {}
+    for n, r in enumerate(records):
+        if r.name == "vote.counted" and r.data.get("participant") is None:
+            slots.setdefault(str(r.data.get("poll")), []).append(n)
+    rewritten: dict[int, dict[str, Any]] = {}
+    for poll_id, places in slots.items():
+        poll = state.polls.get(poll_id)
+        final = sorted(poll.ballots.values(), key=_canonical) if poll is not None else []
+        for i, n in enumerate(places):
+            k = min(i, len(final) - 1)
+            choice = _choice(final[k]) if final else None
+            rewritten[n] = {"poll": poll_id, "ballot": f"b{k + 1}", "participant": None,
+                            "choice": choice}  # fmt: skip
+    return tuple(
+        LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=rewritten[n], at=r.at, cause=None)
+        if n in rewritten
+        else LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=r.data, at=r.at, cause=r.cause)
+        for n, r in enumerate(records)
+    )

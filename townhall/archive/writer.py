@@ -42,20 +42,22 @@ async def archive(
     bundle: ArchiveBundle,
     *,
     now: datetime | None = None,
+    log_expires_at: datetime | None = None,
 ) -> None:
     """Write ``bundle`` in one transaction; rerunning it yields the same rows.
 
     ``now`` stamps ``townhall.archived_at`` the first time only (a rerun keeps the
-    first stamp). The room's ballot secret is destroyed in the same transaction, once
-    the list of who voted is stored.
+    first stamp); ``log_expires_at`` is when the live log goes. The room's command keys
+    (the live log's idempotency, useless once the session ended) are dropped. The
+    ballot secret is not here: the caller destroys it in the vault after the commit.
     """
     if isinstance(target, AsyncEngine):
         async with target.begin() as conn:
-            await _write(conn, bundle, now or datetime.now(UTC))
+            await _write(conn, bundle, now or datetime.now(UTC), log_expires_at)
     else:
         async with target() as session, session.begin():
             conn = await session.connection()
-            await _write(conn, bundle, now or datetime.now(UTC))
+            await _write(conn, bundle, now or datetime.now(UTC), log_expires_at)
 
 
 async def pending_archives(target: AsyncEngine) -> list[str]:
@@ -68,10 +70,12 @@ async def pending_archives(target: AsyncEngine) -> list[str]:
         return [row[0] for row in result]
 
 
-async def _write(conn: AsyncConnection, bundle: ArchiveBundle, now: datetime) -> None:
+async def _write(
+    conn: AsyncConnection, bundle: ArchiveBundle, now: datetime, log_expires_at: datetime | None
+) -> None:
     room = bundle.session.room
-    await _upsert_townhall(conn, bundle, now)
-    for name in ARCHIVE_TABLES:
+    await _upsert_townhall(conn, bundle, now, log_expires_at)
+    for name in (*ARCHIVE_TABLES, "room_command"):
         await conn.execute(sa.delete(_T[name]).where(_T[name].c.room == room))
     await _upsert_participants(conn, bundle)
     await _replace_log(conn, bundle)
@@ -84,7 +88,9 @@ async def _insert(conn: AsyncConnection, table: str, rows: Sequence[dict[str, An
         await conn.execute(sa.insert(_T[table]), list(rows))
 
 
-async def _upsert_townhall(conn: AsyncConnection, bundle: ArchiveBundle, now: datetime) -> None:
+async def _upsert_townhall(
+    conn: AsyncConnection, bundle: ArchiveBundle, now: datetime, log_expires_at: datetime | None
+) -> None:
     town = _T["townhall"]
     s = bundle.session
     values: dict[str, Any] = {
@@ -97,7 +103,10 @@ async def _upsert_townhall(conn: AsyncConnection, bundle: ArchiveBundle, now: da
         "ended_at": s.ended_at,
         "settings": s.settings,
         "peak_observers": s.peak_observers,
-        "ballot_secret": None,
+        "log_expires_at": log_expires_at,
+        "archive_failures": 0,
+        "archive_error": None,
+        "archive_retry_at": None,
     }
     query = sa.select(town.c.archived_at).where(town.c.id == s.room)
     if conn.dialect.name == "postgresql":

@@ -80,10 +80,18 @@ class TownHallRow(SQLModel, table=True):
     ended_at: datetime | None = time_field()
     archived_at: datetime | None = time_field()
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText, nullable=False)
-    # HMAC key of secret ballots; the archive sets it NULL once it has listed who voted.
-    ballot_secret: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     peak_observers: int = 0
     access: str = Field(default="open", max_length=8)  # "open" | "roll" (SPEC §7)
+    # When the live log of the archived session goes (its links then answer
+    # session_archived): archive time + retention, or at once when the live copy held
+    # secret ballots (docs/decisions/0007-ballot-vault.md). The ballot secret itself is
+    # never in SQL (townhall/ballots.py).
+    log_expires_at: datetime | None = time_field()
+    # The archive's failures in a row, the last one's reason and the next try
+    # (townhall/archiving.py): past a few the room is quarantined, shown on /health.
+    archive_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    archive_error: str | None = Field(default=None, max_length=500)
+    archive_retry_at: datetime | None = time_field()
 
 
 class LinkRow(SQLModel, table=True):
