@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import Command, Event, refuse
 from facilitation.guards import organiser_or_member
-from facilitation.limits import MAX_DESCRIPTION, MAX_DURATION_S, MAX_TITLE
+from facilitation.limits import (
+    MAX_DESCRIPTION,
+    MAX_DURATION_S,
+    MAX_NAME,
+    MAX_PRESENTERS,
+    MAX_TITLE,
+)
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
@@ -34,6 +40,7 @@ class Item:
     paused_s: float = 0.0
     extended_s: int = 0
     overrun: bool = False
+    presenters: tuple[str, ...] = ()  # names, for cheering (SPEC §9, §10)
 
     @property
     def actual_s(self) -> float | None:
@@ -57,6 +64,7 @@ class AddAgendaItem(Command):
     title: str
     duration_s: int
     description: str = ""
+    presenters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +74,7 @@ class UpdateAgendaItem(Command):
     title: str | None = None
     duration_s: int | None = None
     description: str | None = None
+    presenters: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +96,7 @@ class AgendaItemAdded(Event):
     title: str
     duration_s: int
     description: str
+    presenters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +106,7 @@ class AgendaItemUpdated(Event):
     title: str
     duration_s: int
     description: str
+    presenters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +141,16 @@ def _check(title: str | None, duration_s: int | None, description: str | None) -
         raise refuse("invalid_data", "description")
 
 
+def check_presenters(presenters: tuple[str, ...]) -> tuple[str, ...]:
+    """Presenters' names, trimmed: at most MAX_PRESENTERS, each 1..MAX_NAME, distinct."""
+    names = tuple(p.strip() for p in presenters)
+    if len(names) > MAX_PRESENTERS or len(set(names)) != len(names):
+        raise refuse("invalid_data", "presenters")
+    if any(not 0 < len(n) <= MAX_NAME for n in names):
+        raise refuse("invalid_data", "presenter name")
+    return names
+
+
 def decide(command: Command, room: RoomState) -> list[Event]:
     organiser_or_member(room, command.actor)
     at = command.at
@@ -144,6 +165,7 @@ def decide(command: Command, room: RoomState) -> list[Event]:
                 title=command.title.strip(),
                 duration_s=command.duration_s,
                 description=command.description,
+                presenters=check_presenters(command.presenters),
             )
         ]
     if isinstance(command, UpdateAgendaItem):
@@ -158,6 +180,9 @@ def decide(command: Command, room: RoomState) -> list[Event]:
                 description=item.description
                 if command.description is None
                 else command.description,
+                presenters=item.presenters
+                if command.presenters is None
+                else check_presenters(command.presenters),
             )
         ]
     if isinstance(command, RemoveAgendaItem):
@@ -181,6 +206,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             title=event.title,
             description=event.description,
             duration_s=event.duration_s,
+            presenters=event.presenters,
         )
         return with_item(room, replace(agenda, order=(*agenda.order, item.id)), item)
     if isinstance(event, AgendaReordered):
@@ -194,7 +220,11 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         order = tuple(i for i in agenda.order if i != event.item)
         return replace(room, agenda=replace(agenda, items=items, order=order))
     item = replace(
-        found, title=event.title, duration_s=event.duration_s, description=event.description
+        found,
+        title=event.title,
+        duration_s=event.duration_s,
+        description=event.description,
+        presenters=event.presenters,
     )
     return with_item(room, agenda, item)
 

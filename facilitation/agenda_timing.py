@@ -138,6 +138,37 @@ def on_timer(room: RoomState, ref: str, at: datetime) -> list[Event]:
     return [AgendaItemOverran(at=at, item=item.id)]
 
 
+def advance_at(room: RoomState) -> datetime | None:
+    """When the running item gives way to the next (`auto_advance_items`): its deadline
+    plus the grace period; None when it does not (off, paused, nothing running)."""
+    item = room.agenda.items.get(room.agenda.current or "")
+    if not room.settings.auto_advance_items or item is None or item.deadline is None:
+        return None
+    return item.deadline + timedelta(seconds=room.settings.item_grace_s)
+
+
+def next_pending(room: RoomState) -> str | None:
+    agenda = room.agenda
+    return next((i for i in agenda.order if agenda.items[i].status == "pending"), None)
+
+
+def on_advance(room: RoomState, ref: str, at: datetime) -> list[Event]:
+    """The agenda runs itself: at the deadline + grace the running item completes (its
+    overrun marked, its turn ended) and the next pending item starts, if any."""
+    due = advance_at(room)
+    if due is None or room.agenda.current != ref or at < due:
+        return []
+    item = room.agenda.items[ref]
+    events: list[Event] = [] if item.overrun else [AgendaItemOverran(at=at, item=ref)]
+    events += complete(room, ref, at)
+    following = next_pending(room)
+    if following is not None:
+        duration = room.agenda.items[following].duration_s
+        deadline = at + timedelta(seconds=duration)
+        events.append(AgendaItemStarted(at=at, item=following, deadline=deadline))
+    return events
+
+
 def evolve(room: RoomState, event: Event) -> RoomState:
     agenda = room.agenda
     assert isinstance(event, EVENTS)
@@ -183,6 +214,42 @@ def _extend(item: Item, seconds: int, at: datetime) -> Item:
     )
 
 
+def running_end(room: RoomState, now: datetime) -> datetime:
+    """When the running item is expected to end, seen at `now`: its deadline, or now if
+    it runs over (at most its deadline + grace when the agenda runs itself); now + the
+    remaining time when paused; now when nothing runs."""
+    active = room.agenda.items.get(room.agenda.current or "")
+    if active is None:
+        return now
+    if active.deadline is None:
+        return now + timedelta(seconds=max(0.0, active.remaining_s or 0.0))
+    end = max(now, active.deadline)
+    due = advance_at(room)
+    return end if due is None else min(end, due)
+
+
+def plan_offsets(room: RoomState) -> dict[str, float]:
+    """Each pending item's planned start, in seconds after the running item ends (the
+    planned durations of the pending items before it, in agenda order)."""
+    agenda = room.agenda
+    offsets: dict[str, float] = {}
+    total = 0.0
+    for i in agenda.order:
+        if agenda.items[i].status == "pending":
+            offsets[i] = total
+            total += agenda.items[i].duration_s
+    return offsets
+
+
+def planned_starts(room: RoomState) -> dict[str, datetime]:
+    """Each pending item's planned start, re-planned from the running item's overrun,
+    seen from the time of the last event."""
+    if room.clock is None:
+        return {}
+    base = running_end(room, room.clock)
+    return {i: base + timedelta(seconds=s) for i, s in plan_offsets(room).items()}
+
+
 def estimated_end(room: RoomState) -> datetime | None:
     """When the agenda ends if the running item keeps its deadline and every pending
     item takes its planned time, seen from the time of the last event."""
@@ -190,16 +257,10 @@ def estimated_end(room: RoomState) -> datetime | None:
     if now is None:
         return None
     agenda = room.agenda
-    active = agenda.items.get(agenda.current or "")
-    if active is not None:
-        if active.deadline is not None:
-            now = max(now, active.deadline)
-        else:
-            now += timedelta(seconds=max(0.0, active.remaining_s or 0.0))
     pending = sum(
         agenda.items[i].duration_s for i in agenda.order if agenda.items[i].status == "pending"
     )
-    return now + timedelta(seconds=pending)
+    return running_end(room, now) + timedelta(seconds=pending)
 
 
 COMMANDS = (

@@ -13,6 +13,7 @@ from typing import Any
 
 from facilitation import agenda as ag
 from facilitation import agenda_timing as agt
+from facilitation import cheers as ch
 from facilitation import decisions as de
 from facilitation import floor as fl
 from facilitation import moderation as mo
@@ -199,6 +200,7 @@ SPECS: dict[str, Spec] = {
             "title": _f("title", _TITLE),
             "duration_s": _f("duration_s", integer),
             "description": _f("description", _TEXT, False),
+            "presenters": _f("presenters", strings(MAX_NAME), False),
         },
         "item",
     ),
@@ -209,6 +211,7 @@ SPECS: dict[str, Spec] = {
             "title": _f("title", _TITLE, False),
             "duration_s": _f("duration_s", integer, False),
             "description": _f("description", _TEXT, False),
+            "presenters": _f("presenters", strings(MAX_NAME), False),
         },
         None,
     ),
@@ -279,6 +282,8 @@ SPECS: dict[str, Spec] = {
         {"proposal": _f("proposal", ident), "reason": _f("reason", text(MAX_REASON))},
         None,
     ),
+    "cheer.send": (ch.SendCheer, {"presenter": _f("presenter", text(MAX_NAME))}, None),
+    "cheer.reveal": (ch.RevealCheers, {"item": _f("item", ident)}, None),
     "reaction.send": (re.SendReaction, {"kind": _f("kind", nullable(text(20)))}, None),
     "decision.record": (
         de.RecordDecision,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from facilitation.base import Command, Event, refuse
+from facilitation.base import Command, Event, Role, refuse
 from facilitation.guards import member, require_live, speaker, target
 from facilitation.limits import MAX_EXTEND_S, MAX_TEXT
 from facilitation.moderation_log import log
@@ -24,6 +24,18 @@ if TYPE_CHECKING:
 class Segment:
     """One piece of transcript: what was said, who typed it (captioner), when."""
 
+    text: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Caption:
+    """Transcript text appended while nobody held the floor: it belongs to the item
+    (or, before the first item, to the session)."""
+
+    n: int  # 1, 2, … in the order appended
+    item: str | None
     text: str
     by: str
     at: datetime
@@ -130,10 +142,14 @@ class TurnOverran(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TranscriptAppended(Event):
+    """Attached to the current turn, or to the item when nobody holds the floor
+    (`turn` None)."""
+
     name: ClassVar[str] = "transcript.appended"
-    turn: int
+    turn: int | None
     text: str
-    by: str = ""  # the facilitator or captioning bot (absent from early logs)
+    by: str = ""  # the facilitator or captioner (absent from early logs)
+    item: str | None = None
 
 
 def end_current(room: RoomState, at: datetime, reason: str) -> list[Event]:
@@ -165,6 +181,8 @@ def _grant(room: RoomState, at: datetime, participant: str, kind: str, by: str) 
 def decide(command: Command, room: RoomState) -> list[Event]:
     require_live(room)
     turn = room.floor.current_turn()
+    if isinstance(command, AppendTranscript):
+        return _transcript(command, room)
     if isinstance(command, YieldFloor):
         member(room, command.actor)
         if turn is None or turn.participant != command.actor.participant:
@@ -178,20 +196,28 @@ def decide(command: Command, room: RoomState) -> list[Event]:
     if isinstance(command, EndFloor):
         by = command.actor.participant
         return [FloorEnded(at=command.at, turn=turn.number, reason="end", by=by)]
-    if isinstance(command, ExtendFloor):
-        if not 0 < command.seconds <= MAX_EXTEND_S:
-            raise refuse("invalid_data", "seconds")
-        deadline = turn.deadline + timedelta(seconds=command.seconds)
-        return [
-            FloorExtended(
-                at=command.at, turn=turn.number, seconds=command.seconds, deadline=deadline
-            )
-        ]
-    assert isinstance(command, AppendTranscript)
+    assert isinstance(command, ExtendFloor)
+    if not 0 < command.seconds <= MAX_EXTEND_S:
+        raise refuse("invalid_data", "seconds")
+    deadline = turn.deadline + timedelta(seconds=command.seconds)
+    return [
+        FloorExtended(at=command.at, turn=turn.number, seconds=command.seconds, deadline=deadline)
+    ]
+
+
+def _transcript(command: AppendTranscript, room: RoomState) -> list[Event]:
+    # A captioner is no person in the room (a bot posts over HTTP): only its role counts.
+    if command.actor.role != Role.CAPTIONER:
+        member(room, command.actor)
     check_text(command.text)
+    turn = room.floor.current_turn()
     return [
         TranscriptAppended(
-            at=command.at, turn=turn.number, text=command.text, by=command.actor.participant
+            at=command.at,
+            turn=None if turn is None else turn.number,
+            text=command.text,
+            by=command.actor.participant,
+            item=room.agenda.current,
         )
     ]
 
@@ -255,7 +281,11 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         room = lower_everywhere(room, event.participant)
         return replace(room, floor=Floor(turns=(*floor.turns, turn), current=event.turn))
     assert isinstance(event, _TURN_EVENTS)
-    if not 0 < event.turn <= len(floor.turns):
+    if isinstance(event, TranscriptAppended) and event.turn is None:
+        n = len(room.captions) + 1
+        caption = Caption(n=n, item=event.item, text=event.text, by=event.by, at=event.at)
+        return replace(room, captions=room.captions.set(n, caption))
+    if event.turn is None or not 0 < event.turn <= len(floor.turns):
         return room
     turn = floor.turns[event.turn - 1]
     current_no = floor.current

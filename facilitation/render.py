@@ -41,6 +41,7 @@ def item_view(item: Item) -> Json:
         "extended_s": item.extended_s,
         "overrun": item.overrun,
         "actual_s": item.actual_s,
+        "presenters": list(item.presenters),
     }
 
 

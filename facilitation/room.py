@@ -16,6 +16,7 @@ from typing import ClassVar
 from facilitation import (
     agenda,
     agenda_timing,
+    cheers,
     decisions,
     floor,
     moderation,
@@ -31,8 +32,9 @@ from facilitation import (
 )
 from facilitation.agenda import Agenda
 from facilitation.base import SYSTEM, Actor, Command, Event, refuse
+from facilitation.cheers import Cheers
 from facilitation.decisions import Decision
-from facilitation.floor import Floor
+from facilitation.floor import Caption, Floor
 from facilitation.moderation import Settings
 from facilitation.moderation_log import ModerationEntry
 from facilitation.participants import People
@@ -65,6 +67,8 @@ class RoomState:
     reactions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # counts
     reacting: PMap[str, PMap[str, str]] = field(default_factory=PMap)  # item: who: kind
     decisions: PMap[str, Decision] = field(default_factory=PMap)
+    cheers: Cheers = field(default_factory=Cheers)
+    captions: PMap[int, Caption] = field(default_factory=PMap)  # when nobody had the floor
     moderation: tuple[ModerationEntry, ...] = ()
     clock: datetime | None = None  # `at` of the last event: views compute from it
     seq: int = 0  # events folded in: the log's seq when folded from the start
@@ -76,7 +80,7 @@ class TimerExpired(Command):
 
     name: ClassVar[str] = "timer.expire"
     actor: Actor = SYSTEM
-    kind: str  # "agenda" | "turn" | "poll"
+    kind: str  # "agenda" | "advance" | "turn" | "poll"
     ref: str
 
 
@@ -116,6 +120,7 @@ _FEATURES = (
     questions,
     reactions,
     decisions,
+    cheers,
     moderation,
     roll,
     session,
@@ -129,7 +134,12 @@ _EVOLVERS: dict[type[Event], Evolver] = {
 COMMANDS: tuple[type[Command], ...] = (*_DECIDERS, TimerExpired)
 EVENTS: tuple[type[Event], ...] = tuple(_EVOLVERS)
 _SERVER_AFTER_END = (participants.LeaveRoom, participants.UpdatePresence, session.Ping)
-_TIMERS = {"agenda": agenda_timing.on_timer, "turn": floor.on_timer, "poll": polls.on_timer}
+_TIMERS = {
+    "agenda": agenda_timing.on_timer,
+    "advance": agenda_timing.on_advance,
+    "turn": floor.on_timer,
+    "poll": polls.on_timer,
+}
 
 
 def decide(command: Command, state: RoomState) -> list[Event]:
@@ -166,6 +176,9 @@ def next_deadlines(state: RoomState) -> list[Deadline]:
     item = state.agenda.items.get(state.agenda.current or "")
     if item is not None and item.deadline is not None and not item.overrun:
         found.append(Deadline("agenda", item.id, item.deadline))
+    advance = agenda_timing.advance_at(state)
+    if item is not None and advance is not None:
+        found.append(Deadline("advance", item.id, advance))
     turn = state.floor.current_turn()
     if turn is not None and not turn.overrun:
         found.append(Deadline("turn", str(turn.number), turn.deadline))

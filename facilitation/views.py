@@ -8,10 +8,12 @@ visibility allows) and turnout; a viewer additionally sees their own current cho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from facilitation.agenda_timing import estimated_end
+from facilitation.agenda_timing import advance_at, estimated_end, plan_offsets, planned_starts
 from facilitation.base import Event, Role
+from facilitation.equity import Equity, of_room
 from facilitation.event_codec import event_to_wire
 from facilitation.polls import Poll, ballot_key
 from facilitation.queue import current, key
@@ -87,11 +89,9 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
         ],
         "observers": state.people.observers,
         "observers_peak": state.people.observers_peak,
-        "agenda": {
-            "current": state.agenda.current,
-            "estimated_end": iso(estimated_end(state)),
-            "items": [item_view(state.agenda.items[i]) for i in state.agenda.order],
-        },
+        "agenda": agenda_view(state),
+        "cheers": cheers_view(state),
+        "caption": caption_view(state),
         "queue": queue_view(state),
         "floor": None if (t := state.floor.current_turn()) is None else turn_view(t),
         "turns": [turn_view(t) for t in state.floor.turns],
@@ -130,6 +130,7 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
         ],
         "moderation": [moderation_view(m) for m in state.moderation],
         "you": you_view(state, viewer),
+        **({"equity": equity_view(of_room(state))} if staff else {}),
     }
 
 
@@ -268,7 +269,91 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         data["queue"] = queue_view(state_after)
     if name.startswith("agenda."):
         data["estimated_end"] = iso(estimated_end(state_after))
+        data["plan"] = plan_view(state_after)
+    if name == "cheer.sent":
+        del data["participant"]  # a cheer came, for the animation: no count, nobody named
+    if name == "cheer.revealed":
+        data["counts"] = dict(state_after.cheers.of(str(data["item"])))
+    if staff and name in _EQUITY_CHANGES:
+        data["equity"] = equity_view(of_room(state_after))
     return data
+
+
+def agenda_view(state: RoomState) -> Json:
+    starts = planned_starts(state)
+    return {
+        "current": state.agenda.current,
+        "estimated_end": iso(estimated_end(state)),
+        "items": [
+            {**item_view(state.agenda.items[i]), "planned_start": iso(starts.get(i))}
+            for i in state.agenda.order
+        ],
+        "plan": plan_view(state),
+    }
+
+
+def plan_view(state: RoomState) -> Json:
+    """What a client needs to re-plan the agenda every second, without another event:
+    each pending item starts `offsets[item]` seconds after the running item ends, which
+    is its deadline, or now while it runs over (at most `advance_at`, when the agenda
+    runs itself), or now + its remaining time while paused."""
+    return {"offsets": plan_offsets(state), "advance_at": iso(advance_at(state))}
+
+
+def cheers_view(state: RoomState) -> Json:
+    """Per item with presenters: its presenters, and the counts once revealed (to
+    everyone alike: facilitators do not see them earlier)."""
+    shown: Json = {}
+    for i in state.agenda.order:
+        item = state.agenda.items[i]
+        counts = state.cheers.of(i)
+        if item.presenters or counts:
+            revealed = i in state.cheers.revealed
+            shown[i] = {
+                "presenters": list(item.presenters),
+                "revealed": revealed,
+                "counts": {
+                    p: counts.get(p, 0) for p in {**dict.fromkeys(item.presenters), **counts}
+                }
+                if revealed
+                else None,
+            }
+    return shown
+
+
+def caption_view(state: RoomState) -> Json | None:
+    """The latest transcript line (the projector's caption), from a turn or an item."""
+    found: tuple[datetime, Json] | None = None
+    for turn in reversed(state.floor.turns):
+        if turn.segments:
+            seg = turn.segments[-1]
+            found = (seg.at, {"text": seg.text, "turn": turn.number, "item": turn.item})
+            break
+    loose = state.captions.get(len(state.captions))
+    if loose is not None and (found is None or loose.at >= found[0]):
+        found = (loose.at, {"text": loose.text, "turn": None, "item": loose.item})
+    return None if found is None else {**found[1], "at": iso(found[0])}
+
+
+def equity_view(report: Equity) -> Json:
+    return {
+        "total_s": report.total_s,
+        "people": [
+            {
+                "participant": p.participant,
+                "speaking_s": p.speaking_s,
+                "turns": p.turns,
+                "share": p.share,
+                "hands": p.hands,
+                "uncalled": p.uncalled,
+            }
+            for p in report.people
+        ],
+        "items": [
+            {"item": i.item, "speakers": i.speakers, "first_time": i.first_time, "share": i.share}
+            for i in report.items
+        ],
+    }
 
 
 def event_item(data: Json) -> str | None:
@@ -282,6 +367,16 @@ _STAFF_ONLY = {
     "roll.members_added",
     "proxy.recorded",
     "proxy.revoked",
+}
+# Facilitators' live voice-equity report comes with every change of hands and turns.
+_EQUITY_CHANGES = {
+    "hand.raised",
+    "hand.lowered",
+    "queue.cleared",
+    "floor.granted",
+    "floor.ended",
+    "agenda.started",
+    "session.ended",
 }
 _QUEUE_CHANGES = {
     "hand.raised",

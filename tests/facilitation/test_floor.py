@@ -238,14 +238,19 @@ def test_transcript_append_to_current_turn() -> None:
     state = (
         given(*SPEAKING)
         .when(AppendTranscript(actor=FAC, at=t(40), text="Hello"))
-        .then(TranscriptAppended(at=t(40), turn=1, text="Hello", by="f1"))
+        .then(TranscriptAppended(at=t(40), turn=1, text="Hello", by="f1", item="i1"))
     )
     assert state.floor.turns[0].transcript == ("Hello",)
     assert state.floor.turns[0].segments == (Segment("Hello", "f1", t(40)),)
 
 
-def test_transcript_append_nobody_speaking() -> None:
-    given(*ON_ITEM).when(AppendTranscript(actor=FAC, at=t(40), text="x")).raises("no_current_turn")
+def test_transcript_append_nobody_speaking_goes_to_the_item() -> None:
+    state = (
+        given(*ON_ITEM)
+        .when(AppendTranscript(actor=FAC, at=t(40), text="Welcome"))
+        .then(TranscriptAppended(at=t(40), turn=None, text="Welcome", by="f1", item="i1"))
+    )
+    assert [(c.n, c.item, c.text) for c in state.captions.values()] == [(1, "i1", "Welcome")]
 
 
 def test_transcript_append_too_long() -> None:

@@ -29,6 +29,7 @@ def test_participant_commands_match_spec() -> None:
         "proposal.submit",
         "proposal.support",
         "proposal.unsupport",
+        "cheer.send",
         "ping",
     }
 

@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from facilitation import agenda as ag
 from facilitation import agenda_timing as agt
+from facilitation import cheers as ch
 from facilitation import decisions as de
 from facilitation import floor as fl
 from facilitation import moderation as mo
@@ -45,6 +46,7 @@ SECRET = b"stateful-secret"
 FACILITATORS = [Actor(f"f{i}", Role.FACILITATOR) for i in (1, 2)]
 PARTICIPANTS = [Actor(f"p{i}", Role.PARTICIPANT) for i in range(1, 7)]
 OBSERVERS = [Actor("o1", Role.OBSERVER)]
+CAPTIONER = Actor("c1", Role.CAPTIONER)
 ACTORS = [*FACILITATORS, *PARTICIPANTS, *OBSERVERS, ORGANISER]
 VIEWERS = [
     Viewer(None, Role.OBSERVER, None),
@@ -135,7 +137,12 @@ class RoomMachine(RuleBasedStateMachine):
         for i in range(3):
             self.apply(
                 ag.AddAgendaItem(
-                    actor=ORGANISER, at=T0, item=f"i{i}", title=f"Item {i}", duration_s=120 + 60 * i
+                    actor=ORGANISER,
+                    at=T0,
+                    item=f"i{i}",
+                    title=f"Item {i}",
+                    duration_s=120 + 60 * i,
+                    presenters=("Kim", "Lee") if i < 2 else (),
                 )
             )
         for actor in (*FACILITATORS, *PARTICIPANTS[:4]):
@@ -234,6 +241,17 @@ class RoomMachine(RuleBasedStateMachine):
                 assert proposal.merged_into in self.state.proposals
             if proposal.status == "promoted":
                 assert all(p in self.state.polls for p in proposal.polls)
+
+    @invariant()
+    def cheers_stay_hidden_until_revealed_and_equity_adds_up(self) -> None:
+        view = snapshot(self.state, VIEWERS[1])  # a facilitator
+        for item, shown in view["cheers"].items():
+            assert (shown["counts"] is None) == (item not in self.state.cheers.revealed)
+        equity = view["equity"]
+        assert sum(p["share"] for p in equity["people"]) <= 1.001
+        assert all(0 <= p["uncalled"] <= p["hands"] for p in equity["people"])
+        turns = sum(p["turns"] for p in equity["people"])
+        assert turns == len(self.state.floor.turns)
 
     @invariant()
     def reactions_are_one_per_person_present(self) -> None:
@@ -425,7 +443,13 @@ BUILDERS: dict[str, Builder] = {
     "statement.hide": lambda d, m, a: stm.HideStatement(
         actor=a, at=m.at(), statement=pick(d, sorted(m.state.statements)), reason="rude"
     ),
-    "transcript.append": lambda d, m, a: fl.AppendTranscript(actor=a, at=m.at(), text="..."),
+    "transcript.append": lambda d, m, a: fl.AppendTranscript(
+        actor=CAPTIONER if d.draw(st.integers(0, 3)) == 0 else a, at=m.at(), text="..."
+    ),
+    "cheer.send": lambda d, m, a: ch.SendCheer(
+        actor=a, at=m.at(), presenter=d.draw(st.sampled_from(["Kim", "Lee", "Park"]))
+    ),
+    "cheer.reveal": lambda d, m, a: ch.RevealCheers(actor=a, at=m.at(), item=_item(d, m)),
     "question.ask": lambda d, m, a: qu.AskQuestion(
         actor=a, at=m.at(), question=m.new_id("k"), text="Why?", anonymous=d.draw(st.booleans())
     ),
