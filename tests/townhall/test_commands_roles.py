@@ -68,6 +68,8 @@ SAMPLE: dict[str, dict[str, Any]] = {
     "question.approve": {"question": "q"},
     "question.hide": {"question": "q", "reason": "Rude"},
     "reaction.send": {"kind": "agree"},
+    "cheer.send": {"presenter": "Kim"},
+    "cheer.reveal": {"item": "i0"},
     "proposal.submit": {"text": "Idea"},
     "proposal.support": {"proposal": "x"},
     "proposal.unsupport": {"proposal": "x"},
@@ -178,6 +180,7 @@ async def test_every_command_is_accepted_from_its_role(server: Server) -> None:
         await ok(f, "agenda.reorder", {"items": [extra["item"], one, two]})
         await ok(f, "agenda.remove", {"item": extra["item"]})
         await ok(f, "room.settings", {"queue_policy": "fair", "turn_s": 60})
+        await call(f, "agenda.update", {"item": one, "presenters": ["Kim", "Lee"]})
         await ok(f, "session.start")
         await ok(f, "agenda.start", {"item": one})
         for type, data in (
@@ -217,6 +220,8 @@ async def test_every_command_is_accepted_from_its_role(server: Server) -> None:
         await ok(f, "question.approve", {"question": q4["question"]})
         await ok(f, "question.hide", {"question": q4["question"], "reason": "Off topic"})
         await ok(a, "reaction.send", {"kind": "agree"})
+        await ok(b, "cheer.send", {"presenter": "Kim"})
+        await ok(f, "cheer.reveal", {"item": one})
         x1 = (await ok(a, "proposal.submit", {"text": "Free buses"}))["result"]["proposal"]
         x2 = (await ok(b, "proposal.submit", {"text": "Cheap buses"}))["result"]["proposal"]
         x3 = (await ok(c, "proposal.submit", {"text": "Rude idea"}))["result"]["proposal"]
