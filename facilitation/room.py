@@ -43,6 +43,7 @@ from facilitation.polls import Poll
 from facilitation.proposals import Proposal
 from facilitation.questions import Question
 from facilitation.queue import Queues
+from facilitation.redaction import WITHDRAWING
 from facilitation.roles import can
 from facilitation.roll import Roll
 from facilitation.session import Session
@@ -72,6 +73,7 @@ class RoomState:
     moderation: tuple[ModerationEntry, ...] = ()
     clock: datetime | None = None  # `at` of the last event: views compute from it
     seq: int = 0  # events folded in: the log's seq when folded from the start
+    withdrawn: int = 0  # seq of the last event that withdrew text (facilitation.redaction)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,7 +160,10 @@ def decide(command: Command, state: RoomState) -> list[Event]:
 
 def evolve(state: RoomState, event: Event) -> RoomState:
     after = _EVOLVERS[type(event)](state, event)
-    return replace(after, clock=event.at, seq=state.seq + 1)
+    seq = state.seq + 1
+    if event.name in WITHDRAWING:
+        return replace(after, clock=event.at, seq=seq, withdrawn=seq)
+    return replace(after, clock=event.at, seq=seq)
 
 
 def fold(events: Iterable[Event], state: RoomState | None = None) -> RoomState:

@@ -62,6 +62,16 @@ class Domain(Protocol[S]):
         """The event data for ``view`` (``state`` is after ``record``); None: not sent."""
         ...
 
+    def stale(self, then: S, now: S) -> bool:
+        """Whether an event rendered at ``then`` may show what ``now`` has withdrawn (a
+        hidden text): a replay at ``now`` then renders it again with ``replay``."""
+        ...
+
+    def replay(self, then: S, now: S, record: Record, view: str) -> dict[str, Any] | None:
+        """The event data a replay at ``now`` sends for ``view`` (``then``: the state
+        right after ``record``): what ``render`` gave, less what was withdrawn since."""
+        ...
+
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         """A command run as ``principal`` when it connects, before its welcome."""
         ...
@@ -75,5 +85,6 @@ class Domain(Protocol[S]):
         ...
 
 
-# (token, the whole hello data) -> Principal; raises Refused("bad_token", ...).
+# (token, the whole hello data) -> Principal; raises Refused("bad_token", ...). The hub
+# sets the data's "peer" to the client's address (ASGI scope client), whatever it sent.
 Authenticator = Callable[[str, dict[str, Any]], Awaitable[Principal]]

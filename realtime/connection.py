@@ -48,6 +48,10 @@ class Connection:
         self.receive = receive
         self.send = send
         self.protocol = ConnectionProtocol(rt.config.limits, time.monotonic())
+        client = scope.get("client")
+        # The peer's address (after the server's trusted-proxy handling), for the
+        # authenticator's limits per address; "" when the server does not know it.
+        self.peer = str(client[0]) if client else ""
         extension = scope.get("extensions", {}).get(EXTENSION)
         writer = extension.get("writer") if isinstance(extension, dict) else None
         frames = (writer, rt.flusher) if isinstance(writer, FrameWriter) else None
@@ -145,7 +149,9 @@ class Connection:
 
     async def _authenticate(self, action: Authenticate) -> None:
         try:
-            principal = await self.rt.authenticator(action.hello.token, action.data)
+            # "peer" is the hub's to set: a client's own "peer" field is overwritten.
+            hello = {**action.data, "peer": self.peer}
+            principal = await self.rt.authenticator(action.hello.token, hello)
             await self.rt.engine.attach(principal, self.outbox, action.hello.resume)
         except Refused as exc:
             await self._perform(self.protocol.refused(exc.code, exc.message))

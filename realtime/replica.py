@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal
 from realtime.fanout import Feed, Outbox
@@ -44,18 +44,27 @@ class Entry(Generic[S]):
             return self.frames[view]
         except KeyError:
             pass
-        data = domain.render(self.state, self.record, view)
-        rec = self.record
-        text = None
-        if data is not None:
-            # Clients see only the command id they chose, never the sender's identity
-            # key that scopes it in the log (which could link a secret vote to a voter).
-            # A key with an empty client part names no cause to anyone (townhall's votes:
-            # their command id would otherwise reach every client).
-            cause = (rec.cause.rpartition(":")[2] or None) if rec.cause else None
-            text = encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
+        text = self._encode(domain.render(self.state, self.record, view))
         self.frames[view] = text
         return text
+
+    def replayed(self, domain: Domain[S], view: str, now: S) -> str | None:
+        """The event as a replay at ``now`` sends it: re-rendered (not cached) when
+        something it showed was withdrawn since (a hidden statement's text)."""
+        if not domain.stale(self.state, now):
+            return self.frame(domain, view)
+        return self._encode(domain.replay(self.state, now, self.record, view))
+
+    def _encode(self, data: dict[str, Any] | None) -> str | None:
+        if data is None:
+            return None
+        rec = self.record
+        # Clients see only the command id they chose, never the sender's identity key
+        # that scopes it in the log (which could link a secret vote to a voter). A key
+        # with an empty client part names no cause to anyone (townhall's votes: their
+        # command id would otherwise reach every client).
+        cause = (rec.cause.rpartition(":")[2] or None) if rec.cause else None
+        return encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
 
 
 class Replica(Generic[S]):
@@ -140,9 +149,10 @@ class Replica(Generic[S]):
         if after > self.head or not self.window or self.window[0].record.seq > after + 1:
             return None
         frames: list[str] = []
+        now = self.state
         for entry in self.window:
             if entry.record.seq > after:
-                text = entry.frame(self.domain, view)
+                text = entry.replayed(self.domain, view, now)
                 if text is not None:
                     frames.append(text)
         return frames

@@ -14,6 +14,7 @@ from typing import Any
 
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
+from facilitation.redaction import needs_redaction, redact
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
 from realtime.application import Principal, Refused
 from realtime.log import NewEvent, Record
@@ -184,6 +185,19 @@ class TownhallDomain:
         # Every client sees every seq (gapless order is what lets it detect a loss);
         # an event this audience may not read arrives with its details withheld.
         return {"withheld": True} if data is None else data
+
+    def stale(self, then: RoomState, now: RoomState) -> bool:
+        return needs_redaction(then, now)
+
+    def replay(
+        self, then: RoomState, now: RoomState, record: Record, view: str
+    ) -> dict[str, Any] | None:
+        """A replay never carries text withdrawn since (facilitation.redaction): a
+        client resuming from an old seq used to get a hidden statement's full text."""
+        data = self.render(then, record, view)
+        if data is None or data.get("withheld"):
+            return data
+        return redact(record.name, data, now, staff=view == "facilitator")
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         member = principal.info

@@ -118,6 +118,14 @@ class ToyDomain:
             return None
         return record.data
 
+    def stale(self, then: ToyState, now: ToyState) -> bool:
+        return False  # the toy withdraws nothing
+
+    def replay(
+        self, then: ToyState, now: ToyState, record: Record, view: str
+    ) -> dict[str, Any] | None:
+        return self.render(then, record, view)
+
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         return ("member.join", {}) if principal.can_send else None
 
