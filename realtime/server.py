@@ -206,13 +206,14 @@ class SocketFirst:
 
 def open_log(url: str, store: Store | None = None) -> RoomLog:
     """The room log named by ``url``: ``memory://`` (durable through ``store``, if given)
-    or ``redis://host:port/db?prefix=x`` (also ``rediss://``, ``unix://``)."""
+    or ``redis://host:port/db?prefix=x`` (also ``rediss://``, ``unix://``, and
+    ``redis+cluster://host:port?prefix=x`` for any node of a Redis Cluster)."""
     scheme = url.split(":", 1)[0].lower()
     if scheme == "memory":
         from realtime.log.memory import MemoryLog
 
         return MemoryLog(store)
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
         if store is not None:
             raise ValueError("a Store is only used by the memory:// backend")
         from realtime.log.redis.log import RedisLog

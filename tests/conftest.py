@@ -35,6 +35,23 @@ def redis_log_url(redis_url: str, redis_prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.RedisCluster]:
+    """A real 3-master Redis Cluster on private ports, for this test run only."""
+    cluster = services.RedisCluster(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def redis_cluster_log_url(redis_cluster: services.RedisCluster) -> str:
+    """A room-log URL on the cluster (``redis+cluster://``) with a prefix unique to this test."""
+    return f"{redis_cluster.url}?prefix=th-test-{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture(scope="session")
 def postgres_available() -> None:
     host, _, port = services.PG_DSN.rpartition("@")[2].partition(":")
     if not services.port_open(host, int(port or 5432)):

@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -184,3 +185,75 @@ def pool(base_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Worke
         yield workers
     finally:
         workers.stop_all()
+
+
+def _cluster_ports() -> tuple[int, int]:
+    """A client port and a cluster-bus port, both free (the bus defaults to port + 10000,
+    which a high free port would push past 65535)."""
+    return free_port(), free_port()
+
+
+@dataclass
+class RedisCluster:
+    """A real Redis Cluster of three masters (no replicas) from Debian's redis-server, on
+    private ports in ``directory``; ``stop()`` ends the nodes."""
+
+    directory: Path
+    nodes: list[tuple[int, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The log URL: any node seeds the client, which learns the rest."""
+        return f"redis+cluster://127.0.0.1:{self.nodes[0][0]}/0"
+
+    def start(self, masters: int = 3) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            missing("redis-server", "Redis Cluster tests start their own nodes")
+        assert binary is not None
+        for _ in range(masters):
+            port, bus = _cluster_ports()
+            home = self.directory / str(port)
+            home.mkdir(parents=True)
+            process = subprocess.Popen(
+                [binary, "--port", str(port), "--cluster-port", str(bus),
+                 "--bind", "127.0.0.1", "--dir", str(home), "--cluster-enabled", "yes",
+                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
+                 "--appendonly", "no", "--save", ""],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            self.nodes.append((port, process))
+        for port, process in self.nodes:
+            self._wait(partial(port_open, "127.0.0.1", port), f"node {port} to listen")
+            assert process.poll() is None, f"redis-server on {port} exited"
+        addresses = [f"127.0.0.1:{port}" for port, _ in self.nodes]
+        made = subprocess.run(
+            ["redis-cli", "--cluster", "create", *addresses, "--cluster-replicas", "0",
+             "--cluster-yes"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stdout + made.stderr
+        for port, _ in self.nodes:
+            self._wait(partial(self._ok, port), f"node {port} to see the cluster ok")
+
+    @staticmethod
+    def _ok(port: int) -> bool:
+        info = subprocess.run(
+            ["redis-cli", "-p", str(port), "cluster", "info"], capture_output=True, text=True
+        ).stdout
+        return "cluster_state:ok" in info and "cluster_slots_assigned:16384" in info
+
+    @staticmethod
+    def _wait(check: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 60  # bounded: a cluster that never forms fails
+        while not check():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Redis Cluster: waited too long for {what}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for _, process in self.nodes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.nodes.clear()

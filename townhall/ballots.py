@@ -31,9 +31,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Protocol
 
-from redis.asyncio import Redis
-
 from townhall.presence import split_prefix
+from townhall.redis_client import redis_from_url
 
 __all__ = [
     "BallotVault",
@@ -132,7 +131,7 @@ class RedisVault:
 
     def __init__(self, url: str) -> None:
         plain, self._prefix = split_prefix(url)
-        self._redis = Redis.from_url(plain)
+        self._redis = redis_from_url(plain)  # a single Redis or a Redis Cluster
 
     def _key(self, room: str) -> str:
         return f"{self._prefix}{{room:{room}}}:ballot"

@@ -14,6 +14,8 @@ import uuid
 
 from redis.asyncio import Redis
 
+from townhall.redis_client import redis_from_url
+
 STALE_S = 5.0
 
 
@@ -35,7 +37,7 @@ class Presence:
         self._prefix = ""
         if redis_url:
             url, self._prefix = split_prefix(redis_url)
-            self._redis = Redis.from_url(url, decode_responses=True)
+            self._redis = redis_from_url(url, decode_responses=True)
 
     async def close(self) -> None:
         if self._redis is not None:

@@ -23,7 +23,8 @@ DATABASE_ALIASES = {
     "postgresql": "postgresql+asyncpg",
     "sqlite": "sqlite+aiosqlite",
 }
-BUS_SCHEMES = ("memory", "redis", "rediss")
+# redis+cluster:// (rediss+cluster://): any node of a Redis Cluster (docs/operations.md).
+BUS_SCHEMES = ("memory", "redis", "rediss", "redis+cluster", "rediss+cluster")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ANY_HOST = ("0.0.0.0", "::", "")
 
@@ -88,7 +89,10 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(value)
         if parts.scheme not in BUS_SCHEMES:
-            raise ValueError(f"scheme {parts.scheme or '(none)'!r} is not supported; use redis://")
+            raise ValueError(
+                f"scheme {parts.scheme or '(none)'!r} is not supported; use redis:// "
+                "(or redis+cluster:// for a Redis Cluster)"
+            )
         if parts.scheme != "memory" and not parts.hostname:
             raise ValueError("a Redis URL needs a host, e.g. redis://127.0.0.1:6379/0")
         return value

@@ -118,6 +118,7 @@ BACKENDS = [
     pytest.param("memory", id="memory"),
     pytest.param("memory-store", id="memory-store"),
     pytest.param("redis", id="redis", marks=pytest.mark.redis),
+    pytest.param("redis-cluster", id="redis-cluster", marks=pytest.mark.redis),
 ]
 
 
@@ -129,8 +130,9 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     elif kind == "memory-store":
         store: Store = JsonlStore(tmp_path)
         made = Backend(kind, lambda: open_log("memory://", store), durable=True, live=False)
-    else:
-        url: str = request.getfixturevalue("redis_log_url")
+    else:  # a single Redis, or a real 3-master Redis Cluster (redis+cluster://)
+        fixture = "redis_log_url" if kind == "redis" else "redis_cluster_log_url"
+        url: str = request.getfixturevalue(fixture)
         made = Backend(kind, lambda: open_log(url), durable=True, live=True)
     yield made
     for log in made.opened:

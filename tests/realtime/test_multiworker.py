@@ -113,8 +113,13 @@ async def _check(group: Workers, clients: list[Client], acks: list[list[dict[str
     assert max(r.data["total"] for r in records if r.name == "counter.added") == 3000
 
 
-async def test_three_workers_share_one_order(workers: Callable[..., Workers]) -> None:
+@pytest.mark.parametrize("backend", ["redis", "redis-cluster"])
+async def test_three_workers_share_one_order(
+    workers: Callable[..., Workers], backend: str, request: pytest.FixtureRequest
+) -> None:
     group = workers(**OPTIONS)
+    if backend == "redis-cluster":  # a real 3-master Redis Cluster (redis+cluster://)
+        group.redis = request.getfixturevalue("redis_cluster").url
     urls = group.start(3)
     clients = await _connect_all(urls)
     try:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -22,7 +23,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime.log.contract import LogUnavailable
 
-__all__ = ["TRANSIENT", "RedisLink", "client_from_url"]
+__all__ = ["CLUSTER_SCHEMES", "TRANSIENT", "RedisLink", "client_from_url"]
+
+# redis+cluster://host:port (rediss+cluster:// with TLS): any node of a Redis Cluster.
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 
 T = TypeVar("T")
 
@@ -40,16 +44,25 @@ def client_from_url(url: str, ours: dict[str, str]) -> tuple[Redis, dict[str, st
     values = dict(ours)
     values.update((k, v) for k, v in query if k in ours)
     rest = urllib.parse.urlencode([(k, v) for k, v in query if k not in ours])
-    client = Redis.from_url(
-        urllib.parse.urlunsplit(parts._replace(query=rest)),
-        decode_responses=True,
+    scheme, cluster = parts.scheme, parts.scheme in CLUSTER_SCHEMES
+    if cluster:
+        scheme = scheme.removesuffix("+cluster")
+    plain = urllib.parse.urlunsplit(parts._replace(scheme=scheme, query=rest))
+    options: dict[str, Any] = {
+        "decode_responses": True,
         # No hidden retries inside redis-py: we retry ourselves, see every failure,
         # report it on health() and know an append's reply may have been lost.
-        retry=Retry(NoBackoff(), 0),
-        socket_connect_timeout=2.0,
-        socket_timeout=5.0,
-    )
-    return client, values
+        "retry": Retry(NoBackoff(), 0),
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 5.0,
+    }
+    if not cluster:
+        return Redis.from_url(plain, **options), values
+    # Redis Cluster: the client learns the nodes from the one named and sends each
+    # command to the node of its key's slot. A room's keys share the hash tag
+    # {room:ID}, so each script and transaction runs on one node. RedisCluster offers
+    # every command the log uses (the contract tests run against a real cluster).
+    return cast("Redis", RedisCluster.from_url(plain, **options)), values
 
 
 class RedisLink:

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub
 
 from realtime.log.contract import HeadSlot
 from realtime.log.redis.link import TRANSIENT
@@ -114,7 +115,10 @@ class Watcher:
                 continue
             pubsub = self._client.pubsub()
             try:
-                await pubsub.connect()  # type: ignore[no-untyped-call]
+                if not isinstance(pubsub, ClusterPubSub):
+                    # (A cluster's pub/sub picks its node at the first SUBSCRIBE; a plain
+                    # PUBLISH reaches every node of a cluster, so one node hears all.)
+                    await pubsub.connect()  # type: ignore[no-untyped-call]
                 self._pubsub = pubsub
                 await pubsub.subscribe(*self._rooms)
                 while True:
