@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from realtime.log import NewEvent, Record
+from realtime.log.contract import NewEvent, Record
 
 __all__ = ["Authenticator", "Domain", "Principal", "Refused"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal, Refused
-from realtime.log import BatchEntry, Committed, DuplicateKeys, Record, RoomLog
+from realtime.log.contract import BatchEntry, Committed, DuplicateKeys, Record, RoomLog
 from realtime.replica import Replica
 
 __all__ = ["MAX_BATCH", "Batcher", "Outcome"]

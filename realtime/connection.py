@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from starlette.types import Receive, Scope, Send
 
-from realtime.application import Principal, Refused
-from realtime.fanout import Outbox
+from realtime.application import Authenticator, Principal, Refused
+from realtime.config import Limits
+from realtime.fanout import Flusher, Outbox, Traffic
 from realtime.sansio import (
     Action,
     Authenticate,
@@ -28,39 +31,69 @@ from realtime.sansio import (
     Reply,
     RunCommand,
 )
+from realtime.throttle import SharedBuckets
 from realtime.transport.frames import EXTENSION
 from realtime.transport.protocol import FrameWriter
-from realtime.wire import CloseCode, Error, encode
+from realtime.wire import CloseCode, Error, Resume, encode
 
-if TYPE_CHECKING:
-    from realtime.server import Realtime
-
-__all__ = ["Connection"]
+__all__ = ["Connection", "ConnectionContext"]
 
 log = logging.getLogger("realtime.connection")
+
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+
+
+class Rooms(Protocol):
+    """What a connection asks of the worker's engine (``realtime.engine.Engine``)."""
+
+    async def attach(self, principal: Principal, outbox: Outbox, resume: Resume | None) -> None:
+        """Join the room and queue the welcome (or the replay of what was missed)."""
+        ...
+
+    async def detach(self, principal: Principal, outbox: Outbox) -> None: ...
+
+    async def command(
+        self, principal: Principal, outbox: Outbox, type: str, id: str | None, data: dict[str, Any]
+    ) -> None:
+        """Run one client command and queue its ack or error on ``outbox``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionContext:
+    """What a connection uses of its worker's hub (``realtime.server.Realtime`` makes one)."""
+
+    limits: Limits
+    flush_interval: float
+    engine: Rooms
+    flusher: Flusher
+    traffic: Traffic
+    buckets: SharedBuckets
+    authenticator: Authenticator
+    spawn: Spawn  # a task that may outlive its connection (a command already accepted)
 
 
 class Connection:
     """The I/O side of one connection: feeds its ``ConnectionProtocol``, performs its actions."""
 
-    def __init__(self, rt: Realtime[Any], scope: Scope, receive: Receive, send: Send) -> None:
-        self.rt = rt
+    def __init__(self, ctx: ConnectionContext, scope: Scope, receive: Receive, send: Send) -> None:
+        self.ctx = ctx
         self.receive = receive
         self.send = send
-        self.protocol = ConnectionProtocol(rt.config.limits, time.monotonic())
+        self.protocol = ConnectionProtocol(ctx.limits, time.monotonic())
         client = scope.get("client")
         # The peer's address (after the server's trusted-proxy handling), for the
         # authenticator's limits per address; "" when the server does not know it.
         self.peer = str(client[0]) if client else ""
         extension = scope.get("extensions", {}).get(EXTENSION)
         writer = extension.get("writer") if isinstance(extension, dict) else None
-        frames = (writer, rt.flusher) if isinstance(writer, FrameWriter) else None
+        frames = (writer, ctx.flusher) if isinstance(writer, FrameWriter) else None
         self.outbox = Outbox(
             self._send_text,
             self._send_close,
-            rt.config.limits.byte_budget,
-            rt.traffic,
-            rt.config.flush_interval,
+            ctx.limits.byte_budget,
+            ctx.traffic,
+            ctx.flush_interval,
             frames,
         )
         self.principal: Principal | None = None
@@ -88,8 +121,8 @@ class Connection:
             # Commands already accepted still run (their acks just find the socket closed):
             # cancelling one mid-append would only leave its outcome unknown.
             if self.principal is not None:
-                self.rt.buckets.release(self.principal.room, self.principal.key)
-                await self.rt.engine.detach(self.principal, self.outbox)
+                self.ctx.buckets.release(self.principal.room, self.principal.key)
+                await self.ctx.engine.detach(self.principal, self.outbox)
             if self.outbox.direct:
                 # Out now, before uvicorn drops a socket whose app has returned: what is
                 # queued, then the close frame (a no-op if it was sent or the peer left).
@@ -142,7 +175,7 @@ class Connection:
                 # Off the reader: a slow attach (a room loading from Redis, a retry while
                 # Redis restarts) must not stop reading. What arrives meanwhile still
                 # meets the rate limit and the cap on queued commands (max_inflight).
-                self.auth = self.rt.spawn(self._authenticate(action))
+                self.auth = self.ctx.spawn(self._authenticate(action))
             elif isinstance(action, Close):
                 self.outbox.close_soon(action.code, action.reason)
         return not self.outbox.closing
@@ -151,8 +184,8 @@ class Connection:
         try:
             # "peer" is the hub's to set: a client's own "peer" field is overwritten.
             hello = {**action.data, "peer": self.peer}
-            principal = await self.rt.authenticator(action.hello.token, hello)
-            await self.rt.engine.attach(principal, self.outbox, action.hello.resume)
+            principal = await self.ctx.authenticator(action.hello.token, hello)
+            await self.ctx.engine.attach(principal, self.outbox, action.hello.resume)
         except Refused as exc:
             await self._perform(self.protocol.refused(exc.code, exc.message))
             return
@@ -164,22 +197,22 @@ class Connection:
             return
         self.principal = principal  # set even if closing now: serve() detaches it
         self.protocol.authenticated(
-            self.rt.buckets.acquire(principal.room, principal.key, time.monotonic())
+            self.ctx.buckets.acquire(principal.room, principal.key, time.monotonic())
         )
         if self.inbox and self.worker is None and self.protocol.phase is Phase.OPEN:
-            self.worker = self.rt.spawn(self._work())
+            self.worker = self.ctx.spawn(self._work())
 
     def _queue(self, action: RunCommand) -> None:
-        if len(self.inbox) >= self.rt.config.limits.max_inflight:
+        if len(self.inbox) >= self.ctx.limits.max_inflight:
             self.outbox.push(encode(Error(id=action.id, code="busy", message="too many commands")))
             return
         self.inbox.append(action)
         if self.worker is None and self.protocol.phase is Phase.OPEN:
-            self.worker = self.rt.spawn(self._work())
+            self.worker = self.ctx.spawn(self._work())
 
     async def _work(self) -> None:
         """Run queued commands one at a time, in arrival order; exit when none wait."""
-        engine = self.rt.engine
+        engine = self.ctx.engine
         principal = self.principal
         assert principal is not None
         try:

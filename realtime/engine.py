@@ -24,7 +24,7 @@ from realtime.application import Authenticator, Domain, Principal, Refused
 from realtime.batch import Batcher
 from realtime.fanout import Outbox
 from realtime.follow import RoomFollower
-from realtime.log import RoomLog
+from realtime.log.contract import RoomLog
 from realtime.presence import presence_loop
 from realtime.replica import Replica
 from realtime.retry import Retries

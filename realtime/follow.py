@@ -15,7 +15,7 @@ import logging
 from typing import Generic, TypeVar
 
 from realtime.application import Domain
-from realtime.log import RoomLog, Trimmed
+from realtime.log.contract import RoomLog, Trimmed
 from realtime.replica import Replica
 
 __all__ = ["READ_CHUNK", "RoomFollower"]

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal
 from realtime.fanout import Feed, Outbox
-from realtime.log import Record
+from realtime.log.contract import Record
 from realtime.wire import Event, Resume, Resync, Welcome, encode
 
 __all__ = ["Entry", "Replica", "RoomFanout"]

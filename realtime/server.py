@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from realtime.application import Authenticator, Domain
+from realtime.application import Authenticator, Domain, Principal
 from realtime.config import MAX_FRAME, RealtimeConfig
-from realtime.connection import Connection
+from realtime.connection import Connection, ConnectionContext
 from realtime.engine import Engine
 from realtime.fanout import Flusher, Traffic
 from realtime.gc_pacer import pacer
-from realtime.log import RoomLog
+from realtime.log.contract import RoomLog
 from realtime.log.store import Store
 from realtime.throttle import SharedBuckets
 from realtime.wire import CloseCode
@@ -64,14 +64,22 @@ class Realtime(Generic[S]):
     ) -> None:
         self.config = config or RealtimeConfig()
         self.log = log
-        self.engine: Engine[S] = Engine(
+        self._engine: Engine[S] = Engine(
             log, domain, window=self.config.window, presence_interval=self.config.presence_interval
         )
-        self.authenticator = authenticator
         self.traffic = Traffic()
         self.flusher = Flusher(self.config.flush_interval)
         limits = self.config.limits
-        self.buckets = SharedBuckets(limits.rate, limits.burst)  # per participant
+        self._connections = ConnectionContext(
+            limits=limits,
+            flush_interval=self.config.flush_interval,
+            engine=self._engine,
+            flusher=self.flusher,
+            traffic=self.traffic,
+            buckets=SharedBuckets(limits.rate, limits.burst),  # per participant
+            authenticator=authenticator,
+            spawn=self._spawn,
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._paced = False
         self._origins = frozenset(o.lower().rstrip("/") for o in self.config.origins)
@@ -79,7 +87,7 @@ class Realtime(Generic[S]):
 
     async def start(self) -> None:
         await self.log.start()
-        await self.engine.start()
+        await self._engine.start()
         if not self._paced:
             pacer.acquire(self.config.gc)
             self._paced = True
@@ -89,13 +97,13 @@ class Realtime(Generic[S]):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.flusher.close()
-        await self.engine.close()
+        await self._engine.close()
         await self.log.close()
         if self._paced:
             self._paced = False
             await pacer.release()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """A task that outlives its connection if need be (asyncio keeps weak refs only)."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
@@ -106,10 +114,64 @@ class Realtime(Generic[S]):
         return {
             "log": self.log.health(),
             **self.traffic.as_dict(),
-            **self.engine.stats,
-            "retries_pending": self.engine.retries_pending,
+            **self._engine.stats,
+            "retries_pending": self._engine.retries_pending,
             "gc": pacer.health(),
         }
+
+    # -- for the application ------------------------------------------------------------
+
+    async def state(self, room: str) -> S:
+        """The room's state at the log head as this worker knows it (loads the room)."""
+        return await self._engine.state(room)
+
+    def states(self) -> dict[str, S]:
+        """The rooms this worker holds, with their current states."""
+        return self._engine.states()
+
+    def counts(self, room: str) -> dict[str, int]:
+        """This worker's connections of a room, per audience."""
+        return self._engine.counts(room)
+
+    async def execute(
+        self, principal: Principal, type: str, data: dict[str, Any], key: str | None
+    ) -> tuple[int, dict[str, str]]:
+        """Run a command for a principal without a connection (an API call): decide on
+        the head, append, fan out. Raises ``Refused``; ``key`` makes it idempotent.
+        Returns (ack seq, result)."""
+        return await self._engine.execute(principal, type, data, key)
+
+    async def server_command(self, room: str, type: str, data: dict[str, Any]) -> int:
+        """Run a server-made command (a timer, presence) as the room's system principal;
+        returns its ack seq. Raises ``Refused``."""
+        return await self._engine.server_command(room, type, data)
+
+    def principals(self, room: str) -> list[Principal]:
+        """Who is connected to ``room`` on this worker (one entry per connection)."""
+        return self._engine.principals(room)
+
+    def disconnect(self, room: str, which: Callable[[Principal], bool], reason: str) -> int:
+        """Close (4011) this worker's connections of ``room`` whose principal matches."""
+        return self._engine.disconnect(room, which, reason)
+
+    async def unload(self, room: str) -> bool:
+        """Forget a room nobody here is connected to (``Engine.unload``)."""
+        return await self._engine.unload(room)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """The engine's counters: commands, appends, conflicts, duplicates, lookups."""
+        return self._engine.stats
+
+    def observe(
+        self,
+        on_outcome: Callable[[str], None] | None = None,
+        on_fanout: Callable[[float], None] | None = None,
+    ) -> None:
+        """Metrics hooks: each client command's outcome ("ok", "refused", "unavailable",
+        "internal"); each batch's fan-out time in seconds."""
+        self._engine.on_outcome = on_outcome
+        self._engine.on_fanout = on_fanout
 
     # -- the ASGI endpoint -------------------------------------------------------------
 
@@ -141,7 +203,7 @@ class Realtime(Generic[S]):
         await send({"type": "websocket.accept"})
         self.traffic.connections += 1
         try:
-            await Connection(self, scope, receive, send).serve()
+            await Connection(self._connections, scope, receive, send).serve()
         finally:
             self.traffic.connections -= 1
 

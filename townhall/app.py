@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         )
         lost = None
         if settings.distributed:  # (the embedded log is in the SQL database itself)
-            lost = LostRooms(sessions, log, realtime.engine.states, realtime.engine.state)
+            lost = LostRooms(sessions, log, realtime.states, realtime.state)
             authenticator.verify = lost.verify  # a hello to a lost room: state_lost
         archiver = Archiver(
             sessions,

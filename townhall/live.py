@@ -90,7 +90,7 @@ class LiveRooms:
         # and a session that ended before its archive finished is archived now.
         for room in rooms:
             try:
-                await self._rt.engine.state(room)
+                await self._rt.state(room)
             except Exception:
                 log.exception("could not load room %s at start", room)
         if self._lost is not None:
@@ -113,7 +113,7 @@ class LiveRooms:
         self, room: str, type: str, data: dict[str, Any], key: str | None = None
     ) -> dict[str, str]:
         try:
-            _, result = await self._rt.engine.execute(
+            _, result = await self._rt.execute(
                 organiser_principal(room), type, data, f"organiser:{key}" if key else None
             )
         except Refused as exc:
@@ -121,18 +121,18 @@ class LiveRooms:
         return result
 
     async def room_view(self, room: str) -> dict[str, Any]:
-        state = await self._rt.engine.state(room)
+        state = await self._rt.state(room)
         return self.domain.snapshot(state, organiser_principal(room))
 
     async def disconnect(self, room: str, roles: frozenset[str]) -> None:
-        self._rt.engine.disconnect(room, lambda p: str(p.you.get("role")) in roles, "link_rotated")
+        self._rt.disconnect(room, lambda p: str(p.you.get("role")) in roles, "link_rotated")
 
     async def drop(self, room: str) -> None:
         await self._rt.log.trim(room)
         await self._archiver.destroy_secret(room)
 
     def _close_lost(self, room: str) -> None:
-        self._rt.engine.disconnect(room, lambda principal: True, STATE_LOST)
+        self._rt.disconnect(room, lambda principal: True, STATE_LOST)
 
     def _close_removed(self, room: str, state: RoomState) -> None:
         """Removal disconnects (SPEC §2): close the sockets of people removed since."""
@@ -148,16 +148,16 @@ class LiveRooms:
             member = principal.info
             return isinstance(member, Member) and member.actor.participant in removed
 
-        self._rt.engine.disconnect(room, gone, "removed")
+        self._rt.disconnect(room, gone, "removed")
 
     async def update_presence(self) -> None:
-        for room, state in self._rt.engine.states().items():
+        for room, state in self._rt.states().items():
             if state.session.status == "ended":
                 continue
-            local = self._rt.engine.counts(room).get("observer", 0)
+            local = self._rt.counts(room).get("observer", 0)
             total = await self._presence.total(room, local)
             if total != state.people.observers:
-                await self._rt.engine.server_command(room, PRESENCE, {"observers": total})
+                await self._rt.server_command(room, PRESENCE, {"observers": total})
 
     async def rejoin_connected(self) -> None:
         """Bring back people still connected here whose leave another worker recorded.
@@ -168,7 +168,7 @@ class LiveRooms:
         connections sees them marked gone and joins them again (within a second), so
         someone with a device in the room stays able to act and vote. The minutes show
         the short gap as a leave and a return."""
-        engine = self._rt.engine
+        engine = self._rt
         for room, state in engine.states().items():
             if state.session.status == "ended":
                 continue
@@ -189,7 +189,7 @@ class LiveRooms:
     async def close_stale_links(self) -> None:
         """Close connections that came in by a link rotated since (on any worker): one
         grouped query for the rooms that have connections here, none when idle."""
-        engine = self._rt.engine
+        engine = self._rt
         connected = [room for room in engine.states() if any(engine.counts(room).values())]
         if not connected:
             return
@@ -229,7 +229,7 @@ class LiveRooms:
                 self._swept = time.monotonic()
                 await self._lost.sweep()
             await self._lost.tick()
-        for room, state in self._rt.engine.states().items():
+        for room, state in self._rt.states().items():
             if self._lost is not None and room in self._lost:
                 continue  # an empty room in a new epoch: nothing of it may reach SQL
             await self._archiver.sync_status(room, state)
@@ -243,7 +243,7 @@ class LiveRooms:
 
     async def _unload_if_idle(self, room: str, state: RoomState) -> None:
         idle = (
-            not any(self._rt.engine.counts(room).values())
+            not any(self._rt.counts(room).values())
             and not next_deadlines(state)
             and room not in self._archiving
             and (state.session.status != "ended" or room in self._archived)
@@ -253,7 +253,7 @@ class LiveRooms:
             return
         clock = time.monotonic()
         since = self._idle_since.setdefault(room, clock)
-        if clock - since >= self._idle_unload_s and await self._rt.engine.unload(room):
+        if clock - since >= self._idle_unload_s and await self._rt.unload(room):
             self._idle_since.pop(room, None)
             self._moderation_seen.pop(room, None)
             self._archiver.forget(room)
@@ -271,7 +271,7 @@ class LiveRooms:
             self._fired = {k: v for k, v in self._fired.items() if clock - v < 1.0}
         self._fired[mark] = clock
         try:
-            await self._rt.engine.server_command(room, TIMER, {"kind": kind, "ref": ref})
+            await self._rt.server_command(room, TIMER, {"kind": kind, "ref": ref})
         except Refused as exc:
             log.info("timer %s/%s in room %s refused: %s", kind, ref, room, exc.code)
 

@@ -182,17 +182,18 @@ class Metrics:
         scrape: the one call an app needs for everything but the event-driven metrics."""
         self.track(
             connections=lambda: float(realtime.traffic.connections),
-            rooms=lambda: float(len(realtime.engine.states())),
+            rooms=lambda: float(len(realtime.states())),
         )
-        engine = realtime.engine
         outcomes = {
             o: self.commands.labels(o) for o in ("ok", "refused", "unavailable", "internal")
         }
-        engine.on_outcome = lambda outcome: outcomes[outcome].inc()
-        engine.on_fanout = self.fanout_latency.observe
+        realtime.observe(
+            on_outcome=lambda outcome: outcomes[outcome].inc(),
+            on_fanout=self.fanout_latency.observe,
+        )
 
         def counters() -> dict[str, Any]:
-            stats = engine.stats
+            stats = realtime.stats
             return {
                 **realtime.traffic.as_dict(),
                 "log_appends": stats.get("appends", 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 from typing import Any
@@ -259,13 +260,13 @@ async def test_a_flood_while_the_room_opens_is_read_and_limited(serve: ServeFn) 
     (4008) even if the room never opens; nothing of it is applied."""
     s = await serve(rate=5.0, burst=5, abuse=30)
     opened = asyncio.Event()
-    real = s.rt.authenticator
+    real = s.rt._connections.authenticator
 
     async def slow(token: str, data: dict[str, object]) -> Principal:
         await opened.wait()  # a room that takes its time to load
         return await real(token, data)
 
-    s.rt.authenticator = slow
+    s.rt._connections = dataclasses.replace(s.rt._connections, authenticator=slow)
     ws = await _raw(s.url, origin=None)
     await ws.send(json.dumps({"type": "hello", "data": {"token": "participant@main"}}))
     for i in range(100):
@@ -283,7 +284,7 @@ async def test_a_flood_while_the_room_opens_is_read_and_limited(serve: ServeFn) 
     assert len(codes) >= 29
     for _ in range(100):  # the attach finishes after the close and is undone
         await asyncio.sleep(0.01)
-        if not s.rt.engine.counts("main").get("participant"):
+        if not s.rt.counts("main").get("participant"):
             break
-    assert not s.rt.engine.counts("main").get("participant")
-    assert (await s.rt.engine.state("main")).total == 0
+    assert not s.rt.counts("main").get("participant")
+    assert (await s.rt.state("main")).total == 0

@@ -158,7 +158,7 @@ async def test_metrics_read_a_realtime_hub(api: Harness) -> None:
     realtime = make_realtime(open_log("memory://"), {})
     realtime.traffic.connections = 3
     realtime.traffic.frames_sent = 12
-    realtime.engine.stats["appends"] = 5
+    realtime.stats["appends"] = 5
     api.metrics.observe_realtime(realtime)
     text = (await api.client.get("/metrics")).text
     assert "townhall_connections 3.0" in text
@@ -189,10 +189,10 @@ async def test_metrics_count_command_outcomes_and_time_the_fan_out(api: Harness)
     try:
         member = Principal("main", "p1", "public", True, {}, None)
         box = Recording()
-        await realtime.engine.attach(member, box, None)
-        await realtime.engine.command(member, box, "counter.add", "c1", {"n": 2})
-        await realtime.engine.command(member, box, "once.claim", "c2", {})
-        await realtime.engine.command(member, box, "once.claim", "c3", {})  # refused
+        await realtime._engine.attach(member, box, None)
+        await realtime._engine.command(member, box, "counter.add", "c1", {"n": 2})
+        await realtime._engine.command(member, box, "once.claim", "c2", {})
+        await realtime._engine.command(member, box, "once.claim", "c3", {})  # refused
         text = (await api.client.get("/metrics")).text
     finally:
         await realtime.close()

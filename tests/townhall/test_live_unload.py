@@ -56,34 +56,34 @@ async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> No
         chair = Member(actor=Actor("f1", Role.FACILITATOR), name="Chair", ballot_secret=None)
         fac = Principal("timed", "f1", "facilitator", True, {}, None, chair)
         fac_box = _outbox()
-        await rt.engine.attach(fac, fac_box, None)
-        await rt.engine.execute(fac, "agenda.start", {"item": item}, "f1:start")  # a deadline
-        await rt.engine.detach(fac, fac_box)
+        await rt._engine.attach(fac, fac_box, None)
+        await rt.execute(fac, "agenda.start", {"item": item}, "f1:start")  # a deadline
+        await rt._engine.detach(fac, fac_box)
         await live.room_view("watched")
         watcher = Principal("watched", "o1", "observer", False, {}, None)
         box = _outbox()
-        await rt.engine.attach(watcher, box, None)  # someone connected on this worker
+        await rt._engine.attach(watcher, box, None)  # someone connected on this worker
         await live.run_as_organiser("ended", "session.start", {})
         await live.run_as_organiser("ended", "session.end", {})
 
         await live.tick(datetime.now(UTC))
         # The ended room waits for its archive; the idle one is gone.
-        assert set(rt.engine.states()) == {"timed", "watched", "ended"}
+        assert set(rt.states()) == {"timed", "watched", "ended"}
         for _ in range(200):
             await asyncio.sleep(0.01)
             await live.tick(datetime.now(UTC))
-            if "ended" not in rt.engine.states():
+            if "ended" not in rt.states():
                 break
-        assert set(rt.engine.states()) == {"timed", "watched"}
+        assert set(rt.states()) == {"timed", "watched"}
 
-        await rt.engine.detach(watcher, box)
+        await rt._engine.detach(watcher, box)
         await live.tick(datetime.now(UTC))
-        assert set(rt.engine.states()) == {"timed"}
+        assert set(rt.states()) == {"timed"}
         # An unloaded room comes back from the log when asked for.
         view = await live.room_view("ended")
         assert view["session"]["status"] == "ended"
         await live.tick(datetime.now(UTC))  # archived already: not archived again
-        assert "ended" not in rt.engine.states()
+        assert "ended" not in rt.states()
     finally:
         await live.close()
         await rt.close()
@@ -129,7 +129,7 @@ async def test_rotated_links_close_their_connections_with_one_query_per_check(
             member("o-1", Role.OBSERVER, 1),
         ]
         for principal, box in people:
-            await rt.engine.attach(principal, box, None)
+            await rt._engine.attach(principal, box, None)
         await live.close_stale_links()
         assert asked == [["busy"]]
         assert closed() == {"p-old": (CloseCode.REVOKED, "link_rotated")}
@@ -169,9 +169,9 @@ async def test_the_row_mirrors_settings_changed_while_live(sqlite_url: str) -> N
         chair = Member(actor=Actor("f1", Role.FACILITATOR), name="Chair", ballot_secret=None)
         fac = Principal(row.id, "f1", "facilitator", True, {}, None, chair)
         box = _outbox()
-        await rt.engine.attach(fac, box, None)
+        await rt._engine.attach(fac, box, None)
         change = {"turn_s": 90, "slow_mode_s": 5}
-        await rt.engine.execute(fac, "room.settings", change, "f1:settings")
+        await rt.execute(fac, "room.settings", change, "f1:settings")
         await live.tick(datetime.now(UTC))
         fresh = await rooms.get_townhall(sessions, row.id)
         assert fresh is not None
