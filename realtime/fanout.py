@@ -6,7 +6,7 @@ per-frame cost dwarfs the per-byte cost, so a lagging client gets fewer, bigger 
 Two ways out, chosen per connection:
 - a ``FrameSink`` (``realtime.transport``: uvicorn with ``FrameProtocol``): no task per
   connection. The worker's ``Flusher`` writes every outbox with something queued once
-  per tick; broadcasts reach it through its audience's ``Feed`` (appended once, taken
+  per tick; broadcasts reach it through its ``Audience`` (appended once, taken
   at its turn, or before any message of its own so that the order holds).
 - ASGI ``send`` (any other server): a writer task per connection drains its queue, and
   a broadcast is appended to each outbox of the audience.
@@ -25,7 +25,7 @@ from typing import Any
 from realtime.transport.frames import FrameSink, text_frame
 from realtime.wire import CloseCode
 
-__all__ = ["Feed", "Flusher", "Outbox", "Traffic"]
+__all__ = ["Audience", "Flusher", "Outbox", "RoomFanout", "Traffic"]
 
 log = logging.getLogger("realtime.fanout")
 
@@ -101,8 +101,8 @@ class Outbox:
         if frames is not None:
             self._frames, self._flusher = frames
         self._scheduled = False  # waiting in the flusher's list
-        self._feed: Feed | None = None  # the audience feed it takes broadcasts from
-        self._cursor = 0  # the feed's index of the next broadcast it has not taken
+        self._feed: Audience | None = None  # the audience whose broadcasts it takes
+        self._cursor = 0  # the audience's index of the next broadcast it has not taken
         # Only a writer task waits on it (an Event costs ~0.7 KB, times every socket).
         self._wake: asyncio.Event | None = None if self._flusher else asyncio.Event()
         self.close_code: int | None = None
@@ -154,8 +154,8 @@ class Outbox:
             return
         self._ready()
 
-    def _catch_up(self, feed: Feed) -> None:
-        """Queue the feed's broadcasts this outbox has not taken yet."""
+    def _catch_up(self, feed: Audience) -> None:
+        """Queue the audience's broadcasts this outbox has not taken yet."""
         start, end = self._cursor - feed.base, feed.end
         self._cursor = end
         if self.close_code is not None:
@@ -218,8 +218,7 @@ class Outbox:
                 frame = frames[key] = text_frame(text.encode())
             items.clear()
             if not writer.write(frame):
-                self.close_code = self.close_code or CloseCode.GOING_AWAY
-                self._leave_feed()
+                self.fail()
                 return
             traffic = self._traffic
             traffic.frames_sent += 1
@@ -236,14 +235,19 @@ class Outbox:
 
     def _leave_feed(self) -> None:
         if self._feed is not None:
-            self._feed.drop(self)
+            self._feed.discard(self)  # a closing outbox leaves its audience at its last pass
 
-    def follow(self, feed: Feed) -> None:
-        """Take ``feed``'s broadcasts from now on (its members call this on joining)."""
+    def fail(self) -> None:
+        """Writing to the socket failed: no more broadcasts; it closes."""
+        self.close_code = self.close_code or CloseCode.GOING_AWAY
+        self._leave_feed()
+
+    def follow(self, feed: Audience) -> None:
+        """Take ``feed``'s broadcasts from now on (``Audience.add`` calls this)."""
         self._feed = feed
         self._cursor = feed.end
 
-    def unfollow(self, feed: Feed) -> None:
+    def unfollow(self, feed: Audience) -> None:
         """Stop taking ``feed``'s broadcasts; those before now still go out."""
         if self._feed is not feed:
             return
@@ -301,55 +305,110 @@ class Outbox:
                 return
 
 
-class Feed:
-    """The broadcasts to one audience of a room on this worker, appended once each.
+class Audience:
+    """The connections of one audience of a room on this worker, and its broadcasts.
 
-    Every member outbox (written by ``flusher``) has a cursor into ``items``; a pass
-    visits every member, which takes the items past its cursor, and then drops what
-    every member has taken. A member that joins starts at the end.
+    The one owner of its member sets: every outbox (``members``, what ``counts`` and
+    presence read), of those the ones the flusher writes (``direct``: a broadcast is
+    appended once to ``items`` and each takes it at its turn, from its cursor) and the
+    ones with a writer task (``tasked``: each broadcast is pushed to every one). Once a
+    pass has visited every direct member, what they all took is dropped.
     """
 
-    __slots__ = ("audience", "base", "flusher", "items", "members", "scheduled")
+    __slots__ = ("base", "direct", "flusher", "items", "members", "tasked")
 
-    def __init__(self, flusher: Flusher, audience: set[Outbox]) -> None:
-        self.flusher = flusher
-        # The whole audience (RoomFanout's set, with outboxes not fed from here).
-        self.audience = audience
-        self.items: list[tuple[str, int]] = []  # (text, messages in it)
-        self.base = 0  # the index of items[0] since the feed began
+    def __init__(self) -> None:
         self.members: set[Outbox] = set()
-        self.scheduled = False  # in the flusher's list for its next pass
+        self.direct: set[Outbox] = set()
+        self.tasked: set[Outbox] = set()
+        self.flusher: Flusher | None = None  # the flusher of the direct members
+        self.items: list[tuple[str, int]] = []  # (text, messages in it)
+        self.base = 0  # the index of items[0] since the audience began
 
     @property
     def end(self) -> int:
         return self.base + len(self.items)
 
-    def join(self, outbox: Outbox) -> None:
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def add(self, outbox: Outbox) -> None:
+        """From now on ``outbox`` gets every broadcast to this audience."""
         self.members.add(outbox)
+        flusher = outbox.flusher
+        if flusher is None:
+            self.tasked.add(outbox)
+            return
+        self.flusher = flusher
+        self.direct.add(outbox)
         outbox.follow(self)
 
-    def leave(self, outbox: Outbox) -> None:
-        """Stop feeding ``outbox``; what was broadcast before still reaches it."""
-        outbox.unfollow(self)
+    def discard(self, outbox: Outbox) -> None:
+        """``outbox`` leaves; what was broadcast before still reaches it."""
         self.members.discard(outbox)
-
-    def drop(self, outbox: Outbox) -> None:
-        """A closing member leaves the feed and its audience at its last pass."""
-        self.leave(outbox)
-        self.audience.discard(outbox)
+        self.tasked.discard(outbox)
+        if outbox in self.direct:
+            outbox.unfollow(self)
+            self.direct.discard(outbox)
 
     def publish(self, text: str, count: int = 1) -> None:
-        self.items.append((text, count))
-        if not self.scheduled:
-            self.scheduled = True
-            self.flusher.add_feed(self)
+        """Queue ``text`` (``count`` messages) for every member."""
+        if self.direct:
+            self.items.append((text, count))
+            assert self.flusher is not None
+            self.flusher.add_audience(self)
+        if not self.tasked:
+            return
+        closing: list[Outbox] = []
+        for outbox in self.tasked:
+            outbox.push(text, count)
+            if outbox.closing:
+                closing.append(outbox)
+        for outbox in closing:  # past its budget: out of the room at once
+            self.discard(outbox)
 
     def trim(self, upto: int) -> None:
-        """Drop the items below ``upto``, which every member has taken."""
+        """Drop the items below ``upto``, which every direct member has taken."""
         drop = upto - self.base
         if drop > 0:
             del self.items[:drop]
             self.base = upto
+
+
+class RoomFanout:
+    """The audiences of one room on this worker, by name."""
+
+    __slots__ = ("_audiences",)
+
+    def __init__(self) -> None:
+        self._audiences: dict[str, Audience] = {}
+
+    def add(self, audience: str, outbox: Outbox) -> None:
+        found = self._audiences.get(audience)
+        if found is None:
+            found = self._audiences[audience] = Audience()
+        found.add(outbox)
+
+    def discard(self, audience: str, outbox: Outbox) -> None:
+        found = self._audiences.get(audience)
+        if found is not None:
+            found.discard(outbox)
+
+    def active(self) -> list[str]:
+        """The audiences with at least one member."""
+        return [name for name, found in self._audiences.items() if found.members]
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(found) for name, found in self._audiences.items()}
+
+    def __len__(self) -> int:
+        return sum(len(found) for found in self._audiences.values())
+
+    def publish(self, audience: str, text: str, count: int = 1) -> None:
+        """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
+        found = self._audiences.get(audience)
+        if found is not None:
+            found.publish(text, count)
 
 
 class Flusher:
@@ -397,8 +456,8 @@ class Flusher:
         self._share = share
         self._slice = slice
         self._pending: list[Outbox] = []
-        self._feeds: list[Feed] = []  # feeds with broadcasts for the next pass
-        self._passing: list[tuple[Feed, int]] = []  # the running pass's feeds, their end
+        self._feeds: dict[Audience, None] = {}  # audiences with broadcasts for the next pass
+        self._passing: list[tuple[Audience, int]] = []  # the running pass's audiences, their end
         self._current: list[Outbox] = []  # the running pass's outboxes; _at is the next
         self._at = 0
         self._frames: dict[object, bytes] = {}  # the frame of each distinct queue, this pass
@@ -417,8 +476,11 @@ class Flusher:
         if self._handle is None and not self._current:  # else the due or running pass
             self._schedule()  # schedules the next one when it ends
 
-    def add_feed(self, feed: Feed) -> None:
-        self._feeds.append(feed)
+    def add_audience(self, audience: Audience) -> None:
+        """``audience`` has broadcasts for its direct members (once per pass is enough)."""
+        if audience in self._feeds:
+            return
+        self._feeds[audience] = None
         if self._handle is None and not self._current:
             self._schedule()
 
@@ -442,15 +504,14 @@ class Flusher:
         self._write_slice(self._slice)
 
     def _take_feeds(self) -> None:
-        """Add every member of the feeds with broadcasts to the pass starting now."""
+        """Add every direct member of the audiences with broadcasts to the pass starting now."""
         current = self._current
-        for feed in self._feeds:
-            feed.scheduled = False
-            self._passing.append((feed, feed.end))
-            for outbox in feed.members:
+        for audience in self._feeds:
+            self._passing.append((audience, audience.end))
+            for outbox in audience.direct:
                 if outbox.claim():
                     current.append(outbox)
-        self._feeds = []
+        self._feeds = {}
 
     def _write_slice(self, budget: float) -> None:
         self._handle = None
@@ -465,7 +526,7 @@ class Flusher:
                 outbox.flush(frames)
             except Exception:  # one broken socket must not cost the others their pass
                 log.exception("could not write to a connection")
-                outbox.close_code = outbox.close_code or CloseCode.GOING_AWAY
+                outbox.fail()
             if not at & 63 and clock() > deadline:
                 break
         self._took += clock() - started

@@ -14,11 +14,11 @@ from collections import deque
 from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal
-from realtime.fanout import Feed, Outbox
+from realtime.fanout import Outbox, RoomFanout
 from realtime.log.contract import Record
 from realtime.wire import Event, Resume, Resync, Welcome, encode
 
-__all__ = ["Entry", "Replica", "RoomFanout"]
+__all__ = ["Entry", "Replica"]
 
 S = TypeVar("S")
 REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of its outbox
@@ -114,9 +114,8 @@ class Replica(Generic[S]):
         # appends dozens of ballots per batch to rooms of thousands).
         # Audiences that share a view (e.g. participants and observers) share its texts.
         audiences: dict[str, list[str]] = {}
-        for audience, members in fanout.audiences.items() if publish else ():
-            if members:
-                audiences.setdefault(domain.view(audience), []).append(audience)
+        for audience in fanout.active() if publish else ():
+            audiences.setdefault(domain.view(audience), []).append(audience)
         frames: dict[str, list[str]] = {view: [] for view in audiences}
         try:
             for record in records:
@@ -221,64 +220,3 @@ class Replica(Generic[S]):
         outbox.push(encode(welcome))
         for text in frames:
             outbox.push(text)
-
-
-class RoomFanout:
-    """The outboxes of one room on this worker, grouped by audience.
-
-    Outboxes written by the worker's flusher take an audience's broadcasts from its
-    ``Feed`` (one append per broadcast, whatever the audience's size); the others (ASGI
-    ``send`` with a writer task each) get each broadcast pushed.
-    """
-
-    __slots__ = ("_feeds", "_tasked", "audiences")
-
-    def __init__(self) -> None:
-        self.audiences: dict[str, set[Outbox]] = {}
-        self._feeds: dict[str, Feed] = {}
-        self._tasked: dict[str, set[Outbox]] = {}
-
-    def add(self, audience: str, outbox: Outbox) -> None:
-        members = self.audiences.setdefault(audience, set())
-        members.add(outbox)
-        flusher = outbox.flusher
-        if flusher is None:
-            self._tasked.setdefault(audience, set()).add(outbox)
-            return
-        feed = self._feeds.get(audience)
-        if feed is None:
-            feed = self._feeds[audience] = Feed(flusher, members)
-        feed.join(outbox)
-
-    def discard(self, audience: str, outbox: Outbox) -> None:
-        members = self.audiences.get(audience)
-        if members is not None:
-            members.discard(outbox)
-        feed = self._feeds.get(audience)
-        if feed is not None:
-            feed.leave(outbox)
-        tasked = self._tasked.get(audience)
-        if tasked is not None:
-            tasked.discard(outbox)
-
-    def counts(self) -> dict[str, int]:
-        return {audience: len(members) for audience, members in self.audiences.items()}
-
-    def __len__(self) -> int:
-        return sum(len(members) for members in self.audiences.values())
-
-    def publish(self, audience: str, text: str, count: int = 1) -> None:
-        """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
-        feed = self._feeds.get(audience)
-        if feed is not None and feed.members:
-            feed.publish(text, count)
-        tasked = self._tasked.get(audience)
-        if not tasked:
-            return
-        dead: list[Outbox] = []
-        for outbox in tasked:
-            outbox.push(text, count)
-            if outbox.closing:
-                dead.append(outbox)
-        for outbox in dead:
-            self.discard(audience, outbox)

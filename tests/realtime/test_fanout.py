@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from realtime.fanout import Outbox, Traffic
-from realtime.replica import RoomFanout
+from realtime.fanout import Outbox, RoomFanout, Traffic
 from realtime.wire import CloseCode
 
 

@@ -10,8 +10,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realtime.fanout import Flusher, Outbox, Traffic
-from realtime.replica import RoomFanout
+from realtime.fanout import Flusher, Outbox, RoomFanout, Traffic
 from realtime.wire import CloseCode
 from tests.realtime.test_transport import FakeSocket, StepClock, _never, _never_close
 
@@ -42,7 +41,7 @@ async def test_a_broadcast_is_one_append_and_one_frame_for_the_whole_audience() 
         fanout.add("public", outbox)
     fanout.publish("public", "1")
     fanout.publish("public", "2,3", 2)
-    feed = fanout._feeds["public"]
+    feed = fanout._audiences["public"]
     assert feed.items == [("1", 1), ("2,3", 2)]  # nothing was pushed per connection
     assert all(o.queued == 0 for o in outboxes)
     await _ticks()
@@ -172,7 +171,7 @@ def test_every_member_gets_exactly_its_messages_in_order(
             assert _messages(socks[i]) == expected[i]
         for sock in bystanders:
             assert _messages(sock) == everyone
-        feed = fanout._feeds["public"]
+        feed = fanout._audiences["public"]
         assert feed.items == []  # nothing kept once everyone had it
 
     loop = asyncio.new_event_loop()  # asyncio.run would unset the tests' loop

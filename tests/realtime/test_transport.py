@@ -15,8 +15,7 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from realtime.client import Client
-from realtime.fanout import Flusher, Outbox, Traffic
-from realtime.replica import RoomFanout
+from realtime.fanout import Flusher, Outbox, RoomFanout, Traffic
 from realtime.transport.frames import EXTENSION, text_frame
 from realtime.transport.protocol import FrameProtocol, _Flag, _Inbox
 from realtime.wire import CloseCode
