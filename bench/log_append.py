@@ -28,7 +28,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from realtime.log import Committed, NewEvent, Record
+from realtime.log import BatchEntry, Conflict, NewEvent
 from realtime.log.memory import MemoryLog, SaveEntry
 from realtime.log.redis.log import RedisLog
 
@@ -49,9 +49,6 @@ return {'ok', head + 1}
 
 class NullStore:
     async def load(self, room: str) -> None:
-        return None
-
-    async def save(self, room: str, epoch: str, records: Sequence[Record], *_: Any) -> None:
         return None
 
     async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
@@ -76,7 +73,7 @@ async def bench_memory(store: NullStore | None, count: int) -> str:
     start = time.perf_counter()
     for i in range(count):
         t = time.perf_counter()
-        await log.append("room", i, [EVENT], f"u:{i}", {})
+        await log.append_batch("room", i, [BatchEntry([EVENT], f"u:{i}", {})])
         lat.append(time.perf_counter() - t)
     took = time.perf_counter() - start
     label = "memory, no store" if store is None else "memory, no-op store"
@@ -91,10 +88,11 @@ async def leaderless_worker(url: str, worker: int, seconds: float) -> dict[str, 
     while time.perf_counter() < deadline:
         t = time.perf_counter()
         while True:
-            out = await log.append("room", head, [EVENT], f"w{worker}:{i}", {})
-            if isinstance(out, Committed):
-                head = out.records[-1].seq
+            out = await log.append_batch("room", head, [BatchEntry([EVENT], f"w{worker}:{i}", {})])
+            if isinstance(out, list):
+                head = out[0].records[-1].seq
                 break
+            assert isinstance(out, Conflict)  # keys are never resent here
             conflicts += 1
             await log.read("room", head)  # the engine reads what it missed, decides again
             head = out.head

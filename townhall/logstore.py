@@ -1,8 +1,8 @@
 """The embedded mode's durable room log: every append reaches SQL before its ack.
 
-``realtime.log.memory.MemoryLog`` keeps the live log in memory and calls ``save`` once per
-append (``save_batch`` once per batch of commands); this store writes the records and
-the command keys in one transaction, so a
+``realtime.log.memory.MemoryLog`` keeps the live log in memory and calls ``save_batch``
+once per batch of commands; this store writes the records and the command keys in one
+transaction, so a
 ``kill -9`` after an ack loses nothing, and a restarted server reloads every room.
 
 A secret poll's vote goes in sealed (townhall/ballots.py): its ballot key and choice
@@ -102,16 +102,6 @@ class SqlStore:
         )
         epoch: str | None = row.scalar_one_or_none()
         return epoch
-
-    async def save(
-        self,
-        room: str,
-        epoch: str,
-        records: Sequence[Record],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> None:
-        await self.save_batch(room, epoch, [(records, command_key, result)])
 
     async def _key(self, room: str) -> bytes:
         secret = None if self._vault is None else await self._vault.secret(room, create=False)

@@ -20,7 +20,7 @@ export function fromWelcome(welcome) {
   const session = snap.session || {};
   const agenda = snap.agenda || {};
   const items = byId(agenda.items);
-  const turns = asList(snap.turns).map((turn) => ({ ...turn, number: turn.number ?? turn.turn,
+  const turns = asList(snap.turns).map((turn) => ({ ...turn, number: turn.turn,
     transcript: turn.transcript || [] }));
   const state = {
     you: welcome.you || {},
@@ -45,7 +45,7 @@ export function fromWelcome(welcome) {
     queues: {},
     raised: 0,
     turns,
-    currentTurn: snap.floor ? (snap.floor.number ?? snap.floor.turn) : null,
+    currentTurn: snap.floor ? snap.floor.turn : null,
     people: byId(snap.participants),
     observers: snap.observers ?? 0,
     polls: {},
@@ -235,13 +235,8 @@ const REDUCERS = {
   },
   "agenda.overran": (s, d) => { s.agenda.items[d.item].overrun = true; },
 
-  // The event carries the queue in the server's order (adoptQueue); without one (an
-  // older server), the hand goes last until the next copy of the queue arrives.
-  "hand.raised": (s, d, at) => {
-    if (d.queue && Array.isArray(d.queue.hands)) return;
-    s.raised = Math.max(s.raised || 0, maxNumber(s)) + 1;
-    queueOf(s, d.item).hands.push({ participant: d.participant, kind: d.kind, raised: at, number: s.raised });
-  },
+  // The event carries the queue in the server's order: applyEvent adopts it (adoptQueue).
+  "hand.raised": () => {},
   "hand.lowered": (s, d) => {
     const queue = queueOf(s, d.item);
     queue.hands = queue.hands.filter((h) => h.participant !== d.participant);

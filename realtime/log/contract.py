@@ -3,8 +3,9 @@
 A room's log is a gapless sequence of records (``seq`` 1, 2, 3 ... inside an ``epoch``).
 Writers append optimistically: they decide on the head they know and pass it as
 ``expect``; if someone else appended first they get a ``Conflict`` with the real head,
-catch up and decide again. A ``command_key`` makes an append idempotent: a resent command
-returns the records and result it produced the first time, without deciding again.
+catch up and decide again. A ``command_key`` makes an append idempotent: a batch holding a
+key already applied is refused as ``DuplicateKeys``, and ``lookup_many`` gives the records
+and result that command produced the first time, without deciding again.
 
 Backends are chosen by URL (``memory://`` or ``redis://``; ``realtime.server.open_log``)
 and share one contract, which ``tests/realtime/test_log_contract.py`` runs against each.
@@ -135,36 +136,18 @@ class RoomLog(Protocol):
         """
         ...
 
-    async def append(
-        self,
-        room: str,
-        expect: int,
-        events: Sequence[NewEvent],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> Committed | Conflict:
-        """Atomically append ``events`` as seq expect+1.. if the head is still ``expect``.
-
-        If ``command_key`` was already applied: ``Committed(duplicate=True)`` with the
-        original records and result. Elif head != expect: ``Conflict(head)``. Returns only
-        once the append is durable for the backend.
-        """
-        ...
-
     async def append_batch(
         self, room: str, expect: int, entries: Sequence[BatchEntry]
     ) -> list[Committed] | Conflict | DuplicateKeys:
         """Append every entry, in order, as seq expect+1.. in one atomic step.
 
         All or nothing: ``DuplicateKeys`` if any entry's key was already applied (checked
-        first, as ``append`` does), else ``Conflict(head)`` if head != expect, else one
-        fresh ``Committed`` per entry (an entry with no events gets empty records; its key
-        is remembered). Keys must be distinct within a batch (``ValueError``). Returns
-        only once the whole batch is durable for the backend.
+        first: a resent command's key wins over a stale ``expect``), else ``Conflict(head)``
+        if head != expect, else one fresh ``Committed`` per entry (an entry with no events
+        gets empty records; its key is remembered). Keys must be distinct within a batch
+        (``ValueError``). Returns only once the whole batch is durable for the backend.
         """
         ...
-
-    async def lookup(self, room: str, command_key: str) -> Committed | None: ...
 
     async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
         """The keys already applied, each with its original records and result, read in

@@ -3,7 +3,7 @@
 Records live in a list per room, so an append costs O(events) and a read O(records
 returned): a vote storm of thousands of appends per second stays cheap. Durability comes
 from an injected ``Store`` (townhall writes to SQLite): an append is acknowledged only
-after ``Store.save`` returned, and a room is loaded from the store when first touched.
+after ``Store.save_batch`` returned, and a room is loaded from the store when first touched.
 """
 
 from __future__ import annotations
@@ -111,31 +111,6 @@ class MemoryLog:
         end = len(records) if limit is None else min(len(records), after + max(limit, 0))
         return records[after:end]
 
-    async def append(
-        self,
-        room: str,
-        expect: int,
-        events: Sequence[NewEvent],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> Committed | Conflict:
-        state = await self._room(room)
-        if self._store is None:
-            return self._apply(room, state, expect, events, command_key, result, None)
-        async with state.lock:
-            outcome = self._check(state, expect, command_key)
-            if outcome is not None:
-                return outcome
-            records = self._records(expect, events, command_key)
-            if records or command_key is not None:
-                try:
-                    await self._store.save(room, state.epoch, records, command_key, result)
-                except Exception as exc:
-                    self._error = f"store: {exc!r}"
-                    raise
-                self._error = None
-            return self._apply(room, state, expect, events, command_key, result, records)
-
     async def append_batch(
         self, room: str, expect: int, entries: Sequence[BatchEntry]
     ) -> list[Committed] | Conflict | DuplicateKeys:
@@ -200,48 +175,10 @@ class MemoryLog:
         return out
 
     @staticmethod
-    def _check(state: _Room, expect: int, command_key: str | None) -> Committed | Conflict | None:
-        if command_key is not None:
-            done = state.commands.get(command_key)
-            if done is not None:
-                return Committed(done.records, done.result, True)
-        if len(state.records) != expect:
-            return Conflict(len(state.records))
-        return None
-
-    @staticmethod
     def _records(expect: int, events: Sequence[NewEvent], cause: str | None) -> tuple[Record, ...]:
         return tuple(
             Record(expect + i, e.name, e.data, e.at, cause) for i, e in enumerate(events, 1)
         )
-
-    def _apply(
-        self,
-        room: str,
-        state: _Room,
-        expect: int,
-        events: Sequence[NewEvent],
-        command_key: str | None,
-        result: dict[str, str],
-        records: tuple[Record, ...] | None,
-    ) -> Committed | Conflict:
-        if records is None:  # no store: check here, with no await since
-            outcome = self._check(state, expect, command_key)
-            if outcome is not None:
-                return outcome
-            records = self._records(expect, events, command_key)
-        committed = Committed(records, dict(result), False)
-        state.records.extend(records)
-        if command_key is not None:
-            state.commands[command_key] = committed
-        if records:
-            head = len(state.records)
-            for slot in self._slots.get(room, ()):
-                slot.post(head)
-        return committed
-
-    async def lookup(self, room: str, command_key: str) -> Committed | None:
-        return (await self.lookup_many(room, [command_key])).get(command_key)
 
     async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
         commands = (await self._room(room)).commands
@@ -281,7 +218,7 @@ class MemoryLog:
         async with state.lock:
             epoch = new_epoch()
             if self._store is not None:
-                await self._store.save(room, epoch, (), None, {})
+                await self._store.save_batch(room, epoch, ())
             state.epoch = epoch
             state.records = []
             state.commands = {}

@@ -21,25 +21,16 @@ SaveEntry = tuple[Sequence[Record], str | None, dict[str, str]]
 class Store(Protocol):
     """Durable sink of the embedded mode.
 
-    ``save`` is called once per append, before it is acknowledged, with the room's
-    current epoch, the records it appended and the command key (``None`` for
-    server-made events) with its ack result; ``save_batch`` does the same for every
-    entry of a batched append in one transaction (all saved or none). A save whose
-    epoch differs from the stored one starts a new epoch (``trim`` saves the new epoch
-    with no records): ``load`` returns only the latest epoch, and ``rooms`` lists the
-    rooms whose latest epoch holds at least one record.
+    ``save_batch`` is called once per batched append, before it is acknowledged, with
+    the room's current epoch and, per entry, the records it appended and its command
+    key (``None`` for server-made events) with its ack result, all in one transaction
+    (all saved or none). A save whose epoch differs from the stored one starts a new
+    epoch (``trim`` saves the new epoch with no entries): ``load`` returns only the
+    latest epoch, and ``rooms`` lists the rooms whose latest epoch holds at least one
+    record.
     """
 
     async def load(self, room: str) -> tuple[str, list[Record], dict[str, Committed]] | None: ...
-
-    async def save(
-        self,
-        room: str,
-        epoch: str,
-        records: Sequence[Record],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> None: ...
 
     async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None: ...
 

@@ -21,6 +21,7 @@ from realtime.log import (
 )
 from realtime.log.memory import MemoryLog, Store
 from realtime.server import open_log
+from tests.realtime.appends import append, lookup
 from tests.realtime.test_log_contract import JsonlStore, ev, room_id
 from townhall.db import create_engine, migrate, session_factory
 from townhall.logstore import SqlStore
@@ -97,7 +98,7 @@ def entry(key: str | None, *names: str, **result: str) -> BatchEntry:
 
 async def test_a_batch_gets_consecutive_seqs_entry_by_entry(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("first.done")], None, {})
+    await append(log, room, 0, [ev("first.done")], None, {})
     batch = [
         entry("u:1", "a.added", "b.added", item="i1"),
         entry("u:2", ok="no events"),
@@ -114,36 +115,36 @@ async def test_a_batch_gets_consecutive_seqs_entry_by_entry(log: RoomLog) -> Non
     assert await log.head(room) == 5
     records = await log.read(room, 1)
     assert records == [r for c in done for r in c.records]
-    assert await log.lookup(room, "u:1") == Committed(done[0].records, {"item": "i1"}, True)
-    assert await log.lookup(room, "u:2") == Committed((), {"ok": "no events"}, True)
+    assert await lookup(log, room, "u:1") == Committed(done[0].records, {"item": "i1"}, True)
+    assert await lookup(log, room, "u:2") == Committed((), {"ok": "no events"}, True)
     # a key from a batch is a resend for a later single append too
-    assert await log.append(room, 5, [ev("c.added")], "u:3", {}) == Committed(
+    assert await append(log, room, 5, [ev("c.added")], "u:3", {}) == Committed(
         done[3].records, {}, True
     )
 
 
 async def test_a_stale_batch_appends_and_remembers_nothing(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("a.added"), ev("a.added")], None, {})
+    await append(log, room, 0, [ev("a.added"), ev("a.added")], None, {})
     batch = [entry("u:1", "b.added"), entry("u:2")]
     assert await log.append_batch(room, 1, batch) == Conflict(2)
     assert await log.append_batch(room, 7, batch) == Conflict(2)
     assert await log.head(room) == 2
-    assert await log.lookup(room, "u:1") is None
-    assert await log.lookup(room, "u:2") is None
+    assert await lookup(log, room, "u:1") is None
+    assert await lookup(log, room, "u:2") is None
 
 
 async def test_an_applied_key_refuses_the_whole_batch(log: RoomLog) -> None:
     room = room_id()
-    first = await log.append(room, 0, [ev("a.added")], "u:1", {"n": "1"})
+    first = await append(log, room, 0, [ev("a.added")], "u:1", {"n": "1"})
     batch = [entry("u:2", "b.added"), entry("u:1", "a.added"), entry("u:3", "c.added")]
     # the keys are checked before the head, as append does: even a stale batch says so
     assert await log.append_batch(room, 1, batch) == DuplicateKeys(("u:1",))
     assert await log.append_batch(room, 0, batch) == DuplicateKeys(("u:1",))
     assert await log.head(room) == 1
-    assert await log.lookup(room, "u:2") is None
+    assert await lookup(log, room, "u:2") is None
     assert isinstance(first, Committed)
-    assert await log.lookup(room, "u:1") == Committed(first.records, {"n": "1"}, True)
+    assert await lookup(log, room, "u:1") == Committed(first.records, {"n": "1"}, True)
     # without the applied key the rest goes through, gapless after the original
     rest = await log.append_batch(room, 1, [batch[0], batch[2]])
     assert isinstance(rest, list)
@@ -170,7 +171,7 @@ async def test_a_batch_is_durable_for_the_next_log(opener: Opener) -> None:
     if isinstance(reader, MemoryLog) and await reader.head(room) == 0:
         return  # the bare memory log keeps nothing beyond its process (by design)
     assert await reader.read(room, 0) == [r for c in done for r in c.records]
-    assert await reader.lookup(room, "u:2") == Committed(done[1].records, {}, True)
+    assert await lookup(reader, room, "u:2") == Committed(done[1].records, {}, True)
     assert await reader.append_batch(room, 2, [entry("u:2", "b.added")]) == DuplicateKeys(("u:2",))
 
 
@@ -181,7 +182,7 @@ async def test_a_failed_store_save_appends_nothing(tmp_path: Path) -> None:
         await log.append_batch(room, 0, [entry("u:1", "a.added"), entry("u:2", "b.added")])
     assert log.health()["ok"] is False
     assert await log.head(room) == 0
-    assert await log.lookup(room, "u:1") is None
+    assert await lookup(log, room, "u:1") is None
     (tmp_path / "gone").mkdir()
     assert isinstance(await log.append_batch(room, 0, [entry("u:1", "a.added")]), list)
     assert log.health()["ok"] is True

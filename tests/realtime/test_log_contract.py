@@ -34,10 +34,11 @@ from realtime.log import (
 from realtime.log.memory import MemoryLog, SaveEntry, Store
 from realtime.log.redis.log import RedisLog
 from realtime.server import open_log
+from tests.realtime.appends import append, lookup
 
 
 class JsonlStore:
-    """Reference ``Store``: one JSON-lines file per room, one line per save."""
+    """Reference ``Store``: one JSON-lines file per room, one line per saved entry."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -62,16 +63,6 @@ class JsonlStore:
                 commands[saved["key"]] = Committed(new, saved["result"], False)
         return epoch, records, commands
 
-    async def save(
-        self,
-        room: str,
-        epoch: str,
-        records: Sequence[Record],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> None:
-        await self.save_batch(room, epoch, [(records, command_key, result)])
-
     async def save_batch(self, room: str, epoch: str, entries: Sequence[SaveEntry]) -> None:
         lines = [
             {
@@ -84,7 +75,7 @@ class JsonlStore:
                 "result": result,
             }
             for records, command_key, result in entries
-        ]
+        ] or [{"epoch": epoch, "records": [], "key": None, "result": {}}]  # a trim
         with self._path(room).open("a") as file:  # one write: the batch lands whole
             file.write("".join(json.dumps(line) + "\n" for line in lines))
 
@@ -155,8 +146,8 @@ def room_id() -> str:
 async def test_append_gives_gapless_seqs_from_one(log: RoomLog) -> None:
     room = room_id()
     assert await log.head(room) == 0
-    first = await log.append(room, 0, [ev("a.added", n=1)], "p:1", {"item": "i1"})
-    second = await log.append(room, 1, [ev("b.added", n=2), ev("c.added", n=3)], None, {})
+    first = await append(log, room, 0, [ev("a.added", n=1)], "p:1", {"item": "i1"})
+    second = await append(log, room, 1, [ev("b.added", n=2), ev("c.added", n=3)], None, {})
     assert isinstance(first, Committed)
     assert isinstance(second, Committed)
     assert [r.seq for r in first.records + second.records] == [1, 2, 3]
@@ -169,43 +160,43 @@ async def test_append_gives_gapless_seqs_from_one(log: RoomLog) -> None:
 
 async def test_a_stale_or_future_expect_is_a_conflict_with_the_real_head(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("a.added"), ev("a.added")], None, {})
-    assert await log.append(room, 1, [ev("b.added")], "p:1", {}) == Conflict(2)
-    assert await log.append(room, 5, [ev("b.added")], "p:1", {}) == Conflict(2)
+    await append(log, room, 0, [ev("a.added"), ev("a.added")], None, {})
+    assert await append(log, room, 1, [ev("b.added")], "p:1", {}) == Conflict(2)
+    assert await append(log, room, 5, [ev("b.added")], "p:1", {}) == Conflict(2)
     assert await log.head(room) == 2
-    assert await log.lookup(room, "p:1") is None  # a conflict remembers nothing
+    assert await lookup(log, room, "p:1") is None  # a conflict remembers nothing
 
 
 async def test_a_resent_command_returns_its_original_records_and_result(log: RoomLog) -> None:
     room = room_id()
-    original = await log.append(room, 0, [ev("poll.created", poll="p1")], "u:7", {"poll": "p1"})
-    await log.append(room, 1, [ev("other.done")], "u:8", {})
-    again = await log.append(room, 2, [ev("poll.created", poll="p2")], "u:7", {"poll": "p2"})
-    stale = await log.append(room, 0, [], "u:7", {})  # the key wins over a stale expect
+    original = await append(log, room, 0, [ev("poll.created", poll="p1")], "u:7", {"poll": "p1"})
+    await append(log, room, 1, [ev("other.done")], "u:8", {})
+    again = await append(log, room, 2, [ev("poll.created", poll="p2")], "u:7", {"poll": "p2"})
+    stale = await append(log, room, 0, [], "u:7", {})  # the key wins over a stale expect
     assert isinstance(original, Committed)
     expected = Committed(original.records, {"poll": "p1"}, True)
     assert again == stale == expected
-    assert await log.lookup(room, "u:7") == expected
-    assert await log.lookup(room, "u:9") is None
+    assert await lookup(log, room, "u:7") == expected
+    assert await lookup(log, room, "u:9") is None
     assert await log.head(room) == 2
 
 
 async def test_a_command_without_events_still_remembers_its_result(log: RoomLog) -> None:
     room = room_id()
-    done = await log.append(room, 0, [], "u:1", {"ok": "yes"})
+    done = await append(log, room, 0, [], "u:1", {"ok": "yes"})
     assert done == Committed((), {"ok": "yes"}, False)
     assert await log.head(room) == 0
-    assert await log.append(room, 0, [ev("x.done")], "u:1", {}) == Committed(
+    assert await append(log, room, 0, [ev("x.done")], "u:1", {}) == Committed(
         (), {"ok": "yes"}, True
     )
-    assert await log.append(room, 3, [], "u:2", {}) == Conflict(0)
+    assert await append(log, room, 3, [], "u:2", {}) == Conflict(0)
 
 
 async def test_lookup_many_answers_the_applied_keys_only(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("a.one"), ev("a.two")], "u:a", {"n": "a"})
-    await log.append(room, 2, [], "u:empty", {"n": "empty"})
-    await log.append(room, 2, [ev("b.one")], "u:b", {"n": "b"})
+    await append(log, room, 0, [ev("a.one"), ev("a.two")], "u:a", {"n": "a"})
+    await append(log, room, 2, [], "u:empty", {"n": "empty"})
+    await append(log, room, 2, [ev("b.one")], "u:b", {"n": "b"})
     found = await log.lookup_many(room, ["u:none", "u:b", "u:a", "u:empty"])
     assert set(found) == {"u:a", "u:b", "u:empty"}
     assert [r.seq for r in found["u:a"].records] == [1, 2]
@@ -219,7 +210,7 @@ async def test_lookup_many_answers_the_applied_keys_only(log: RoomLog) -> None:
 
 async def test_read_after_and_limit(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("e.n", i=i) for i in range(1, 8)], None, {})
+    await append(log, room, 0, [ev("e.n", i=i) for i in range(1, 8)], None, {})
     assert [r.seq for r in await log.read(room, 0, 3)] == [1, 2, 3]
     assert [r.seq for r in await log.read(room, 5)] == [6, 7]
     assert [r.seq for r in await log.read(room, 5, 10)] == [6, 7]
@@ -231,7 +222,7 @@ async def test_read_after_and_limit(log: RoomLog) -> None:
 
 async def test_reading_past_the_head_is_trimmed_not_a_silent_gap(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("e.n")], None, {})
+    await append(log, room, 0, [ev("e.n")], None, {})
     with pytest.raises(Trimmed):
         await log.read(room, 2)
     with pytest.raises(Trimmed):
@@ -241,15 +232,15 @@ async def test_reading_past_the_head_is_trimmed_not_a_silent_gap(log: RoomLog) -
 async def test_trim_drops_the_log_and_a_reused_room_gets_a_new_epoch(log: RoomLog) -> None:
     room = room_id()
     epoch = await log.epoch(room)
-    await log.append(room, 0, [ev("e.n"), ev("e.n")], "u:1", {"a": "b"})
+    await append(log, room, 0, [ev("e.n"), ev("e.n")], "u:1", {"a": "b"})
     assert room in await log.rooms()
     await log.trim(room)
     assert room not in await log.rooms()
     assert await log.head(room) == 0
     with pytest.raises(Trimmed):
         await log.read(room, 2)
-    assert await log.lookup(room, "u:1") is None
-    again = await log.append(room, 0, [ev("e.m")], "u:1", {})
+    assert await lookup(log, room, "u:1") is None
+    again = await append(log, room, 0, [ev("e.m")], "u:1", {})
     assert isinstance(again, Committed)
     assert not again.duplicate
     assert again.records[0].seq == 1
@@ -261,10 +252,10 @@ async def test_a_reader_of_an_old_epoch_gets_trimmed_not_the_new_epochs_records(
 ) -> None:
     room = room_id()
     old = await log.epoch(room)
-    await log.append(room, 0, [ev("e.n")] * 2, None, {})
+    await append(log, room, 0, [ev("e.n")] * 2, None, {})
     assert len(await log.read(room, 0, epoch=old)) == 2
     await log.trim(room)
-    await log.append(room, 0, [ev("e.n")] * 5, None, {})
+    await append(log, room, 0, [ev("e.n")] * 5, None, {})
     assert [r.seq for r in await log.read(room, 2)] == [3, 4, 5]  # no epoch: cannot tell
     with pytest.raises(Trimmed):
         await log.read(room, 2, epoch=old)
@@ -276,7 +267,7 @@ async def test_epoch_is_stable_and_shared(backend: Backend, log: RoomLog) -> Non
     epoch = await log.epoch(room)
     assert epoch
     assert await log.epoch(room) == epoch
-    await log.append(room, 0, [ev("e.n")], None, {})
+    await append(log, room, 0, [ev("e.n")], None, {})
     assert await log.epoch(room) == epoch
     if backend.durable:
         other = await backend.open()
@@ -287,7 +278,7 @@ async def test_epoch_is_stable_and_shared(backend: Backend, log: RoomLog) -> Non
 async def test_rooms_lists_the_rooms_with_records(log: RoomLog) -> None:
     rooms = [room_id(), room_id()]
     for room in rooms:
-        await log.append(room, 0, [ev("e.n")], None, {})
+        await append(log, room, 0, [ev("e.n")], None, {})
     await log.head(room_id())  # touched, never written
     assert sorted(await log.rooms()) == sorted(rooms)
 
@@ -297,8 +288,8 @@ async def test_a_store_makes_the_log_survive_a_restart(tmp_path: Path) -> None:
     room = room_id()
     first = MemoryLog(store)
     epoch = await first.epoch(room)
-    done = await first.append(room, 0, [ev("a.b", x=1), ev("c.d")], "u:1", {"item": "i1"})
-    await first.append(room, 2, [ev("e.f")], None, {})
+    done = await append(first, room, 0, [ev("a.b", x=1), ev("c.d")], "u:1", {"item": "i1"})
+    await append(first, room, 2, [ev("e.f")], None, {})
     await first.close()
 
     second = MemoryLog(store)
@@ -306,7 +297,7 @@ async def test_a_store_makes_the_log_survive_a_restart(tmp_path: Path) -> None:
     assert await second.head(room) == 3
     assert isinstance(done, Committed)
     assert await second.read(room, 0, 2) == list(done.records)
-    assert await second.lookup(room, "u:1") == Committed(done.records, {"item": "i1"}, True)
+    assert await lookup(second, room, "u:1") == Committed(done.records, {"item": "i1"}, True)
     assert await second.rooms() == [room]
     await second.trim(room)
     assert await MemoryLog(store).head(room) == 0
@@ -318,13 +309,13 @@ async def test_an_append_the_store_refused_is_not_applied(tmp_path: Path) -> Non
     log = MemoryLog(store)
     room = room_id()
     with pytest.raises(FileNotFoundError):
-        await log.append(room, 0, [ev("a.b")], "u:1", {})
+        await append(log, room, 0, [ev("a.b")], "u:1", {})
     assert log.health()["ok"] is False
     assert "FileNotFoundError" in str(log.health()["error"])
     assert await log.head(room) == 0
-    assert await log.lookup(room, "u:1") is None
+    assert await lookup(log, room, "u:1") is None
     (tmp_path / "gone").mkdir()
-    assert isinstance(await log.append(room, 0, [ev("a.b")], "u:1", {}), Committed)
+    assert isinstance(await append(log, room, 0, [ev("a.b")], "u:1", {}), Committed)
     assert log.health() == {"backend": "memory", "ok": True, "error": None}
 
 
@@ -339,7 +330,7 @@ class CountingStore(JsonlStore):
 
 async def test_concurrent_first_touches_share_one_load(tmp_path: Path) -> None:
     room = room_id()
-    await MemoryLog(JsonlStore(tmp_path)).append(room, 0, [ev("a.b")] * 3, None, {})
+    await append(MemoryLog(JsonlStore(tmp_path)), room, 0, [ev("a.b")] * 3, None, {})
     store = CountingStore(tmp_path)
     log = MemoryLog(store)
     heads = await asyncio.gather(*(log.head(room) for _ in range(5)), log.epoch(room))
@@ -373,20 +364,20 @@ async def stop(heads: AsyncIterator[int]) -> None:
 
 async def test_watch_starts_at_the_head_and_wakes_on_appends(log: RoomLog) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("e.n")], None, {})
+    await append(log, room, 0, [ev("e.n")], None, {})
     heads = log.watch(room)
     assert await next_head(heads) == 1
-    await log.append(room, 1, [ev("e.n"), ev("e.n")], None, {})
+    await append(log, room, 1, [ev("e.n"), ev("e.n")], None, {})
     assert await next_head(heads) == 3
-    await log.append(room, 3, [ev("e.n")], None, {})
-    await log.append(room, 4, [], "u:1", {})  # nothing appended: no wake-up
-    await log.append(room, 4, [ev("e.n")], None, {})
+    await append(log, room, 3, [ev("e.n")], None, {})
+    await append(log, room, 4, [], "u:1", {})  # nothing appended: no wake-up
+    await append(log, room, 4, [ev("e.n")], None, {})
     seen = [await next_head(heads)]
     while seen[-1] < 5:
         seen.append(await next_head(heads))
     assert seen in ([4, 5], [5])  # wake-ups may be coalesced, never repeated
     await log.trim(room)
-    await log.append(room, 0, [ev("e.n")] * 7, None, {})
+    await append(log, room, 0, [ev("e.n")] * 7, None, {})
     assert await next_head(heads) == 0  # a new epoch began: always a 0 first
     assert await next_head(heads) == 7
     await stop(heads)
@@ -398,13 +389,13 @@ async def test_watchers_that_come_and_go_leave_the_room_watchable(log: RoomLog) 
         heads = log.watch(room)
         assert await next_head(heads) == i
         await stop(heads)
-        await log.append(room, i, [ev("e.n")], None, {})
+        await append(log, room, i, [ev("e.n")], None, {})
     first, second = log.watch(room), log.watch(room)
     assert await next_head(first) == await next_head(second) == 5
-    await log.append(room, 5, [ev("e.n")], None, {})
+    await append(log, room, 5, [ev("e.n")], None, {})
     assert await next_head(first) == await next_head(second) == 6
     await stop(first)
-    await log.append(room, 6, [ev("e.n")], None, {})
+    await append(log, room, 6, [ev("e.n")], None, {})
     assert await next_head(second) == 7
     await stop(second)
 
@@ -435,9 +426,9 @@ async def test_a_watcher_on_another_worker_sees_appends(redis_log_url: str) -> N
     room = room_id()
     heads = reader.watch(room)
     assert await next_head(heads) == 0
-    await writer.append(room, 0, [ev("e.n")], None, {})
+    await append(writer, room, 0, [ev("e.n")], None, {})
     assert await next_head(heads) == 1
-    await writer.append(room, 1, [ev("e.n"), ev("e.n")], None, {})
+    await append(writer, room, 1, [ev("e.n"), ev("e.n")], None, {})
     assert await next_head(heads) == 3
     await stop(heads)
     await writer.close()
@@ -448,7 +439,7 @@ async def append_with_retry(log: RoomLog, room: str, key: str, name: str) -> Com
     """What the engine does: decide on the head it knows, on Conflict catch up and retry."""
     head = await log.head(room)
     while True:
-        outcome = await log.append(room, head, [ev(name, key=key)], key, {"key": key})
+        outcome = await append(log, room, head, [ev(name, key=key)], key, {"key": key})
         if isinstance(outcome, Committed):
             return outcome
         head = outcome.head
@@ -515,7 +506,7 @@ async def test_any_sequence_of_operations_matches_the_model(log: RoomLog, steps:
         if kind == "append":
             key = None if c < 0 else f"k{c}"
             events = [ev(f"e.n{i}") for i in range(b)]
-            out = await log.append(room, head + a, events, key, {"c": str(c)})
+            out = await append(log, room, head + a, events, key, {"c": str(c)})
             if key is not None and key in model.commands:
                 first, last, result = model.commands[key]
                 assert isinstance(out, Committed)
@@ -545,7 +536,7 @@ async def test_any_sequence_of_operations_matches_the_model(log: RoomLog, steps:
                 (s, *model.records[s - 1]) for s in range(a + 1, end + 1)
             ]
         elif kind == "lookup":
-            found = await log.lookup(room, f"k{a}")
+            found = await lookup(log, room, f"k{a}")
             assert (found is None) == (f"k{a}" not in model.commands)
         else:
             await log.trim(room)
@@ -575,7 +566,7 @@ async def test_redis_read_below_the_retained_window_is_trimmed(redis_log_url: st
     log = open_log(redis_log_url)
     await log.start()
     room = room_id()
-    await log.append(room, 0, [ev("e.n")] * 6, None, {})
+    await append(log, room, 0, [ev("e.n")] * 6, None, {})
     prefix = redis_log_url.split("prefix=", 1)[1]
     client = Redis.from_url(redis_log_url.split("?", 1)[0])
     # As if an operator trimmed the stream by age: records 1..3 are gone.
@@ -595,11 +586,11 @@ async def test_retire_keeps_the_log_readable_until_redis_lets_it_expire(
     backend: Backend, log: RoomLog, request: pytest.FixtureRequest
 ) -> None:
     room = room_id()
-    await log.append(room, 0, [ev("e.n"), ev("e.m")], "u:1", {})
+    await append(log, room, 0, [ev("e.n"), ev("e.m")], "u:1", {})
     await log.retire(room, 3600)
     # Nothing changes at once: late reconnects still replay the whole session.
     assert [r.seq for r in await log.read(room, 0)] == [1, 2]
-    assert await log.lookup(room, "u:1") is not None
+    assert await lookup(log, room, "u:1") is not None
     if backend.name != "redis":
         return  # the embedded log is its own durable copy: kept
     assert isinstance(log, RedisLog)
@@ -625,12 +616,12 @@ async def test_redis_keys_of_a_room_never_outlive_its_stream(redis_log_url: str)
     try:
         epoch = await log.epoch(room)
         assert 0 < await client.ttl(log._key(room, "epoch")) <= 86_400
-        await log.append(room, 0, [ev("e.n")], None, {})
+        await append(log, room, 0, [ev("e.n")], None, {})
         assert await client.ttl(log._key(room, "epoch")) == -1  # live: kept
         assert await log.epoch(room) == epoch
         await log.retire(room, 600)
         # A late command after the archive creates the command hash: it expires too.
-        await log.append(room, 1, [ev("e.late")], "u:late", {})
+        await append(log, room, 1, [ev("e.late")], "u:late", {})
         await log.append_batch(room, 2, [BatchEntry((ev("e.b"),), "u:batch", {})])
         for part in ("log", "cmd", "epoch"):
             assert 500 < await client.ttl(log._key(room, part)) <= 600, part

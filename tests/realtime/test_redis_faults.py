@@ -19,6 +19,7 @@ from realtime.engine import Engine, Principal
 from realtime.fanout import Outbox, Traffic
 from realtime.log import Committed, LogUnavailable, NewEvent, Record, RoomLog
 from realtime.log.redis.log import RedisLog
+from tests.realtime.appends import append, lookup
 from tests.realtime.redis_private import PrivateRedis
 from tests.realtime.toy import ToyDomain
 
@@ -72,7 +73,7 @@ def ev(name: str) -> NewEvent:
 async def append_with_retry(log: RoomLog, room: str, key: str) -> Committed:
     head = await log.head(room)
     while True:
-        outcome = await log.append(room, head, [ev("e.n"), ev("e.m")], key, {"key": key})
+        outcome = await append(log, room, head, [ev("e.n"), ev("e.m")], key, {"key": key})
         if isinstance(outcome, Committed):
             return outcome
         head = outcome.head
@@ -145,7 +146,7 @@ async def test_a_wake_up_published_while_a_watcher_reconnects_is_not_lost(
     await private_redis.kill()
     await private_redis.start()
     # The reader's subscription may not be back yet: this publish can be lost to it.
-    assert isinstance(await writer.append("quiet", 0, [ev("e.n")], None, {}), Committed)
+    assert isinstance(await append(writer, "quiet", 0, [ev("e.n")], None, {}), Committed)
     assert await asyncio.wait_for(anext(heads), 10) == 1
     assert isinstance(heads, AsyncGenerator)
     await heads.aclose()
@@ -155,13 +156,13 @@ async def test_a_trim_missed_during_an_outage_still_resets_the_watcher(
     private_redis: PrivateRedis, opened: Opener
 ) -> None:
     writer, reader = await opened(2)
-    await writer.append("reused", 0, [ev("e.n")] * 5, None, {})
+    await append(writer, "reused", 0, [ev("e.n")] * 5, None, {})
     heads = reader.watch("reused")
     assert await asyncio.wait_for(anext(heads), 5) == 5
     await private_redis.kill()
     await private_redis.start()
     await writer.trim("reused")
-    await writer.append("reused", 0, [ev("e.n")] * 2, None, {})
+    await append(writer, "reused", 0, [ev("e.n")] * 2, None, {})
     got = [await asyncio.wait_for(anext(heads), 10)]
     while got[-1] != 2:
         got.append(await asyncio.wait_for(anext(heads), 10))
@@ -178,7 +179,7 @@ async def test_a_lasting_outage_fails_loudly_and_is_on_health(
     assert await log.head("r") == 0
     await private_redis.kill()
     attempts: list[Callable[[], Awaitable[object]]] = [
-        lambda: log.append("r", 0, [ev("e.n")], "k", {}),
+        lambda: append(log, "r", 0, [ev("e.n")], "k", {}),
         lambda: log.read("r", 0),
     ]
     for attempt in attempts:
@@ -187,7 +188,7 @@ async def test_a_lasting_outage_fails_loudly_and_is_on_health(
     assert log.health()["ok"] is False
     assert "ConnectionError" in str(log.health()["error"])
     await private_redis.start()
-    assert isinstance(await log.append("r", 0, [ev("e.n")], "k", {}), Committed)
+    assert isinstance(await append(log, "r", 0, [ev("e.n")], "k", {}), Committed)
     await eventually(lambda: log.health()["ok"] is True, "health recovers")
 
 
@@ -195,14 +196,14 @@ async def test_scripts_are_reloaded_after_the_script_cache_is_flushed(
     private_redis: PrivateRedis, opened: Opener
 ) -> None:
     (log,) = await opened(1)
-    await log.append("s", 0, [ev("e.n")], "k1", {})
+    await append(log, "s", 0, [ev("e.n")], "k1", {})
     admin = Redis(port=private_redis.port)
     await admin.script_flush()
     await admin.aclose()
-    done = await log.append("s", 1, [ev("e.n")], "k2", {})
+    done = await append(log, "s", 1, [ev("e.n")], "k2", {})
     assert isinstance(done, Committed)
     assert [r.seq for r in done.records] == [2]
-    assert await log.lookup("s", "k1") is not None
+    assert await lookup(log, "s", "k1") is not None
 
 
 async def test_a_full_redis_refuses_appends_loudly(
@@ -218,7 +219,7 @@ async def test_a_full_redis_refuses_appends_loudly(
     refused: ResponseError | None = None
     while refused is None and head < 100:
         try:
-            assert isinstance(await log.append("full", head, [big], None, {}), Committed)
+            assert isinstance(await append(log, "full", head, [big], None, {}), Committed)
             head += 1
         except ResponseError as exc:
             refused = exc
@@ -230,7 +231,7 @@ async def test_a_full_redis_refuses_appends_loudly(
     head = 0
     await admin.config_set("maxmemory", "0")
     await admin.aclose()
-    assert isinstance(await log.append("full", head, [ev("e.n")], None, {}), Committed)
+    assert isinstance(await append(log, "full", head, [ev("e.n")], None, {}), Committed)
     assert log.health()["ok"] is True
 
 

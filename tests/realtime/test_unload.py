@@ -13,6 +13,7 @@ from realtime.engine import Engine, Principal
 from realtime.fanout import Outbox, Traffic
 from realtime.log import NewEvent, RoomLog
 from realtime.server import open_log
+from tests.realtime.appends import append
 from tests.realtime.toy import Recording, ToyDomain, ToyState
 
 
@@ -88,8 +89,8 @@ async def test_a_new_epoch_reaches_a_connection_as_resync_then_snapshot_never_as
     await eng.attach(who(2), box, None)
     before = len(box.pushed)
     await log.trim("main")  # as after an archive: another worker reuses the room
-    await log.append(
-        "main", 0, [NewEvent("counter.added", {"total": 5, "by": "p9"}, "t")], None, {}
+    await append(
+        log, "main", 0, [NewEvent("counter.added", {"total": 5, "by": "p9"}, "t")], None, {}
     )
     for _ in range(200):
         if any('"resync"' in text for text in box.pushed[before:]):

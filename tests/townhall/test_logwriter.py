@@ -59,7 +59,7 @@ async def test_a_new_epoch_starts_empty_and_forgets_the_old_keys(
 ) -> None:
     fast, plain, _ = stores
     await fast.save_batch("r1", "e1", [((rec(1, "k1"),), "k1", {})])
-    await fast.save("r1", "e2", (), None, {})  # a trim
+    await fast.save_batch("r1", "e2", ())  # a trim
     loaded = await plain.load("r1")
     assert loaded == ("e2", [], {})
     await fast.save_batch("r1", "e2", [((rec(1, "k1"),), "k1", {})])  # k1 is new again

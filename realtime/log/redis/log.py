@@ -1,9 +1,9 @@
 """The ``redis://`` room log: one Redis Stream per room, appended leaderlessly.
 
-Any worker may append to any room. One Lua script does the whole append atomically:
-command key already applied? -> return the original; head != expect? -> Conflict; else
-XADD the records with explicit ids ``0-<seq>``, remember the command and PUBLISH the new
-head. docs/decisions/0001-room-log.md gives the reasons and the measurements.
+Any worker may append to any room. One Lua script does a whole batch atomically: a
+command key already applied? -> DuplicateKeys; head != expect? -> Conflict; else XADD the
+records with explicit ids ``0-<seq>``, remember each command and PUBLISH the new head.
+docs/decisions/0001-room-log.md gives the reasons and the measurements.
 
 Keys of one room share the hash tag ``{room:ID}`` so the scripts run on Redis Cluster:
 
@@ -28,14 +28,12 @@ from realtime.log.contract import (
     Committed,
     Conflict,
     DuplicateKeys,
-    NewEvent,
     Record,
     Trimmed,
     check_distinct,
 )
 from realtime.log.redis.link import RedisLink, client_from_url
 from realtime.log.redis.scripts import (
-    APPEND,
     APPEND_BATCH,
     LOOKUP,
     TRIM,
@@ -60,7 +58,6 @@ class RedisLog:
         self._client = client
         self._retry = self._link.retry
         self._prefix = prefix
-        self._append = client.register_script(APPEND)
         self._append_batch = client.register_script(APPEND_BATCH)
         self._lookup = client.register_script(LOOKUP)
         self._trim = client.register_script(TRIM)
@@ -154,38 +151,6 @@ class RedisLog:
             raise Trimmed(room, after, head + 1)
         return records
 
-    async def append(
-        self,
-        room: str,
-        expect: int,
-        events: Sequence[NewEvent],
-        command_key: str | None,
-        result: dict[str, str],
-    ) -> Committed | Conflict:
-        if expect == 0:
-            await self._retry(lambda: self._client.sadd(f"{self._prefix}rooms", room))
-        keys = [self._key(room, "log"), self._key(room, "cmd"), self._key(room, "epoch")]
-        args: list[str | int] = [
-            expect,
-            command_key or "",
-            encode(result).decode(),
-            new_epoch(),
-            self._channel(room),
-        ]
-        args.extend(encode((e.name, e.data, e.at, command_key)).decode() for e in events)
-        # If a reply is lost to a dropped connection, the retry sees the first attempt's
-        # effect: its command key (duplicate) or the moved head (Conflict). Never twice.
-        reply = await self._retry(lambda: self._append(keys=keys, args=args))
-        status = reply[0]
-        if status == "conflict":
-            return Conflict(int(reply[1]))
-        if status == "dup":
-            return to_committed(reply[1], reply[2])
-        records = tuple(
-            Record(expect + i, e.name, e.data, e.at, command_key) for i, e in enumerate(events, 1)
-        )
-        return Committed(records, dict(result), False)
-
     async def append_batch(
         self, room: str, expect: int, entries: Sequence[BatchEntry]
     ) -> list[Committed] | Conflict | DuplicateKeys:
@@ -200,8 +165,8 @@ class RedisLog:
             key = entry.command_key
             args.extend((key or "", encode(entry.result).decode(), len(entry.events)))
             args.extend(encode((e.name, e.data, e.at, key)).decode() for e in entry.events)
-        # A lost reply is retried like append's: the retry meets the first attempt's keys
-        # (DuplicateKeys) or its moved head (Conflict), never appends twice.
+        # If a reply is lost to a dropped connection, the retry meets the first attempt's
+        # keys (DuplicateKeys) or its moved head (Conflict): never appended twice.
         reply = await self._retry(lambda: self._append_batch(keys=keys, args=args))
         status = reply[0]
         if status == "conflict":
@@ -218,9 +183,6 @@ class RedisLog:
             seq += len(records)
             out.append(Committed(records, dict(entry.result), False))
         return out
-
-    async def lookup(self, room: str, command_key: str) -> Committed | None:
-        return (await self.lookup_many(room, [command_key])).get(command_key)
 
     async def lookup_many(self, room: str, command_keys: Sequence[str]) -> dict[str, Committed]:
         if not command_keys:

@@ -15,7 +15,6 @@ import msgspec
 from realtime.log.contract import Committed, Record
 
 __all__ = [
-    "APPEND",
     "APPEND_BATCH",
     "LOOKUP",
     "TRIM",
@@ -39,43 +38,8 @@ else
 end
 """
 
-# Redis 7 script flags: without allow-oom, a full Redis refuses the append before it
-# starts (never half-written); trim frees memory, so it must run even then.
-APPEND = (
-    """#!lua
-local key = ARGV[2]
-if key ~= '' then
-  local done = redis.call('HGET', KEYS[2], key)
-  if done then
-    local a, b = string.match(done, '^(%d+):(%d+):')
-    local recs = {}
-    if tonumber(b) >= tonumber(a) then
-      recs = redis.call('XRANGE', KEYS[1], '0-' .. a, '0-' .. b)
-    end
-    return {'dup', done, recs}
-  end
-end
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local head = 0
-if #last > 0 then head = tonumber(string.sub(last[1][1], 3)) end
-if head ~= tonumber(ARGV[1]) then return {'conflict', tostring(head)} end
-redis.call('SET', KEYS[3], ARGV[4], 'NX')
-local n = #ARGV - 5
-for i = 1, n do
-  redis.call('XADD', KEYS[1], string.format('0-%d', head + i), 'r', ARGV[5 + i])
-end
-if key ~= '' then
-  redis.call('HSET', KEYS[2], key, string.format('%d:%d:', head + 1, head + n) .. ARGV[3])
-end
-if n > 0 then
-  local epoch = redis.call('GET', KEYS[3])
-  redis.call('PUBLISH', ARGV[5], epoch .. string.format(':%d', head + n))
-end
-"""
-    + _ALIGN_TTLS
-    + """return {'ok', string.format('%d', head + n)}
-"""
-)
+# Redis 7 script flags: without allow-oom, a full Redis refuses an append before it starts
+# (never half-written); trim frees memory, so it must run even then.
 
 # ARGV: expect, a new epoch id, the wake channel, then per entry: command key ('' for
 # none), result JSON, number of events n, and its n record bodies. All or nothing: any
