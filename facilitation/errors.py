@@ -21,6 +21,9 @@ ERRORS: dict[str, str] = {
     "removed": "You were removed from the room.",
     "banned": "You are banned from this room.",
     "room_locked": "The room is locked: no new participants may join.",
+    "invalid_name": "A name must show at least one visible character.",
+    "name_reserved": "That name belongs to the staff of the room (or looks like it).",
+    "room_full": "The room has as many participants as it admits (max_participants).",
     "rate_limited": "Slow mode: wait before posting again.",
     "target_is_facilitator": "Facilitators cannot be moderated.",
     # session lifecycle

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "CHEER_INTERVAL_S",
+    "DEFAULT_MAX_PARTICIPANTS",
     "LIMITS",
     "MAX_DESCRIPTION",
     "MAX_DOTS",
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_NAME",
     "MAX_OPTION",
     "MAX_OPTIONS",
+    "MAX_PARTICIPANTS",
     "MAX_PRESENTERS",
     "MAX_PROPOSAL",
     "MAX_QUESTION",
@@ -48,6 +50,8 @@ MAX_LANGUAGE = 35  # a BCP 47 language tag
 MAX_DURATION_S = 24 * 3600  # an agenda item's planned duration
 MAX_EXTEND_S = 3600  # one extension of an item or a turn
 MAX_TURN_S = 3600  # a speaking turn's limit
+MAX_PARTICIPANTS = 100_000  # the largest cap a room may set (room.settings)
+DEFAULT_MAX_PARTICIPANTS = 10_000  # a room's cap on participants unless set
 MAX_INT = 2**31 - 1  # any integer in a command (a signed 32-bit SQL INTEGER holds it)
 MAX_DOTS = 100  # votes per person in a dot poll
 MAX_PROPOSAL = MAX_OPTION  # a proposal (it may become a poll option)
@@ -74,4 +78,5 @@ LIMITS: dict[str, int] = {
     "proposal": MAX_PROPOSAL,
     "presenters": MAX_PRESENTERS,
     "cheer_interval_s": CHEER_INTERVAL_S,
+    "participants": MAX_PARTICIPANTS,
 }

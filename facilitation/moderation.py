@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 from facilitation.base import Command, Event, Role, refuse
 from facilitation.floor import end_current
 from facilitation.guards import member, organiser_or_member, require_live, target
-from facilitation.limits import MAX_REASON, MAX_TURN_S
+from facilitation.limits import (
+    DEFAULT_MAX_PARTICIPANTS,
+    MAX_PARTICIPANTS,
+    MAX_REASON,
+    MAX_TURN_S,
+)
 from facilitation.moderation_log import log
 from facilitation.participants import Stay, close_stay, with_person
 from facilitation.queue import lower_everywhere, resort
@@ -33,6 +38,9 @@ class Settings:
     auto_advance_items: bool = False  # at an item's deadline + grace the next one starts
     item_grace_s: int = 30
     questions_premoderated: bool = False  # new questions wait for a facilitator's approval
+    # Participants the room admits in all (the shared link cannot tell people apart:
+    # this bounds what a script opening identities can do; docs/security.md).
+    max_participants: int = DEFAULT_MAX_PARTICIPANTS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +95,7 @@ class ChangeSettings(Command):
     auto_advance_items: bool | None = None
     item_grace_s: int | None = None
     questions_premoderated: bool | None = None
+    max_participants: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +158,7 @@ class SettingsChanged(Event):
     auto_advance_items: bool = False
     item_grace_s: int = 30
     questions_premoderated: bool = False
+    max_participants: int = DEFAULT_MAX_PARTICIPANTS
 
 
 def _moderated(room: RoomState, participant: str) -> Person:
@@ -212,6 +222,9 @@ def _settings(command: ChangeSettings, room: RoomState) -> SettingsChanged:
         value = getattr(command, name)
         if value is not None and not 0 <= value <= MAX_TURN_S:
             raise refuse("invalid_data", name)
+    cap = command.max_participants
+    if cap is not None and not 1 <= cap <= MAX_PARTICIPANTS:
+        raise refuse("invalid_data", "max_participants")
     old = room.settings
     new = {f.name: getattr(command, f.name) for f in fields(Settings)}
     merged = {k: getattr(old, k) if v is None else v for k, v in new.items()}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
 from facilitation.limits import MAX_NAME
+from facilitation.names import name_problem
 from facilitation.pmap import PMap
 from facilitation.reactions import withdraw
 
@@ -140,8 +141,15 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
             ]
         # Left the lobby before being admitted: back in the lobby, as anyone new.
         name = known.name
+    if is_participant and known is None:
+        staff = (p.name for p in room.people.by_id.values() if p.role != Role.PARTICIPANT)
+        problem = name_problem(name, staff)
+        if problem is not None:
+            raise refuse(problem, name)
     if is_participant and room.locked:
         raise refuse("room_locked")
+    if known is None and is_participant and _participants(room) >= room.settings.max_participants:
+        raise refuse("room_full")
     if is_participant and room.settings.lobby:
         return [ParticipantWaiting(at=command.at, participant=who, display_name=name)]
     return [
@@ -149,6 +157,10 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
             at=command.at, participant=who, display_name=name, role=command.actor.role
         )
     ]
+
+
+def _participants(room: RoomState) -> int:
+    return sum(1 for p in room.people.by_id.values() if p.role == Role.PARTICIPANT)
 
 
 def evolve(room: RoomState, event: Event) -> RoomState:

@@ -28,6 +28,7 @@ from townhall.ballots import open_vault
 from townhall.db import SessionFactory, create_engine, session_factory
 from townhall.db.instance import database_id
 from townhall.domain import TownhallDomain
+from townhall.joins import JoinLimits, JoinRates
 from townhall.live import LiveRooms
 from townhall.logstore import SqlStore
 from townhall.logwriter import SqliteWriter, sqlite_path
@@ -91,6 +92,16 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             max_connections=settings.max_connections,
         )
         authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s, vault)
+        authenticator.limits = JoinLimits(
+            JoinRates(
+                hello_per_s=settings.hello_rate_per_s,
+                hello_burst=max(1, int(settings.hello_rate_per_s * 6)),
+                join_per_min=settings.join_rate_per_min,
+                join_burst=settings.join_burst,
+                link_join_per_min=settings.link_join_rate_per_min,
+                link_join_burst=max(1, int(settings.link_join_rate_per_min * 5 / 3)),
+            )
+        )
         realtime: Realtime[RoomState] = Realtime(
             log,
             TownhallDomain(),

@@ -19,6 +19,7 @@ from townhall import access
 from townhall.ballots import BallotVault
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
+from townhall.joins import JoinLimits, JoinRates
 from townhall.tokens import (
     MEMBER_PREFIX,
     RESUME_PREFIX,
@@ -58,10 +59,13 @@ class LinkAuthenticator:
         # the room and its status in SQL.
         self.verify: Callable[[str, str], Awaitable[None]] | None = None
         self._vault = vault
+        self.limits = JoinLimits(JoinRates())  # replaced by the app with its settings
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
         # One query per hello (townhall.access); nothing about the room is cached here,
         # so a rotation, an archive or a deletion counts from the next hello on.
+        peer = str(hello.get("peer") or "")  # set by the hub, never by the client
+        self.limits.hello(peer)
         if token.startswith(MEMBER_PREFIX):
             return await self._member(token)
         if token.startswith(RESUME_PREFIX):
@@ -88,11 +92,14 @@ class LinkAuthenticator:
             # Before asking a name: the page says "use your personal link" at once.
             raise Refused("roll_only", "this town hall admits members only: use your personal link")
         prefix = "o" if role is Role.OBSERVER else "p"
+        name = _clean_name(hello.get("name"), role)
+        if role is Role.PARTICIPANT:  # a new person in the room (observers are not)
+            self.limits.new_participant(peer, f"{found.room}/{found.role}/{found.version}")
         claim = ResumeClaim(
             room=found.room,
             participant=f"{prefix}{secrets.token_hex(6)}",
             role=found.role,
-            name=_clean_name(hello.get("name"), role),
+            name=name,
             link_version=found.version,
         )
         return await self._principal(claim, sign_resume(self._secret, claim), found)

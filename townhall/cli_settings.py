@@ -61,6 +61,18 @@ SETTING_FLAGS: dict[str, tuple[str, Any, str]] = {
     "max_connections": ("--max-connections", int, "WebSocket connections per worker."),
     "rate_per_s": ("--rate-per-s", float, "Messages a participant may send per second."),
     "rate_burst": ("--rate-burst", int, "Messages a participant may send in one burst."),
+    "hello_rate_per_s": ("--hello-rate-per-s", float, "Hellos per second from one address."),
+    "join_rate_per_min": (
+        "--join-rate-per-min",
+        float,
+        "New participants per minute from one address (shared link).",
+    ),
+    "join_burst": ("--join-burst", int, "New participants from one address in one burst."),
+    "link_join_rate_per_min": (
+        "--link-join-rate-per-min",
+        float,
+        "New participants per minute by one shared link, all addresses together.",
+    ),
     "log_retention_s": (
         "--log-retention-s",
         int,

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(ge=1)] = 20_000
     rate_per_s: Annotated[float, Field(gt=0)] = 20.0
     rate_burst: Annotated[int, Field(ge=1)] = 40
+    # Per client address: hellos, and new participants by a shared link; per link: new
+    # participants from every address together (townhall/joins.py, docs/security.md).
+    hello_rate_per_s: Annotated[float, Field(gt=0)] = 10.0
+    join_rate_per_min: Annotated[float, Field(gt=0)] = 60.0
+    join_burst: Annotated[int, Field(ge=1)] = 120
+    link_join_rate_per_min: Annotated[float, Field(gt=0)] = 1200.0
     # How long an archived session's live log stays in Redis for late reconnects; after
     # that its keys expire and links to it are answered with "session_archived".
     log_retention_s: Annotated[int, Field(ge=60)] = 86_400

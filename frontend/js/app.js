@@ -144,10 +144,11 @@ function connect(name) {
       scheduleRender();
     },
     onStatus: (status, reason) => {
-      if (status === "closed" && (reason === "name_required" || reason === "invalid_name") && !app.state) {
-        // A participant link: the server wants a display name before letting anyone in.
+      const naming = ["name_required", "invalid_name", "name_reserved"];
+      if (status === "closed" && naming.includes(reason) && !app.state) {
+        // A participant link: the server wants a (usable) display name before letting anyone in.
         app.conn = null;
-        joinScreen(reason === "invalid_name" ? t("join.invalid_name") : "");
+        joinScreen(reason === "name_required" ? "" : t(`join.${reason}`));
         return;
       }
       const before = app.status;

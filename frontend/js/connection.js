@@ -10,7 +10,7 @@ const SILENCE_MS = 40000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 3000];
 // Refusals after which reconnecting cannot help: the link is dead or the person removed.
 const FATAL = new Set(["bad_token", "name_required", "invalid_name", "removed", "banned", "room_locked", "session_archived",
-  "state_lost", "roll_only"]);
+  "state_lost", "roll_only", "name_reserved", "room_full", "rate_limited"]);
 
 /** Where the browser keeps its personal resume token for the link ``token``. */
 export function resumeKey(token) {

@@ -12,7 +12,7 @@ export function h(tag, attrs = {}, ...children) {
     } else if (key === "style") {
       el.style.cssText = value; // through the CSSOM: the CSP forbids style attributes
     } else if (key === "text") {
-      el.textContent = value;
+      el.textContent = shown(String(value));
     } else if (key in PROPS) {
       el[key] = value;
     } else {
@@ -29,8 +29,18 @@ const PROPS = { value: 1, checked: 1, disabled: 1, hidden: 1, selected: 1, htmlF
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : document.createTextNode(shown(String(child))));
   }
+}
+
+// Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) let a
+// text reorder how it reads: "invoice\u202efdp.exe" showed as "invoiceexe.pdf". Every
+// text the page shows has them drawn as a visible mark instead; user text is also shown
+// in isolated elements (style.css), so it cannot reorder what is around it.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+export function shown(text) {
+  return text.replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
 }
 
 /**

@@ -16,6 +16,7 @@ export const LIMITS = Object.freeze({
   extend_s: 3600,
   turn_s: 3600,
   int: 2147483647,
+  participants: 100000,
   dots: 100,
   proposal: 200,
   presenters: 20,

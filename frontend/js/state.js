@@ -113,6 +113,16 @@ export function displayName(state, id) {
   return DEFAULT_NAMES[name] === found.role ? t(`role.${found.role}`) : name;
 }
 
+/** 0 if nobody else in the room shows the same name as ``id``; else ``id``'s number
+ * (1, 2, ...) among those who do, in the order they joined. */
+export function namesakes(state, id) {
+  const key = (name) => String(name || "").normalize("NFKC").trim().toLocaleLowerCase();
+  const mine = state.people[id];
+  if (!mine) return 0;
+  const same = Object.values(state.people).filter((p) => key(p.name || p.display_name) === key(mine.name || mine.display_name));
+  return same.length > 1 ? same.findIndex((p) => p === mine) + 1 : 0;
+}
+
 export function me(state) {
   return state.people[state.you.participant] || null;
 }

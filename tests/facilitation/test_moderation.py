@@ -271,6 +271,8 @@ def test_room_settings_invalid_values() -> None:
         {"slow_mode_s": -1},
         {"max_turns_per_item": 99999},
         {"item_grace_s": -1},
+        {"max_participants": 0},
+        {"max_participants": 100_001},
     ):
         given(*LIVE).when(ChangeSettings(actor=FAC, at=t(5), **bad)).raises("invalid_data")
 

@@ -175,3 +175,16 @@ def test_presence_update_by_facilitator() -> None:
 
 def test_participant_left_for_unknown_is_noop() -> None:
     assert state_of(ParticipantLeft(at=t(1), participant="zz")).people == initial_state("r").people
+
+
+def test_participant_join_full_room() -> None:
+    # LIVE has three participants; a cap of three turns a fourth away, not the returning.
+    capped = SettingsChanged(at=t(2), by="f1", queue_policy="fifo", turn_s=120,
+                             auto_advance=False, max_turns_per_item=0, slow_mode_s=0,
+                             statements=True, questions=True, lobby=False,
+                             max_participants=3)  # fmt: skip
+    given(*LIVE, capped).when(JoinRoom(actor=NEW, at=t(9), display_name="N")).raises("room_full")
+    chair = Actor("f9", Role.FACILITATOR)
+    given(*LIVE, capped).when(JoinRoom(actor=chair, at=t(9), display_name="F")).then(
+        ParticipantJoined(at=t(9), participant="f9", display_name="F", role="facilitator")
+    )

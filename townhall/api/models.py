@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
+from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_PARTICIPANTS, MAX_TITLE
 from facilitation.text import bad_character
 from townhall.archiving import QUARANTINE_AFTER
 from townhall.db.models import TownHallRow
@@ -58,6 +58,9 @@ class RoomSettings(_Strict):
     statements: bool | None = None
     questions: bool | None = None
     lobby: bool | None = None
+    max_participants: int | None = Field(
+        default=None, ge=1, le=MAX_PARTICIPANTS, description="Participants the room admits."
+    )
 
     def command_data(self) -> dict[str, Any]:
         # Only what the client sent: ``max_turns_per_item: null`` means "no cap".

@@ -10,6 +10,7 @@ from functools import cache
 
 from pydantic import TypeAdapter
 
+from facilitation.text import clean_text
 from townhall.minutes.blocks import duration
 from townhall.minutes.model import Minutes
 
@@ -35,6 +36,7 @@ def render_json(minutes: Minutes) -> str:
 
 
 def _spreadsheet_safe(text: str) -> str:
+    text = clean_text(text)  # control characters stored before the input rule (NUL...)
     # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _html_escape
 
+from facilitation.text import clean_text
 from townhall.minutes.document import Heading, Para, Quote, Table, build_document
 from townhall.minutes.model import Minutes
 
@@ -20,6 +21,11 @@ blockquote { margin: 0.5rem 0 0.5rem 1rem; padding-left: 0.75rem; border-left: 4
 blockquote p { margin: 0.2rem 0; }
 .by, .note { font-size: 0.9em; color: #333; }
 """
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, without control characters stored before the input rule (NUL...)."""
+    return _html_escape(clean_text(text))
 
 
 def _text(text: str) -> str:

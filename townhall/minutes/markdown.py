@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import re
 
+from facilitation.text import clean_text
 from townhall.minutes.document import Heading, Para, Quote, Table, build_document
 from townhall.minutes.model import Minutes
 
 __all__ = ["render_markdown"]
 
 # Participants write these texts: neutralise what Markdown would turn into markup.
-_SPECIAL = re.compile(r"([\\`*_\[\]<|])")
-_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+(?=[.)]))")
+# "~" and "`" open code fences ("~~~" used to swallow the rest of the minutes), "&"
+# entities, "=" and "-" underlines make the line above a heading.
+_SPECIAL = re.compile(r"([\\`*_\[\]<|~&])")
+_LINE_START = re.compile(r"^([#>+=-]|\d+(?=[.)]))")
 
 
 def _escape(text: str) -> str:
     # A list number is escaped on its dot ("1\. x"): a backslash before a digit is literal.
-    text = _SPECIAL.sub(r"\\\1", text)
-    return _LINE_START.sub(
-        lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), text
-    )
+    # Leading blanks go: four of them would start an indented code block.
+    text = _SPECIAL.sub(r"\\\1", clean_text(text).lstrip(" \t"))
+    return _LINE_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
 
 
 def _cell(text: str) -> str:
     # Inside a table row or after "## " nothing starts a block: inline escapes suffice.
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", " ".join(clean_text(text).split()))
 
 
 def render_markdown(minutes: Minutes) -> str:

@@ -5,7 +5,7 @@
 import { LIMITS } from "../limits.js";
 import { h, swap, field, keepDraft, forgetDraft, clearSent } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
-import { displayName, me } from "../state.js";
+import { displayName, me, namesakes } from "../state.js";
 
 export function feedPart({ send, facilitator = false, readOnly = false, you }) {
   const el = h("section", { class: "card feed", "aria-labelledby": "feed-h" });
@@ -76,6 +76,8 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
       swap(list, entries.map((s) => h("li", { class: `entry${s.transcript ? " transcript" : ""}${s.hidden ? " hidden" : ""}`,
         "data-id": s.id },
       h("span", { class: "who" }, s.participant ? displayName(state, s.participant) : t("feed.system")),
+      staffBadge(state, s.participant),
+      sameName(state, s.participant),
       s.transcript ? h("span", { class: "badge" }, t("feed.transcript")) : null,
       h("time", { datetime: s.at }, formatTime(s.at)),
       h("p", {}, s.hidden ? t("feed.hidden", { reason: s.hidden_reason || "" }) : s.text),
@@ -88,4 +90,16 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
     },
   };
   return api;
+}
+
+/** Facilitators' posts carry their role, so no participant can pass for one. */
+function staffBadge(state, id) {
+  const person = id ? state.people[id] : null;
+  return person && person.role === "facilitator" ? h("span", { class: "badge role" }, t("role.facilitator")) : null;
+}
+
+/** Two people with one name: each post says which one (by order of joining). */
+function sameName(state, id) {
+  const n = id ? namesakes(state, id) : 0;
+  return n ? h("span", { class: "badge same-name", title: t("feed.same_name") }, `#${n}`) : null;
 }
