@@ -68,6 +68,11 @@ SETTING_FLAGS: dict[str, tuple[str, Any, str]] = {
         "New participants per minute from one address (shared link).",
     ),
     "join_burst": ("--join-burst", int, "New participants from one address in one burst."),
+    "header_timeout_s": (
+        "--header-timeout-s",
+        float,
+        "Seconds a client has to send its request headers (slowloris).",
+    ),
     "link_join_rate_per_min": (
         "--link-join-rate-per-min",
         float,

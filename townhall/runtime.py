@@ -16,6 +16,8 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # Open sockets do not hold a stopping worker: clients resume on another one.
     "timeout_graceful_shutdown": 5,
     "server_header": False,
+    # Request headers must arrive within TOWNHALL_HEADER_TIMEOUT_S (slowloris).
+    "http": "townhall.slowloris:HeaderTimeoutProtocol",
 }
 
 

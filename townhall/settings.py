@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     join_rate_per_min: Annotated[float, Field(gt=0)] = 60.0
     join_burst: Annotated[int, Field(ge=1)] = 120
     link_join_rate_per_min: Annotated[float, Field(gt=0)] = 1200.0
+    # Seconds a client has to send a request's headers (slowloris; townhall/slowloris.py).
+    header_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     # How long an archived session's live log stays in Redis for late reconnects; after
     # that its keys expire and links to it are answered with "session_archived".
     log_retention_s: Annotated[int, Field(ge=60)] = 86_400
