@@ -77,6 +77,10 @@ JOIN_TARGETS: dict[str, Callable[[], Target]] = {
     "townhall-participants": lambda: townhall(
         PRESETS["participants"], name="townhall participants"
     ),
+    # Floors: the hub of realtime/ with its toy domain (observers), and bench's own
+    # minimal Starlette hub (a bare accept, hello and welcome under uvicorn).
+    "townhall-hub": lambda: townhall(PRESETS["hub"]),
+    "toy-hub": lambda: townhall(PRESETS["toy-hub"], name="bench toy_hub"),
 }
 PEERS = ("node-socketio", "node-ws")
 

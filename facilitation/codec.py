@@ -26,7 +26,7 @@ from facilitation import reactions as re
 from facilitation import roll as ro
 from facilitation import session as se
 from facilitation import statements as st
-from facilitation.base import Actor, Command, refuse
+from facilitation.base import Actor, Command, Role, refuse
 from facilitation.event_codec import event_from_wire, event_to_wire, to_iso
 from facilitation.limits import (
     MAX_ID,
@@ -161,6 +161,33 @@ def choice(name: str, value: object) -> Choice:
     if isinstance(value, list):
         return tuple(integer(name, v) for v in value)
     return integer(name, value)
+
+
+def attendance_entries(name: str, value: object) -> tuple[pa.AttendanceEntry, ...]:
+    """``[{"participant", "role", "kind": "join", "name"} | {…, "kind": "leave",
+    "left_at"?}, …]``: the arrivals and departures of one tick, in order."""
+    if not isinstance(value, list):
+        raise refuse("invalid_data", f"{name} must be a list")
+    entries = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise refuse("invalid_data", f"{name} must hold objects")
+        try:
+            role = Role(str(item.get("role")))
+        except ValueError:
+            raise refuse("invalid_data", f"{name}: role must be a role") from None
+        actor = Actor(ident("participant", item.get("participant")), role)
+        kind = item.get("kind")
+        if kind == "join":
+            display_name = typing.cast("str", text(MAX_NAME)("name", item.get("name")))
+            entries.append(pa.AttendanceEntry(actor=actor, kind="join", display_name=display_name))
+        elif kind == "leave":
+            left = item.get("left_at")
+            left_at = None if left is None else timestamp("left_at", left)
+            entries.append(pa.AttendanceEntry(actor=actor, kind="leave", left_at=left_at))
+        else:
+            raise refuse("invalid_data", f"{name}: kind must be join or leave")
+    return tuple(entries)
 
 
 # type → (command class, {wire field: (attribute, parser, required)}, created id field)
@@ -329,6 +356,11 @@ SERVER_SPECS: dict[str, Spec] = {
     "participant.join": (pa.JoinRoom, {"name": _f("display_name", text(MAX_NAME))}, None),
     "participant.leave": (pa.LeaveRoom, {"left_at": _f("left_at", timestamp, False)}, None),
     "presence.update": (pa.UpdatePresence, {"observers": _f("observers", integer)}, None),
+    "attendance.record": (
+        pa.RecordAttendance,
+        {"entries": _f("entries", attendance_entries)},
+        None,
+    ),
     "room.configure": (
         se.ConfigureRoom,
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,9 @@ def _encode(value: object) -> object:
         return to_iso(value)
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        # A record inside an event (attendance.recorded's changes): an object.
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
     return value
 
 
@@ -58,6 +61,8 @@ def _decode(hint: object, value: object, name: str) -> object:
         if parsed.tzinfo is None:
             raise ValueError(name)
         return parsed.astimezone(UTC)
+    if isinstance(hint, type) and is_dataclass(hint):
+        return _record(hint, value, name)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint in (int, float) and isinstance(value, bool):
@@ -65,6 +70,20 @@ def _decode(hint: object, value: object, name: str) -> object:
     if isinstance(hint, type) and isinstance(value, hint):
         return value
     raise ValueError(name)
+
+
+def _record(cls: type[Any], value: object, name: str) -> object:
+    """A record inside an event, from its object (fields with defaults may be absent)."""
+    if not isinstance(value, Mapping):
+        raise ValueError(name)
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in value:
+            kwargs[f.name] = _decode(hints[f.name], value[f.name], name)
+        elif f.default is MISSING:
+            raise ValueError(name)
+    return cls(**kwargs)
 
 
 _HINTS: dict[type[Event], dict[str, object]] = {cls: typing.get_type_hints(cls) for cls in EVENTS}

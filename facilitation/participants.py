@@ -1,4 +1,11 @@
-"""Who is in the room: joining (with lobby and lock), leaving, attendance, observers."""
+"""Who is in the room: joining (with lobby and lock), leaving, attendance, observers.
+
+Arrivals and departures come one at a time (``participant.join``/``participant.leave``)
+or, from a server that gathers them per tick, as one ``attendance.record`` whose entries
+are each decided like the single command they stand for (``facilitation.room`` folds them
+in order); its ``attendance.recorded`` event holds the resulting changes, so a room that
+fills up at once costs one event per tick instead of one per person.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,11 @@ class People:
     by_id: PMap[str, Person] = field(default_factory=PMap)
     observers: int = 0
     observers_peak: int = 0
+    # Kept by ``with_person`` so that a welcome needs neither to walk everyone: how many
+    # are present, and who are the facilitators (the public sees them, not the crowd).
+    present: int = 0
+    participants: int = 0  # records of role participant (the max_participants cap)
+    staff: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +82,53 @@ class UpdatePresence(Command):
     name: ClassVar[str] = "presence.update"
     actor: Actor = SYSTEM
     observers: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceEntry:
+    """One arrival (``kind`` "join", with the name given at the door) or departure
+    ("leave", with ``left_at``: when the connection ended) of ``RecordAttendance``."""
+
+    actor: Actor
+    kind: str  # "join" | "leave"
+    display_name: str = ""
+    left_at: datetime | None = None
+
+    def command(self, at: datetime) -> JoinRoom | LeaveRoom:
+        """The single command this entry stands for."""
+        if self.kind == "join":
+            return JoinRoom(actor=self.actor, at=at, display_name=self.display_name)
+        return LeaveRoom(actor=self.actor, at=at, left_at=self.left_at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAttendance(Command):
+    """Server-issued: the arrivals and departures of one tick, in the order they happened.
+
+    Each entry is decided as its own ``participant.join``/``participant.leave`` on the
+    state after the entries before it; one that would be refused records nothing (the
+    server already refused that hello against the state it had).
+    """
+
+    name: ClassVar[str] = "attendance.record"
+    actor: Actor = SYSTEM
+    entries: tuple[AttendanceEntry, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceChange:
+    """A person's new status: "present" (joined), "waiting" (in the lobby) or "left"."""
+
+    participant: str
+    status: str
+    display_name: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceRecorded(Event):
+    name: ClassVar[str] = "attendance.recorded"
+    changes: tuple[AttendanceChange, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,11 +219,55 @@ def _join(command: JoinRoom, room: RoomState) -> list[Event]:
 
 
 def _participants(room: RoomState) -> int:
-    return sum(1 for p in room.people.by_id.values() if p.role == Role.PARTICIPANT)
+    """Participants the room has admitted so far (every record, whatever its status)."""
+    return room.people.participants
+
+
+def as_change(event: Event, room: RoomState) -> AttendanceChange:
+    """The attendance change a single join, wait or leave event makes on ``room`` (the
+    state before it); a join or leave decides nothing else."""
+    if isinstance(event, ParticipantJoined):
+        return AttendanceChange(
+            participant=event.participant,
+            status="present",
+            display_name=event.display_name,
+            role=str(event.role),
+        )
+    if isinstance(event, ParticipantWaiting):
+        return AttendanceChange(
+            participant=event.participant,
+            status="waiting",
+            display_name=event.display_name,
+            role=str(Role.PARTICIPANT),
+        )
+    # A new kind of event on arrival would need its own place in the order: fail here.
+    assert isinstance(event, ParticipantLeft), event
+    role = room.people.by_id[event.participant].role  # only a known person leaves
+    return AttendanceChange(participant=event.participant, status="left", role=str(role))
+
+
+def as_event(change: AttendanceChange, at: datetime) -> Event:
+    """The single event a change stands for (the inverse of ``as_change``)."""
+    if change.status == "present":
+        return ParticipantJoined(
+            at=at,
+            participant=change.participant,
+            display_name=change.display_name,
+            role=change.role,
+        )
+    if change.status == "waiting":
+        return ParticipantWaiting(
+            at=at, participant=change.participant, display_name=change.display_name
+        )
+    return ParticipantLeft(at=at, participant=change.participant)
 
 
 def evolve(room: RoomState, event: Event) -> RoomState:
     people = room.people
+    if isinstance(event, AttendanceRecorded):
+        for change in event.changes:
+            room = evolve(room, as_event(change, event.at))
+        return room
     if isinstance(event, PresenceUpdated):
         peak = max(people.observers_peak, event.observers)
         return replace(room, people=replace(people, observers=event.observers, observers_peak=peak))
@@ -201,9 +304,31 @@ def close_stay(person: Person, at: datetime) -> Person:
 
 
 def with_person(room: RoomState, person: Person) -> RoomState:
-    by_id = room.people.by_id.set(person.id, person)
-    return replace(room, people=replace(room.people, by_id=by_id))
+    people = room.people
+    old = people.by_id.get(person.id)
+    present = people.present + (person.status == "present")
+    if old is not None and old.status == "present":
+        present -= 1
+    staff, participants = people.staff, people.participants
+    if person.role is not Role.PARTICIPANT:
+        if person.id not in staff:
+            staff = staff | {person.id}
+    elif old is None:
+        participants += 1
+    by_id = people.by_id.set(person.id, person)
+    return replace(
+        room,
+        people=replace(
+            people, by_id=by_id, present=present, participants=participants, staff=staff
+        ),
+    )
 
 
-COMMANDS = (JoinRoom, LeaveRoom, UpdatePresence)
-EVENTS = (ParticipantJoined, ParticipantWaiting, ParticipantLeft, PresenceUpdated)
+COMMANDS = (JoinRoom, LeaveRoom, UpdatePresence)  # RecordAttendance: facilitation.room
+EVENTS = (
+    ParticipantJoined,
+    ParticipantWaiting,
+    ParticipantLeft,
+    PresenceUpdated,
+    AttendanceRecorded,
+)

@@ -71,6 +71,7 @@ FACILITATOR = PARTICIPANT | frozenset(
         "session.start",
         "session.end",
         "presence.update",
+        "attendance.record",
     }
 )
 

@@ -31,13 +31,19 @@ from facilitation import (
     statements,
 )
 from facilitation.agenda import Agenda
-from facilitation.base import SYSTEM, Actor, Command, Event, refuse
+from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, refuse
 from facilitation.cheers import Cheers
 from facilitation.decisions import Decision
 from facilitation.floor import Caption, Floor
 from facilitation.moderation import Settings
 from facilitation.moderation_log import ModerationEntry
-from facilitation.participants import People
+from facilitation.participants import (
+    AttendanceChange,
+    AttendanceRecorded,
+    People,
+    RecordAttendance,
+    as_change,
+)
 from facilitation.pmap import PMap
 from facilitation.polls import Poll
 from facilitation.proposals import Proposal
@@ -133,7 +139,7 @@ _DECIDERS: dict[type[Command], Decider] = {
 _EVOLVERS: dict[type[Event], Evolver] = {
     cls: feature.evolve for feature in _FEATURES for cls in feature.EVENTS
 }
-COMMANDS: tuple[type[Command], ...] = (*_DECIDERS, TimerExpired)
+COMMANDS: tuple[type[Command], ...] = (*_DECIDERS, TimerExpired, RecordAttendance)
 EVENTS: tuple[type[Event], ...] = tuple(_EVOLVERS)
 _SERVER_AFTER_END = (participants.LeaveRoom, participants.UpdatePresence, session.Ping)
 _TIMERS = {
@@ -151,11 +157,31 @@ def decide(command: Command, state: RoomState) -> list[Event]:
         return _TIMERS[command.kind](state, command.ref, command.at)
     if not can(command.actor.role, command.name):
         raise refuse("forbidden")
+    if isinstance(command, RecordAttendance):
+        return _attendance(command, state)
     if state.session.status == "ended":
         if isinstance(command, _SERVER_AFTER_END):
             return []
         raise refuse("session_ended")
     return _DECIDERS[type(command)](command, state)
+
+
+def _attendance(command: RecordAttendance, state: RoomState) -> list[Event]:
+    """Each entry decided as the single command it stands for, on the state after the
+    ones before it; their join, wait and leave events become one ``attendance.recorded``,
+    and a refused entry records nothing."""
+    changes: list[AttendanceChange] = []
+    for entry in command.entries:
+        try:
+            made = decide(entry.command(command.at), state)
+        except DomainError:
+            continue
+        for event in made:
+            changes.append(as_change(event, state))
+            state = evolve(state, event)
+    if not changes:
+        return []
+    return [AttendanceRecorded(at=command.at, changes=tuple(changes))]
 
 
 def evolve(state: RoomState, event: Event) -> RoomState:

@@ -8,13 +8,14 @@ visibility allows) and turnout; a viewer additionally sees their own current cho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from facilitation.agenda_timing import advance_at, estimated_end, plan_offsets, planned_starts
 from facilitation.base import Event, Role
 from facilitation.equity import Equity, of_room
 from facilitation.event_codec import event_to_wire
+from facilitation.participants import AttendanceRecorded, Person
 from facilitation.polls import Poll, ballot_key
 from facilitation.queue import current, key
 from facilitation.reactions import current_of
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from facilitation.tally import Choice
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Viewer:
     participant: str | None
@@ -54,9 +58,12 @@ def _staff(role: Role) -> bool:
 def snapshot(state: RoomState, viewer: Viewer) -> Json:
     staff = _staff(viewer.role)
     s = state.session
-    # Everyone who took part stays listed (their names label turns and statements); the
-    # lobby is for facilitators only.
-    people = [p for p in state.people.by_id.values() if staff or p.status != "waiting"]
+    # Facilitators list everyone, the lobby included. The public gets the people whose
+    # names the rest of the snapshot shows (turns, hands, statements, questions,
+    # moderation), the facilitators and the viewer, not the whole crowd: a welcome costs
+    # the same in a room of 50 and of 5,000. Events that bring someone into view later
+    # carry their name (`project`); `present` counts.
+    people = list(state.people.by_id.values()) if staff else _named(state, viewer)
     return {
         "room": state.room,
         "clock": iso(state.clock),
@@ -87,6 +94,7 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             }
             for p in people
         ],
+        "present": state.people.present,
         "observers": state.people.observers,
         "observers_peak": state.people.observers_peak,
         "agenda": agenda_view(state),
@@ -146,6 +154,33 @@ def roll_view(state: RoomState) -> Json:
     }
 
 
+def public_ids(state: RoomState) -> set[str]:
+    """Whom the public knows by name: the facilitators and everyone the public snapshot
+    refers to (speakers, hands in any queue, authors of statements and questions,
+    moderation). Not the crowd: its arrivals and departures reach the public as counts."""
+    ids: set[str] = set(state.people.staff)
+    for queue in state.queues.by_item.values():
+        ids.update(h.participant for h in queue.hands)
+    ids.update(t.participant for t in state.floor.turns)
+    ids.update(x.participant for x in state.statements.values())
+    ids.update(q.participant for q in state.questions.values())
+    for m in state.moderation:
+        ids.add(m.actor)
+        if m.target is not None:
+            ids.add(m.target)
+    return ids
+
+
+def _named(state: RoomState, viewer: Viewer) -> list[Person]:
+    """The people of a public snapshot: `public_ids` and the viewer, never the lobby."""
+    ids = public_ids(state)
+    if viewer.participant is not None:
+        ids.add(viewer.participant)
+    by_id = state.people.by_id
+    found = [p for p in (by_id.get(i) for i in ids) if p is not None and p.status != "waiting"]
+    return sorted(found, key=lambda p: p.stays[0].joined if p.stays else state.clock or _EPOCH)
+
+
 def _mine(poll: Poll, viewer: Viewer) -> Choice | None:
     if viewer.participant is None:
         return None
@@ -184,8 +219,9 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
 
 
 def present(state: RoomState) -> int:
-    """People in the room now (participants and facilitators; not observers)."""
-    return sum(1 for p in state.people.by_id.values() if p.status == "present")
+    """People in the room now (participants and facilitators; not observers), kept by
+    the state itself: a welcome or a reaction in a room of 5,000 does not count them."""
+    return state.people.present
 
 
 def temperature(state: RoomState) -> Json:
@@ -232,6 +268,15 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         return shown if name == "vote.counted" else {**shown, "status": poll.status}
     if name == "poll.opened" and poll is not None:
         return poll_view(poll, staff)
+    if isinstance(event, AttendanceRecorded):
+        return _attendance(event, state_after, staff)
+    if not staff and name in _NAMED:
+        # The public snapshot names only the people it refers to: an event that brings
+        # someone into view carries their name.
+        person = state_after.people.by_id.get(str(data["participant"]))
+        if person is not None:
+            data["display_name"] = person.name
+            data["role"] = str(person.role)
     if name == "participant.admitted":
         # The public never saw them wait, so this is where it learns their name.
         person = state_after.people.by_id.get(str(data["participant"]))
@@ -264,6 +309,11 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
     if name in ("participant.left", "participant.removed"):
         # Leaving withdraws one's reaction on the running item.
         data["temperature"] = temperature(state_after)
+    if name in ("participant.joined", "participant.left"):
+        data["present"] = present(state_after)
+        if not staff and data["participant"] not in public_ids(state_after):
+            # Someone of the crowd: the public hears of them as a count.
+            return {k: v for k, v in data.items() if k in ("present", "temperature")}
     # Queue order follows the policy; clients take it from here instead of recomputing it.
     if name in _QUEUE_CHANGES:
         data["queue"] = queue_view(state_after)
@@ -356,6 +406,24 @@ def equity_view(report: Equity) -> Json:
     }
 
 
+def _attendance(event: AttendanceRecorded, state_after: RoomState, staff: bool) -> Json:
+    """Facilitators get every change; the public the changes of the people it knows by
+    name (`public_ids`) and the counts: the crowd's names reach it with what they do."""
+    known = set() if staff else public_ids(state_after)
+    changes = [
+        c for c in event.changes if staff or (c.participant in known and c.status != "waiting")
+    ]
+    shown: Json = {
+        "changes": [vars(c) for c in changes],
+        "joined": sum(c.status == "present" for c in event.changes),
+        "left": sum(c.status == "left" for c in event.changes),
+        "present": present(state_after),
+    }
+    if shown["left"]:
+        shown["temperature"] = temperature(state_after)  # leaving withdraws a reaction
+    return shown
+
+
 def event_item(data: Json) -> str | None:
     item = data.get("item")
     return item if isinstance(item, str) else None
@@ -377,6 +445,17 @@ _EQUITY_CHANGES = {
     "floor.ended",
     "agenda.started",
     "session.ended",
+}
+# Events about a participant that may be the first the public hears of them.
+_NAMED = {
+    "hand.raised",
+    "hand.moved",
+    "floor.granted",
+    "statement.posted",
+    "question.asked",
+    "participant.muted",
+    "participant.unmuted",
+    "participant.removed",
 }
 _QUEUE_CHANGES = {
     "hand.raised",

@@ -46,7 +46,10 @@ export function fromWelcome(welcome) {
     raised: 0,
     turns,
     currentTurn: snap.floor ? snap.floor.turn : null,
+    // Facilitators get everyone; the public only the people the snapshot refers to (the
+    // others arrive with a name in the events that bring them into view) and a count.
     people: byId(snap.participants),
+    present: snap.present ?? null,
     observers: snap.observers ?? 0,
     polls: {},
     myVotes: {},
@@ -188,8 +191,14 @@ const REDUCERS = {
     const { by, queue, ...settings } = d;
     Object.assign(s.settings, settings);
   },
-  "participant.joined": (s, d, at) => setPerson(s, d.participant, {
-    name: d.display_name ?? d.name, role: d.role, status: "present", joined: at }),
+  // The public hears of the crowd as a count (`present`); of the people it knows by name
+  // (speakers, authors, facilitators) with their `participant`.
+  "participant.joined": (s, d, at) => {
+    if (typeof d.present === "number") s.present = d.present;
+    if (!d.participant) return;
+    setPerson(s, d.participant, { ...(d.display_name ? { name: d.display_name } : {}),
+      ...(d.role ? { role: d.role } : {}), status: "present", joined: at });
+  },
   "participant.waiting": (s, d) => setPerson(s, d.participant, {
     name: d.display_name ?? d.name, role: "participant", status: "waiting" }),
   // The public never saw the lobby: the admission is where it learns the name.
@@ -199,12 +208,28 @@ const REDUCERS = {
     ...(d.role ? { role: d.role } : {}),
   }),
   // A hand stays up while its owner is away (they may come back); grants skip them.
-  "participant.left": (s, d) => setPerson(s, d.participant, { status: "left" }),
+  "participant.left": (s, d) => {
+    if (typeof d.present === "number") s.present = d.present;
+    if (d.participant) setPerson(s, d.participant, { status: "left" });
+  },
   "participant.muted": (s, d) => setPerson(s, d.participant, { muted: true }),
   "participant.unmuted": (s, d) => setPerson(s, d.participant, { muted: false }),
   "participant.removed": (s, d) => {
     setPerson(s, d.participant, { status: "removed", banned: Boolean(d.ban) });
     lowerEverywhere(s, d.participant);
+  },
+  // One tick's arrivals and departures: every change for facilitators, those of the
+  // people it knows by name for the public, and the count for both.
+  "attendance.recorded": (s, d, at) => {
+    for (const c of asList(d.changes)) {
+      setPerson(s, c.participant, {
+        status: c.status,
+        ...(c.display_name ? { name: c.display_name } : {}),
+        ...(c.role ? { role: c.role } : {}),
+        ...(c.status === "present" ? { joined: at } : {}),
+      });
+    }
+    if (typeof d.present === "number") s.present = d.present;
   },
   "presence.updated": (s, d) => { s.observers = d.observers; },
 
@@ -412,6 +437,15 @@ export function applyEvent(state, event) {
   // of its details: nothing to apply.
   if (data.withheld) return false;
   try {
+    // Someone the page has not met yet arrives with their name (a hand, a statement…).
+    if (typeof data.participant === "string" && data.display_name && event.name !== "attendance.recorded") {
+      const known = state.people[data.participant];
+      if (!known || !known.name || known.name === data.participant) {
+        // Whoever acts is in the room; the event's own reducer then says otherwise if not.
+        setPerson(state, data.participant, { status: "present", ...(known || {}),
+          name: data.display_name, ...(data.role ? { role: data.role } : {}) });
+      }
+    }
     logModeration(state, event);
     if (reducer) reducer(state, data, event.at, event);
     if (data.queue && Array.isArray(data.queue.hands)) adoptQueue(state, data.queue);

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import typing
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -248,10 +248,12 @@ def strategy(hint: object) -> st.SearchStrategy[Any]:
         datetime: times,
         type(None): st.none(),
     }
+    if isinstance(hint, type) and is_dataclass(hint):  # a record inside an event
+        return event_strategy(hint)
     return simple[hint]
 
 
-def event_strategy(cls: type[Event]) -> st.SearchStrategy[Event]:
+def event_strategy(cls: type[Any]) -> st.SearchStrategy[Any]:
     hints = typing.get_type_hints(cls)
     kwargs = {f.name: strategy(hints[f.name]) for f in fields(cls)}
     return st.builds(cls, **kwargs)
@@ -401,3 +403,55 @@ def test_codec_takes_the_largest_integer() -> None:
 @pytest.mark.parametrize("key", ["²", "٣", "1²", "0000", "-1", " 1", "1 "])
 def test_codec_refuses_score_keys_that_are_not_ascii_indexes(key: str) -> None:
     assert refused("poll.vote", {"poll": "q", "choice": {key: 1}}) == "invalid_data"
+
+
+def test_codec_attendance_record_entries() -> None:
+    data = {
+        "entries": [
+            {"participant": "p1", "role": "participant", "kind": "join", "name": "Kim"},
+            {"participant": "p2", "role": "facilitator", "kind": "leave"},
+            {
+                "participant": "p3",
+                "role": "participant",
+                "kind": "leave",
+                "left_at": "2026-11-25T10:00:05Z",
+            },
+        ]
+    }
+    command = wire("attendance.record", data, server=True)
+    assert command == participants.RecordAttendance(
+        actor=FAC,
+        at=t(1),
+        entries=(
+            participants.AttendanceEntry(actor=P1, kind="join", display_name="Kim"),
+            participants.AttendanceEntry(actor=Actor("p2", Role.FACILITATOR), kind="leave"),
+            participants.AttendanceEntry(
+                actor=Actor("p3", Role.PARTICIPANT),
+                kind="leave",
+                left_at=datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC),
+            ),
+        ),
+    )
+    one = {"participant": "p1", "role": "participant", "kind": "join", "name": "Kim"}
+    for bad in (
+        "p1",
+        ["p1"],
+        [{**one, "role": "king"}],
+        [{**one, "kind": "dance"}],
+        [{**one, "participant": ""}],
+        [{**one, "name": 5}],
+        [{**one, "kind": "leave", "left_at": "soon"}],
+    ):
+        assert refused("attendance.record", {"entries": bad}, server=True) == "invalid_data"
+    assert refused("attendance.record", {"entries": []}) == "unknown_command"  # server only
+
+
+def test_codec_attendance_recorded_changes_must_be_objects() -> None:
+    for changes in (["p1"], [{"status": "present"}], [{"participant": "p1", "status": 3}]):
+        with pytest.raises(DomainError):
+            event_from_wire("attendance.recorded", {"changes": changes}, t(1))
+    full = {"participant": "p1", "status": "present", "display_name": "A", "role": "participant"}
+    brief = event_from_wire(
+        "attendance.recorded", {"changes": [{"participant": "p1", "status": "left"}]}, t(1)
+    )
+    assert event_from_wire("attendance.recorded", {"changes": [full]}, t(1)) != brief

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from facilitation.base import Actor, Role
 from facilitation.moderation import ParticipantRemoved, RoomLocked, SettingsChanged
 from facilitation.participants import (
+    AttendanceChange,
+    AttendanceEntry,
+    AttendanceRecorded,
     JoinRoom,
     LeaveRoom,
     ParticipantJoined,
     ParticipantLeft,
     ParticipantWaiting,
     PresenceUpdated,
+    RecordAttendance,
     UpdatePresence,
 )
 from facilitation.queue import RaiseHand
 from facilitation.room import initial_state
+from facilitation.session import SessionEnded
 from tests.facilitation.dsl import FAC, LIVE, OBS, P1, given, state_of, t
 
 NEW = Actor("p9", Role.PARTICIPANT)
@@ -188,3 +195,110 @@ def test_participant_join_full_room() -> None:
     given(*LIVE, capped).when(JoinRoom(actor=chair, at=t(9), display_name="F")).then(
         ParticipantJoined(at=t(9), participant="f9", display_name="F", role="facilitator")
     )
+
+
+# --- attendance.record: the arrivals and departures of one tick, as one event ----------
+
+
+def arrive(who: Actor, name: str = "") -> AttendanceEntry:
+    return AttendanceEntry(actor=who, kind="join", display_name=name or who.participant.upper())
+
+
+def depart(who: Actor, left_at: datetime | None = None) -> AttendanceEntry:
+    return AttendanceEntry(actor=who, kind="leave", left_at=left_at)
+
+
+def present(who: Actor, name: str = "") -> AttendanceChange:
+    return AttendanceChange(
+        participant=who.participant,
+        status="present",
+        display_name=name or who.participant.upper(),
+        role=str(who.role),
+    )
+
+
+def test_attendance_record_joins_waits_and_leaves_in_order_as_one_event() -> None:
+    p8 = Actor("p8", Role.PARTICIPANT)
+    state = (
+        given(*LIVE)
+        .when(RecordAttendance(at=t(9), entries=(arrive(NEW, " Ana "), depart(P1), arrive(p8))))
+        .then(
+            AttendanceRecorded(
+                at=t(9),
+                changes=(
+                    present(NEW, "Ana"),
+                    AttendanceChange(participant="p1", status="left", role="participant"),
+                    present(p8),
+                ),
+            )
+        )
+    )
+    assert state.people.by_id["p9"].stays[0].joined == t(9)
+    assert state.people.by_id["p1"].stays[-1].left == t(9)
+    assert state.people.present == 6  # f1, f2, p2, p3 and the two new ones
+
+
+def test_attendance_record_is_the_fold_of_the_single_commands() -> None:
+    # A leave and a come-back within one tick end present, with two stays.
+    entries = (depart(P1, t(4)), arrive(P1), arrive(NEW), depart(NEW))
+    state = (
+        given(*LIVE)
+        .when(RecordAttendance(at=t(9), entries=entries))
+        .then(
+            AttendanceRecorded(
+                at=t(9),
+                changes=(
+                    AttendanceChange(participant="p1", status="left", role="participant"),
+                    present(P1),
+                    present(NEW),
+                    AttendanceChange(participant="p9", status="left", role="participant"),
+                ),
+            )
+        )
+    )
+    singles = state_of(
+        *LIVE,
+        ParticipantLeft(at=t(9), participant="p1"),
+        ParticipantJoined(at=t(9), participant="p1", display_name="P1", role="participant"),
+        ParticipantJoined(at=t(9), participant="p9", display_name="P9", role="participant"),
+        ParticipantLeft(at=t(9), participant="p9"),
+    )
+    assert state.people == singles.people
+
+
+def test_attendance_record_lobby_and_refusals() -> None:
+    banned = ParticipantRemoved(at=t(5), participant="p1", ban=True, reason=None, by="f1")
+    entries = (arrive(NEW, "N"), arrive(P1), arrive(OBS), depart(P1))
+    given(*LIVE, LOBBY, banned).when(RecordAttendance(at=t(9), entries=entries)).then(
+        AttendanceRecorded(
+            at=t(9),
+            changes=(
+                AttendanceChange(
+                    participant="p9", status="waiting", display_name="N", role="participant"
+                ),
+            ),
+        )
+    )
+
+
+def test_attendance_record_with_nothing_to_record_is_noop() -> None:
+    given(*LIVE).when(RecordAttendance(at=t(9), entries=(arrive(P1), depart(NEW)))).then()
+    given(*LIVE).when(RecordAttendance(at=t(9), entries=())).then()
+
+
+def test_attendance_record_after_the_end_records_no_join() -> None:
+    ended = SessionEnded(at=t(8))
+    given(*LIVE, ended).when(RecordAttendance(at=t(9), entries=(arrive(NEW), depart(P1)))).then()
+
+
+def test_attendance_record_forbidden_for_participant() -> None:
+    given(*LIVE).when(RecordAttendance(actor=P1, at=t(9), entries=(arrive(NEW),))).raises(
+        "forbidden"
+    )
+
+
+def test_attendance_recorded_keeps_the_present_count_and_the_staff() -> None:
+    state = state_of(*LIVE)
+    assert (state.people.present, state.people.staff) == (5, frozenset({"f1", "f2"}))
+    state = state_of(*LIVE, LEFT, ParticipantLeft(at=t(6), participant="f2"))
+    assert (state.people.present, state.people.staff) == (3, frozenset({"f1", "f2"}))

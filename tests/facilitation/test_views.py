@@ -6,7 +6,14 @@ from typing import Any
 from facilitation.base import Role
 from facilitation.decisions import DecisionRecorded
 from facilitation.floor import FloorGranted
-from facilitation.participants import ParticipantWaiting
+from facilitation.moderation import ParticipantMuted, RoomLocked
+from facilitation.participants import (
+    AttendanceChange,
+    AttendanceRecorded,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantWaiting,
+)
 from facilitation.polls import (
     PollClosed,
     PollCreated,
@@ -277,3 +284,86 @@ def test_project_admitted_tells_the_public_who() -> None:
         "display_name": None,
         "role": None,
     }
+
+
+def test_snapshot_public_names_only_the_people_it_shows() -> None:
+    silent = ParticipantJoined(at=t(27), participant="p7", display_name="Seven", role="participant")
+    state = state_of(*EVENTS, silent)
+    public = {p["id"] for p in snapshot(state, PUBLIC)["participants"]}
+    assert public == {"f1", "f2", "p1", "p2", "p3"}  # staff, speaker, hands, authors
+    mine = {
+        p["id"] for p in snapshot(state, Viewer("p7", Role.PARTICIPANT, SECRET))["participants"]
+    }
+    assert mine == public | {"p7"}
+    staff = {p["id"] for p in snapshot(state, STAFF)["participants"]}
+    assert staff == public | {"p7", "p9"}
+    for viewer in (PUBLIC, STAFF):
+        assert snapshot(state, viewer)["present"] == 6  # everyone but p9, in the lobby
+
+
+def test_snapshot_public_names_moderation_targets() -> None:
+    muted = ParticipantMuted(at=t(27), participant="p7", by="f1")
+    joined = ParticipantJoined(at=t(26), participant="p7", display_name="Seven", role="participant")
+    locked = RoomLocked(at=t(28), by="f2")  # a moderation act without a target
+    after = state_of(*ON_ITEM, joined, muted, locked)
+    public = {p["id"] for p in snapshot(after, PUBLIC)["participants"]}
+    assert public == {"f1", "f2", "p7"}
+
+
+def test_project_names_the_participant_for_the_public() -> None:
+    hand = HandRaised(at=t(12), participant="p1", kind="speak", item="i1")
+    public = project(hand, STATE, "public")
+    staff = project(hand, STATE, "facilitator")
+    assert public is not None
+    assert staff is not None
+    assert (public["display_name"], public["role"]) == ("P1", "participant")
+    assert "display_name" not in staff
+    nobody = HandRaised(at=t(12), participant="zz", kind="speak", item="i1")
+    assert "display_name" not in (project(nobody, STATE, "public") or {})
+
+
+def test_project_attendance_staff_see_everyone_the_public_counts() -> None:
+    recorded = AttendanceRecorded(
+        at=t(30),
+        changes=(
+            AttendanceChange(
+                participant="p7", status="present", display_name="S", role="participant"
+            ),
+            AttendanceChange(
+                participant="f3", status="present", display_name="F", role="facilitator"
+            ),
+            AttendanceChange(
+                participant="p8", status="waiting", display_name="W", role="participant"
+            ),
+            AttendanceChange(participant="p1", status="left", role="participant"),
+        ),
+    )
+    after = state_of(*EVENTS, recorded)
+    staff = project(recorded, after, "facilitator")
+    public = project(recorded, after, "public")
+    assert staff is not None
+    assert public is not None
+    assert [c["participant"] for c in staff["changes"]] == ["p7", "f3", "p8", "p1"]
+    # The crowd's arrivals are counts; the public hears of the facilitators and of the
+    # people it knows by name (p1 has a hand up and wrote a statement).
+    assert public["changes"] == [
+        {"participant": "f3", "status": "present", "display_name": "F", "role": "facilitator"},
+        {"participant": "p1", "status": "left", "display_name": "", "role": "participant"},
+    ]
+    for shown in (staff, public):
+        assert (shown["joined"], shown["left"], shown["present"]) == (2, 1, 6)
+
+
+def test_project_single_joins_and_leaves_of_the_crowd_are_counts_for_the_public() -> None:
+    crowd = ParticipantJoined(at=t(27), participant="p7", display_name="Seven", role="participant")
+    after = state_of(*EVENTS, crowd)
+    assert project(crowd, after, "public") == {"present": 6}
+    assert project(crowd, after, "facilitator") == {
+        "participant": "p7",
+        "display_name": "Seven",
+        "role": "participant",
+        "present": 6,
+    }
+    speaker = ParticipantLeft(at=t(28), participant="p3")
+    gone = state_of(*EVENTS, crowd, speaker)
+    assert project(speaker, gone, "public") == {"participant": "p3", "present": 5}
