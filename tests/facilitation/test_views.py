@@ -366,4 +366,25 @@ def test_project_single_joins_and_leaves_of_the_crowd_are_counts_for_the_public(
     }
     speaker = ParticipantLeft(at=t(28), participant="p3")
     gone = state_of(*EVENTS, crowd, speaker)
-    assert project(speaker, gone, "public") == {"participant": "p3", "present": 5}
+    shown = project(speaker, gone, "public")
+    assert shown is not None
+    assert (shown["participant"], shown["present"]) == ("p3", 5)
+    assert shown["temperature"]["present"] == 5
+    left = ParticipantLeft(at=t(29), participant="p7")
+    assert set(project(left, state_of(*EVENTS, crowd, left), "public") or {}) == {
+        "present",
+        "temperature",
+    }
+
+
+def test_project_attendance_without_departures_leaves_the_temperature_alone() -> None:
+    arrivals = AttendanceRecorded(
+        at=t(30),
+        changes=(
+            AttendanceChange(
+                participant="p7", status="present", display_name="S", role="participant"
+            ),
+        ),
+    )
+    shown = project(arrivals, state_of(*EVENTS, arrivals), "public")
+    assert shown == {"changes": [], "joined": 1, "left": 0, "present": 6}
