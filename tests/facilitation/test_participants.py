@@ -302,3 +302,5 @@ def test_attendance_recorded_keeps_the_present_count_and_the_staff() -> None:
     assert (state.people.present, state.people.staff) == (5, frozenset({"f1", "f2"}))
     state = state_of(*LIVE, LEFT, ParticipantLeft(at=t(6), participant="f2"))
     assert (state.people.present, state.people.staff) == (3, frozenset({"f1", "f2"}))
+    # The max_participants cap counts every participant record, whatever its status.
+    assert state.people.participants == 3
