@@ -83,6 +83,12 @@ PRESETS: dict[str, TownhallOptions] = {
             "TOWNHALL_RATE_BURST": "2000",
             # 20,000 participants plus the publishers (the default cap is 20,000).
             "TOWNHALL_MAX_CONNECTIONS": "60000",
+            # Every load generator client comes from 127.0.0.1: the limits on hellos and
+            # new participants per address (docs/security.md) would pace the joins.
+            "TOWNHALL_HELLO_RATE_PER_S": "100000",
+            "TOWNHALL_JOIN_RATE_PER_MIN": "6000000",
+            "TOWNHALL_JOIN_BURST": "100000",
+            "TOWNHALL_LINK_JOIN_RATE_PER_MIN": "6000000",
         },
         command="statement.post",
         redis_env="TOWNHALL_REDIS_URL",

@@ -42,7 +42,11 @@ def live_townhall(base_url: str, subscribers: str = "observer") -> dict[str, str
     response = httpx.post(
         f"{base_url}/api/townhalls",
         headers={"Authorization": f"Bearer {ORGANISER_KEY}"},
-        json={"title": "Fan-out benchmark", "settings": {"slow_mode_s": 0}},
+        # Every subscriber may be a participant: past the default cap of 10,000 per room.
+        json={
+            "title": "Fan-out benchmark",
+            "settings": {"slow_mode_s": 0, "max_participants": 100_000},
+        },
         timeout=30,
     )
     response.raise_for_status()
