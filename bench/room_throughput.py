@@ -134,8 +134,7 @@ async def _engine_run(log_url: str, loops: int, seconds: float, start_at: float)
 
 async def _engine_loops(log: RoomLog, loops: int, seconds: float, start_at: float) -> list[float]:
     await log.start()
-    engine = Engine(log, ToyDomain(), presence_interval=3600.0)
-    await engine.start()
+    engine = Engine(log, ToyDomain())
     await engine.state("main")
     loop = asyncio.get_running_loop()
     await asyncio.sleep(max(0.0, start_at - time.time()))  # every process starts at once

@@ -80,10 +80,6 @@ class Domain(Protocol[S]):
         """A command run when the principal's last connection on this worker closes."""
         ...
 
-    def presence(self, room: str, counts: dict[str, int]) -> tuple[str, dict[str, Any]] | None:
-        """At most once per tick per room when this worker's counts per audience changed."""
-        ...
-
 
 # (token, the whole hello data) -> Principal; raises Refused("bad_token", ...). The hub
 # sets the data's "peer" to the client's address (ASGI scope client), whatever it sent.

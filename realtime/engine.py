@@ -24,9 +24,8 @@ from realtime.application import Authenticator, Domain, Principal, Refused
 from realtime.batch import Batcher
 from realtime.fanout import Outbox
 from realtime.follow import RoomFollower
-from realtime.log.contract import RoomLog
-from realtime.presence import presence_loop
-from realtime.replica import Replica
+from realtime.log.contract import Record, RoomLog
+from realtime.replica import Applied, Replica
 from realtime.retry import Retries
 from realtime.wire import Ack, CloseCode, Error, Pong, Resume, encode
 
@@ -51,19 +50,17 @@ class Engine(Generic[S]):
         domain: Domain[S],
         *,
         window: int = 5000,
-        presence_interval: float = 1.0,
         clock: Callable[[], str] = utc_now,
         ids: Callable[[], str] = new_id,
     ) -> None:
         self.log = log
         self.domain = domain
         self._window = window
-        self._presence_interval = presence_interval
         self._clock = clock
         self._ids = ids
-        self._held: RoomFollower[S] = RoomFollower(log, domain, window)
+        self._applied: list[Applied[S]] = []
+        self._held: RoomFollower[S] = RoomFollower(log, domain, window, self._on_applied)
         self.stats = {"commands": 0, "appends": 0, "conflicts": 0, "duplicates": 0, "lookups": 0}
-        self._presence: asyncio.Task[None] | None = None
         self._closed = False
         self._batcher = Batcher(
             log, domain, clock, ids, self._held.catch_up, self.stats, self._fanout_took
@@ -75,18 +72,24 @@ class Engine(Generic[S]):
         self.on_outcome: Callable[[str], None] | None = None
         self.on_fanout: Callable[[float], None] | None = None
 
-    async def start(self) -> None:
-        self._presence = asyncio.create_task(
-            presence_loop(
-                self._held.rooms, self.domain, self.server_command, self._presence_interval
-            )
-        )
+    def on_applied(self, hook: Applied[S]) -> None:
+        """Call ``hook(room, records, state)`` after records reach a room held here,
+        whoever appended them (this worker's batch, another worker's via the watcher, a
+        catch-up, a rebuild after a trim), in seq order, with the state after the last.
+        It runs under the room's lock, inside the apply: it must not block or await;
+        start a task for slow work. Its exceptions are logged, never raised."""
+        self._applied.append(hook)
+
+    def _on_applied(self, room: str, records: list[Record], state: S) -> None:
+        for hook in self._applied:
+            try:
+                hook(room, records, state)
+            except Exception:
+                log.exception("an on_applied hook failed in room %s", room)
 
     async def close(self) -> None:
         self._closed = True
         tasks = self._held.watchers()
-        if self._presence is not None:
-            tasks.append(self._presence)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -247,6 +250,10 @@ class Engine(Generic[S]):
     def states(self) -> dict[str, S]:
         """The rooms this worker holds, with their current states."""
         return {room.name: room.state for room in self._held.rooms() if room.epoch}
+
+    def all_counts(self) -> dict[str, dict[str, int]]:
+        """This worker's connections of every room it holds, per audience."""
+        return {room.name: room.fanout.counts() for room in self._held.rooms() if room.epoch}
 
     def counts(self, room_name: str) -> dict[str, int]:
         """This worker's connections of a room, per audience."""

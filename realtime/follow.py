@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from realtime.application import Domain
 from realtime.log.contract import RoomLog, Trimmed
-from realtime.replica import Replica
+from realtime.replica import Applied, Replica
 
 __all__ = ["READ_CHUNK", "RoomFollower"]
 
@@ -27,10 +27,13 @@ READ_CHUNK = 1000
 
 
 class RoomFollower(Generic[S]):
-    def __init__(self, room_log: RoomLog, domain: Domain[S], window: int) -> None:
+    def __init__(
+        self, room_log: RoomLog, domain: Domain[S], window: int, applied: Applied[S] | None = None
+    ) -> None:
         self.log = room_log
         self.domain = domain
         self._window = window
+        self._applied = applied
         self._rooms: dict[str, Replica[S]] = {}
 
     def get(self, name: str) -> Replica[S] | None:
@@ -44,7 +47,7 @@ class RoomFollower(Generic[S]):
         """The room at the log head, loaded (and watched) on first use."""
         room = self._rooms.get(name)
         if room is None:
-            room = self._rooms[name] = Replica(name, self.domain, self._window)
+            room = self._rooms[name] = Replica(name, self.domain, self._window, self._applied)
             async with room.lock:
                 try:
                     room.reset(await self.log.epoch(name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal
@@ -18,9 +19,11 @@ from realtime.fanout import Outbox, RoomFanout
 from realtime.log.contract import Record
 from realtime.wire import Event, Resume, Resync, Welcome, encode
 
-__all__ = ["Entry", "Replica"]
+__all__ = ["Applied", "Entry", "Replica"]
 
 S = TypeVar("S")
+# (room, the records just applied, the state after them): Engine.on_applied
+Applied = Callable[[str, list[Record], S], None]
 REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of its outbox
 
 
@@ -69,6 +72,7 @@ class Entry(Generic[S]):
 
 class Replica(Generic[S]):
     __slots__ = (
+        "applied",
         "conns",
         "domain",
         "epoch",
@@ -77,13 +81,14 @@ class Replica(Generic[S]):
         "lock",
         "members",
         "name",
-        "presence_sent",
         "state",
         "watcher",
         "window",
     )
 
-    def __init__(self, name: str, domain: Domain[S], window: int) -> None:
+    def __init__(
+        self, name: str, domain: Domain[S], window: int, applied: Applied[S] | None = None
+    ) -> None:
         self.name = name
         self.domain = domain
         self.epoch = ""
@@ -94,7 +99,7 @@ class Replica(Generic[S]):
         self.fanout = RoomFanout()
         self.conns: dict[Outbox, Principal] = {}
         self.members: dict[str, int] = {}  # principal key -> open connections on this worker
-        self.presence_sent: dict[str, int] = {}
+        self.applied = applied  # told of every record applied, after its fan-out
         self.watcher: asyncio.Task[None] | None = None
 
     def reset(self, epoch: str) -> None:
@@ -117,6 +122,7 @@ class Replica(Generic[S]):
         for audience in fanout.active() if publish else ():
             audiences.setdefault(domain.view(audience), []).append(audience)
         frames: dict[str, list[str]] = {view: [] for view in audiences}
+        applied: list[Record] = []
         try:
             for record in records:
                 if record.seq <= self.head:
@@ -124,6 +130,7 @@ class Replica(Generic[S]):
                 if record.seq != self.head + 1:
                     raise RuntimeError(f"room {self.name}: gap at seq {self.head + 1}")
                 self.state = domain.apply(self.state, record)
+                applied.append(record)
                 self.head = record.seq
                 entry = Entry(record, self.state)
                 self.window.append(entry)
@@ -139,6 +146,8 @@ class Replica(Generic[S]):
                 chunk = texts[0] if len(texts) == 1 else ",".join(texts)
                 for audience in audiences[view]:
                     fanout.publish(audience, chunk, len(texts))
+            if applied and self.applied is not None:
+                self.applied(self.name, applied, self.state)
 
     def replay(self, after: int, audience: str) -> list[str] | None:
         """Encoded events after ``after`` up to the head, or None if the window misses some."""

@@ -26,10 +26,12 @@ from realtime.fanout import Flusher, Traffic
 from realtime.gc_pacer import pacer
 from realtime.log.contract import RoomLog
 from realtime.log.store import Store
+from realtime.presence import MemoryPresence, OnPresence, Presence, PresenceTicker
+from realtime.replica import Applied
 from realtime.throttle import SharedBuckets
 from realtime.wire import CloseCode
 
-__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "SocketFirst", "open_log"]
+__all__ = ["UVICORN_WS_OPTIONS", "Realtime", "SocketFirst", "open_log", "open_presence"]
 
 S = TypeVar("S")
 
@@ -61,11 +63,14 @@ class Realtime(Generic[S]):
         domain: Domain[S],
         authenticator: Authenticator,
         config: RealtimeConfig | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self.config = config or RealtimeConfig()
         self.log = log
-        self._engine: Engine[S] = Engine(
-            log, domain, window=self.config.window, presence_interval=self.config.presence_interval
+        self._engine: Engine[S] = Engine(log, domain, window=self.config.window)
+        # Presence on the log's own backend unless given: one round trip per tick.
+        self._presence = PresenceTicker(
+            presence or open_presence(log), self._engine.all_counts, self.config.presence_interval
         )
         self.traffic = Traffic()
         self.flusher = Flusher(self.config.flush_interval)
@@ -87,7 +92,7 @@ class Realtime(Generic[S]):
 
     async def start(self) -> None:
         await self.log.start()
-        await self._engine.start()
+        self._presence.start()
         if not self._paced:
             pacer.acquire(self.config.gc)
             self._paced = True
@@ -97,6 +102,7 @@ class Realtime(Generic[S]):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.flusher.close()
+        await self._presence.close()
         await self._engine.close()
         await self.log.close()
         if self._paced:
@@ -157,6 +163,16 @@ class Realtime(Generic[S]):
     async def unload(self, room: str) -> bool:
         """Forget a room nobody here is connected to (``Engine.unload``)."""
         return await self._engine.unload(room)
+
+    def on_applied(self, hook: Applied[S]) -> None:
+        """``hook(room, records, state)`` after records reach a room held here, whoever
+        appended them; synchronous, under the room's lock (``Engine.on_applied``)."""
+        self._engine.on_applied(hook)
+
+    def on_presence(self, listener: OnPresence) -> None:
+        """``await listener(room, totals)`` when a held room's connections per audience,
+        summed over every worker, changed since the last presence tick."""
+        self._presence.listen(listener)
 
     @property
     def stats(self) -> dict[str, int]:
@@ -282,3 +298,14 @@ def open_log(url: str, store: Store | None = None) -> RoomLog:
 
         return RedisLog.from_url(url)
     raise ValueError(f"unknown room log URL scheme: {url!r}")
+
+
+def open_presence(log: RoomLog) -> Presence:
+    """Presence on the backend of ``log``: a Redis log's own link, or this process."""
+    from realtime.log.redis.log import RedisLog
+
+    if isinstance(log, RedisLog):
+        from realtime.log.redis.presence import RedisPresence
+
+        return RedisPresence(log.link, log.prefix)
+    return MemoryPresence()

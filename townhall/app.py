@@ -35,7 +35,6 @@ from townhall.logwriter import SqliteWriter, sqlite_path
 from townhall.lost import LostRooms
 from townhall.metrics import default_metrics, forget_dead_workers
 from townhall.migrating import check_schema, migrate_exclusively
-from townhall.presence import Presence
 from townhall.settings import Settings, load_settings
 from townhall.source import source_routes
 from townhall.static import API_HEADERS, FrontendFiles
@@ -123,7 +122,6 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             realtime,
             archiver,
             lambda names: access.link_versions(sessions, names),
-            Presence(settings.redis_url if settings.distributed else None),
             lost=lost,
         )
         metrics = default_metrics()

@@ -125,6 +125,10 @@ class Archiver:
         if self._vault is not None:
             await self._vault.destroy(room)
 
+    def changed(self, room: str, state: RoomState) -> bool:
+        """Whether ``sync_status`` would write (the row differs from ``state``)."""
+        return self._synced.get(room) != _row_values(state)
+
     def forget(self, room: str) -> None:
         """The room was unloaded from this worker: drop what was mirrored of it."""
         self._synced.pop(room, None)

@@ -31,8 +31,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Protocol
 
-from townhall.presence import split_prefix
-from townhall.redis_client import redis_from_url
+from townhall.redis_client import redis_from_url, split_prefix
 
 __all__ = [
     "BallotVault",

@@ -212,7 +212,3 @@ class TownhallDomain:
             # was unreachable) is then dropped if the person has joined again since.
             return LEAVE, {"left_at": iso(datetime.now(UTC))}
         return None
-
-    def presence(self, room: str, counts: dict[str, int]) -> tuple[str, dict[str, Any]] | None:
-        # Observer totals span workers: townhall.live sums them and records the change.
-        return None

@@ -1,10 +1,13 @@
-"""The live rooms of one worker: organiser commands, the clock, and the archive.
+"""The live rooms of one worker: organiser commands, reactions to the log, the sweep.
 
-Timers are commands: every worker that holds a room fires its due deadlines as
-``TimerExpired``. Deciding one is idempotent and appends go through the log's
-compare-and-set, so when several workers fire the same deadline only the first one
-changes anything: each deadline takes effect exactly once, and keeps taking effect
-when the worker that scheduled it is gone.
+Reactions ride on the data path: after records reach a room held here, whoever
+appended them (``Realtime.on_applied``), this worker re-plans the room's deadlines
+(``townhall.deadlines``: fired by the event loop at their time), closes the sockets of
+people removed, mirrors the session's status into its row, brings back people still
+connected here whose leave another worker recorded, and starts the archive once the
+session has ended. Observer totals arrive once per presence tick when they changed
+(``Realtime.on_presence``). One slow sweep remains, for what no record announces:
+connections that came by a link rotated since, rooms idle on this worker, lost logs.
 """
 
 from __future__ import annotations
@@ -13,26 +16,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import Any
 
 from facilitation.base import ORGANISER, Role
-from facilitation.room import RoomState, next_deadlines
+from facilitation.room import Deadline, RoomState, next_deadlines
 from realtime.application import Principal, Refused
+from realtime.log import Record
 from realtime.server import Realtime
 from townhall.archiving import Archiver
-from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain, iso
+from townhall.deadlines import Deadlines
+from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain
 from townhall.lost import STATE_LOST, LostRooms
 from townhall.ports import CommandRefused
-from townhall.presence import Presence
 
 log = logging.getLogger("townhall.live")
 
-TICK_S = 0.2
-PRESENCE_S = 1.0  # observer counts are coalesced to at most one event per second
-SWEEP_S = 5.0  # every live town hall's log checked for loss (townhall.lost)
-LINK_CHECK_S = 2.0  # how soon a rotation reaches connections held by other workers
+SWEEP_EVERY_S = 2.0  # how soon a rotation reaches connections held by other workers
+LOST_EVERY_S = 5.0  # every live town hall's log checked for loss (townhall.lost)
+ARCHIVE_RETRY_S = 1.0  # the archiver keeps its own back-off; this is how often it is asked
 # A room nobody on this worker has been connected to for this long, with no deadline to
 # fire and nothing left to archive, is unloaded (a long-running server holds thousands
 # of ended meetings otherwise). The next connection or command loads it from the log.
@@ -55,39 +57,41 @@ def organiser_principal(room: str) -> Principal:
 
 
 class LiveRooms:
-    """Implements ``townhall.ports.RoomCommands`` and runs the clock of this worker."""
+    """Implements ``townhall.ports.RoomCommands``; reacts to what reaches the rooms."""
 
     def __init__(
         self,
         realtime: Realtime[RoomState],
         archiver: Archiver,
         link_versions: LinkVersions,
-        presence: Presence,
         idle_unload_s: float = IDLE_UNLOAD_S,
         lost: LostRooms | None = None,
     ) -> None:
         self._rt = realtime
         self._lost = lost
-        self._swept = 0.0
+        self._lost_checked = 0.0
         if lost is not None:  # its people are told (state_lost at their next hello)
             lost.on_lost = self._close_lost
         self._idle_unload_s = idle_unload_s
         self._idle_since: dict[str, float] = {}
-        self._presence = presence
-        self._presence_sent = 0.0
         self._archiver = archiver
         self._link_versions = link_versions
-        self._links_checked = 0.0
         self._moderation_seen: dict[str, int] = {}
         self._archiving: dict[str, asyncio.Task[None]] = {}
         self._archived: set[str] = set()
-        self._fired: dict[tuple[str, str, str, str], float] = {}
-        self._clock: asyncio.Task[None] | None = None
+        self._to_sync: dict[str, RoomState] = {}
+        self._syncing: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+        self._deadlines = Deadlines(self._fire, self._deadlines_of)
         self.domain = TownhallDomain()
+        realtime.on_applied(self._applied)
+        realtime.on_presence(self._presence)
 
     async def start(self, rooms: list[str]) -> None:
-        # Rooms left live or ended by a previous run: load them so their timers fire
-        # and a session that ended before its archive finished is archived now.
+        # Rooms left live or ended by a previous run: loading one applies its log, so its
+        # deadlines are planned and a session that ended before its archive finished is
+        # archived now.
         for room in rooms:
             try:
                 await self._rt.state(room)
@@ -95,17 +99,30 @@ class LiveRooms:
                 log.exception("could not load room %s at start", room)
         if self._lost is not None:
             await self._lost.sweep()  # before serving: lost rooms are refused from the start
-            self._swept = time.monotonic()
-        self._clock = asyncio.create_task(self._run_clock())
+            self._lost_checked = time.monotonic()
+        self._sweeper = asyncio.create_task(self._run_sweep())
 
     async def close(self) -> None:
-        tasks = [t for t in [self._clock, *self._archiving.values()] if t is not None]
+        tasks = [
+            t
+            for t in [self._sweeper, *self._archiving.values(), *self._syncing.values()]
+            if t is not None
+        ]
+        tasks.extend(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._presence.close()
+        await self._deadlines.close()
+
+    async def settle(self) -> None:
+        """Wait for the reactions started so far (status mirrors, archives, rejoins)."""
+        while True:
+            pending = [*self._archiving.values(), *self._syncing.values(), *self._tasks]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # -- RoomCommands ----------------------------------------------------------------
 
@@ -131,7 +148,39 @@ class LiveRooms:
         await self._rt.log.trim(room)
         await self._archiver.destroy_secret(room)
 
+    # -- reactions -------------------------------------------------------------------
+
+    def _applied(self, room: str, records: list[Record], state: RoomState) -> None:
+        """``Realtime.on_applied``: runs inside the apply, so it only plans and spawns."""
+        if self._lost is not None and room in self._lost:
+            # An empty room in a new epoch: nothing of it may reach SQL, no timer fires.
+            self._deadlines.plan(room, [])
+            return
+        self._deadlines.plan(room, next_deadlines(state))
+        self._close_removed(room, state)
+        self._sync_soon(room, state)
+        if any(r.name == "participant.left" for r in records):
+            self._spawn(self._rejoin_connected(room))
+        if state.session.status == "ended" and room not in self._archived:
+            self._start_archive(room, state)
+
+    async def _presence(self, room: str, totals: dict[str, int]) -> None:
+        """``Realtime.on_presence``: the room's observers over every worker changed."""
+        state = self._rt.states().get(room)
+        if state is None or state.session.status == "ended":
+            return
+        if self._lost is not None and room in self._lost:
+            return
+        observers = totals.get("observer", 0)
+        if observers != state.people.observers:
+            await self._rt.server_command(room, PRESENCE, {"observers": observers})
+
+    def _deadlines_of(self, room: str) -> list[Deadline]:
+        state = self._rt.states().get(room)
+        return [] if state is None else next_deadlines(state)
+
     def _close_lost(self, room: str) -> None:
+        self._deadlines.plan(room, [])
         self._rt.disconnect(room, lambda principal: True, STATE_LOST)
 
     def _close_removed(self, room: str, state: RoomState) -> None:
@@ -150,47 +199,111 @@ class LiveRooms:
 
         self._rt.disconnect(room, gone, "removed")
 
-    async def update_presence(self) -> None:
-        for room, state in self._rt.states().items():
-            if state.session.status == "ended":
-                continue
-            local = self._rt.counts(room).get("observer", 0)
-            total = await self._presence.total(room, local)
-            if total != state.people.observers:
-                await self._rt.server_command(room, PRESENCE, {"observers": total})
+    def _sync_soon(self, room: str, state: RoomState) -> None:
+        """Mirror the session's status, title and settings into its row (REST reads it);
+        one writer per room, which takes the latest state when it gets to it."""
+        if not self._archiver.changed(room, state):
+            return
+        self._to_sync[room] = state
+        if room not in self._syncing:
+            self._syncing[room] = asyncio.create_task(self._sync(room))
 
-    async def rejoin_connected(self) -> None:
+    async def _sync(self, room: str) -> None:
+        try:
+            while (state := self._to_sync.pop(room, None)) is not None:
+                try:
+                    await self._archiver.sync_status(room, state)
+                except Exception:
+                    log.exception("could not mirror room %s into its row; will retry", room)
+                    self._to_sync.setdefault(room, state)
+                    await asyncio.sleep(ARCHIVE_RETRY_S)
+        finally:
+            self._syncing.pop(room, None)
+
+    async def _rejoin_connected(self, room: str) -> None:
         """Bring back people still connected here whose leave another worker recorded.
 
         One person may hold several connections on several workers (a member's phone
         and laptop, two tabs of one browser); each worker records a leave when its own
         last connection of that person closes. Another worker still holding one of their
-        connections sees them marked gone and joins them again (within a second), so
-        someone with a device in the room stays able to act and vote. The minutes show
-        the short gap as a leave and a return."""
-        engine = self._rt
-        for room, state in engine.states().items():
-            if state.session.status == "ended":
+        connections sees them marked gone and joins them again, so someone with a
+        device in the room stays able to act and vote. The minutes show the short gap
+        as a leave and a return."""
+        state = self._rt.states().get(room)
+        if state is None or state.session.status == "ended":
+            return
+        gone: dict[str, Principal] = {}
+        for principal in self._rt.principals(room):
+            member = principal.info
+            if not isinstance(member, Member) or member.actor.role is Role.OBSERVER:
                 continue
-            gone: dict[str, Principal] = {}
-            for principal in engine.principals(room):
-                member = principal.info
-                if not isinstance(member, Member) or member.actor.role is Role.OBSERVER:
-                    continue
-                person = state.people.by_id.get(member.actor.participant)
-                if person is not None and person.status == "left":
-                    gone[principal.key] = principal
-            for principal in gone.values():
-                try:
-                    await engine.execute(principal, JOIN, {}, None)
-                except Refused as exc:
-                    log.info("rejoin in room %s refused: %s", room, exc.code)
+            person = state.people.by_id.get(member.actor.participant)
+            if person is not None and person.status == "left":
+                gone[principal.key] = principal
+        for principal in gone.values():
+            try:
+                await self._rt.execute(principal, JOIN, {}, None)
+            except Refused as exc:
+                log.info("rejoin in room %s refused: %s", room, exc.code)
+
+    async def _fire(self, room: str, deadline: Deadline) -> None:
+        if self._lost is not None and room in self._lost:
+            return
+        kind, ref = deadline.kind, deadline.ref
+        try:
+            await self._rt.server_command(room, TIMER, {"kind": kind, "ref": ref})
+        except Refused as exc:
+            log.info("timer %s/%s in room %s refused: %s", kind, ref, room, exc.code)
+
+    def _start_archive(self, room: str, state: RoomState) -> None:
+        if room in self._archiving:
+            return
+
+        async def job() -> None:
+            # The archiver keeps its own back-off (and quarantine) of a failing room:
+            # asked again until it says the room is archived.
+            try:
+                while True:
+                    if await self._archiver.archive_room(room, self._rt.states().get(room, state)):
+                        self._archived.add(room)
+                        return
+                    await asyncio.sleep(ARCHIVE_RETRY_S)
+            finally:
+                self._archiving.pop(room, None)
+
+        self._archiving[room] = asyncio.create_task(job())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- the sweep -------------------------------------------------------------------
+
+    async def _run_sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("sweep failed")
+
+    async def sweep(self) -> None:
+        """What no record announces: rotated links, lost logs, rooms idle here."""
+        await self.close_stale_links()
+        if self._lost is not None:
+            if time.monotonic() - self._lost_checked > LOST_EVERY_S:
+                self._lost_checked = time.monotonic()
+                await self._lost.sweep()
+            await self._lost.tick()
+        for room, state in self._rt.states().items():
+            await self._unload_if_idle(room, state)
 
     async def close_stale_links(self) -> None:
         """Close connections that came in by a link rotated since (on any worker): one
         grouped query for the rooms that have connections here, none when idle."""
-        engine = self._rt
-        connected = [room for room in engine.states() if any(engine.counts(room).values())]
+        rt = self._rt
+        connected = [room for room in rt.states() if any(rt.counts(room).values())]
         if not connected:
             return
         current = await self._link_versions(connected)
@@ -203,49 +316,14 @@ class LiveRooms:
             return member.link_version != live
 
         for room in connected:
-            engine.disconnect(room, stale, "link_rotated")
-
-    # -- the clock -------------------------------------------------------------------
-
-    async def _run_clock(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                await self.tick(datetime.now(UTC))
-            except Exception:
-                log.exception("clock tick failed")
-
-    async def tick(self, now: datetime) -> None:
-        """Fire every due deadline of the rooms this worker holds; start due archives."""
-        if time.monotonic() - self._presence_sent > PRESENCE_S:
-            self._presence_sent = time.monotonic()
-            await self.update_presence()
-            await self.rejoin_connected()
-        if time.monotonic() - self._links_checked > LINK_CHECK_S:
-            self._links_checked = time.monotonic()
-            await self.close_stale_links()
-        if self._lost is not None:
-            if time.monotonic() - self._swept > SWEEP_S:
-                self._swept = time.monotonic()
-                await self._lost.sweep()
-            await self._lost.tick()
-        for room, state in self._rt.states().items():
-            if self._lost is not None and room in self._lost:
-                continue  # an empty room in a new epoch: nothing of it may reach SQL
-            await self._archiver.sync_status(room, state)
-            self._close_removed(room, state)
-            for deadline in next_deadlines(state):
-                if deadline.at <= now:
-                    await self._fire(room, deadline.kind, deadline.ref, deadline.at, now)
-            if state.session.status == "ended" and room not in self._archived:
-                self._start_archive(room, state)
-            await self._unload_if_idle(room, state)
+            rt.disconnect(room, stale, "link_rotated")
 
     async def _unload_if_idle(self, room: str, state: RoomState) -> None:
         idle = (
             not any(self._rt.counts(room).values())
             and not next_deadlines(state)
             and room not in self._archiving
+            and room not in self._syncing
             and (state.session.status != "ended" or room in self._archived)
         )
         if not idle:
@@ -256,35 +334,6 @@ class LiveRooms:
         if clock - since >= self._idle_unload_s and await self._rt.unload(room):
             self._idle_since.pop(room, None)
             self._moderation_seen.pop(room, None)
+            self._deadlines.forget(room)
             self._archiver.forget(room)
             log.info("room %s unloaded (idle on this worker)", room)
-
-    async def _fire(self, room: str, kind: str, ref: str, at: datetime, now: datetime) -> None:
-        # A deadline stays due until some worker's TimerExpired lands; do not hammer the
-        # log while our own attempt is in flight or was just decided as a no-op.
-        mark = (room, kind, ref, iso(at))
-        clock = time.monotonic()
-        last = self._fired.get(mark)
-        if last is not None and clock - last < 1.0:
-            return
-        if len(self._fired) > 1000:  # marks only matter for a second: forget old ones
-            self._fired = {k: v for k, v in self._fired.items() if clock - v < 1.0}
-        self._fired[mark] = clock
-        try:
-            await self._rt.server_command(room, TIMER, {"kind": kind, "ref": ref})
-        except Refused as exc:
-            log.info("timer %s/%s in room %s refused: %s", kind, ref, room, exc.code)
-
-    def _start_archive(self, room: str, state: RoomState) -> None:
-        if room in self._archiving:
-            return
-
-        async def job() -> None:
-            # The archiver keeps its own back-off (and quarantine) of a failing room.
-            try:
-                if await self._archiver.archive_room(room, state):
-                    self._archived.add(room)
-            finally:
-                self._archiving.pop(room, None)
-
-        self._archiving[room] = asyncio.create_task(job())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from realtime.engine import Engine, Principal, Refused
-from realtime.log import RoomLog
+from realtime.log import Record, RoomLog
 from realtime.server import open_log
 from tests.realtime.toy import ToyDomain, ToyState
 
@@ -21,11 +21,9 @@ async def engines() -> AsyncIterator[Engines]:
     log = open_log("memory://")
     await log.start()
     made = (
-        Engine(log, ToyDomain(), presence_interval=3600.0),
-        Engine(log, ToyDomain(), presence_interval=3600.0),
+        Engine(log, ToyDomain()),
+        Engine(log, ToyDomain()),
     )
-    for engine in made:
-        await engine.start()
     yield log, *made
     for engine in made:
         await engine.close()
@@ -112,3 +110,49 @@ async def test_commands_without_events_answer_at_the_head(engines: Engines) -> N
     assert (seq, result) == (1, {"head": "2"})
     with pytest.raises(Refused):
         await one.execute(who(1), "counter.add", {"n": "x"}, "p1:c")
+
+
+async def test_on_applied_sees_every_record_once_in_order_whoever_appended_it(
+    engines: Engines,
+) -> None:
+    """The hook fires on the worker that appended and on the one that read the records
+    from the log (its watcher), with the state after the records it is given."""
+    _, one, two = engines
+    seen: dict[str, list[int]] = {"one": [], "two": []}
+    totals: dict[str, list[int]] = {"one": [], "two": []}
+
+    def hook(name: str) -> Callable[[str, list[Record], ToyState], None]:
+        def applied(room: str, records: list[Record], state: ToyState) -> None:
+            assert room == "main"
+            seen[name].extend(r.seq for r in records)
+            totals[name].append(state.total)
+
+        return applied
+
+    one.on_applied(hook("one"))
+    two.on_applied(hook("two"))
+    await two.state("main")  # two holds the room: its watcher reads what one appends
+    for i in range(20):
+        await one.execute(who(i), "counter.add", {"n": 1}, f"p{i}:1")
+    for _ in range(200):
+        if len(seen["two"]) == 20:
+            break
+        await asyncio.sleep(0.01)
+    assert seen["one"] == seen["two"] == list(range(1, 21))
+    assert totals["one"][-1] == totals["two"][-1] == 20
+    assert totals["one"] == sorted(totals["one"])
+
+
+async def test_a_failing_on_applied_hook_is_logged_and_the_command_still_acked(
+    engines: Engines, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, one, _ = engines
+
+    def broken(room: str, records: list[Record], state: ToyState) -> None:
+        raise ValueError("a bug in the application's hook")
+
+    one.on_applied(broken)
+    seq, _ = await one.execute(who(1), "counter.add", {"n": 2}, "p1:1")
+    assert seq == 1
+    assert (await one.state("main")).total == 2
+    assert any("on_applied hook failed" in r.getMessage() for r in caplog.records)

@@ -239,8 +239,7 @@ async def test_a_leave_during_an_outage_is_recorded_once_redis_is_back(
     private_redis: PrivateRedis, opened: Opener
 ) -> None:
     (log,) = await opened(1, op_timeout=0.5)
-    eng = Engine(log, ToyDomain(), presence_interval=3600.0)
-    await eng.start()
+    eng = Engine(log, ToyDomain())
 
     async def nothing(*_: object) -> None: ...
 

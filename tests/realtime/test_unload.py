@@ -21,8 +21,7 @@ from tests.realtime.toy import Recording, ToyDomain, ToyState
 async def engine() -> AsyncIterator[tuple[RoomLog, Engine[ToyState]]]:
     log = open_log("memory://")
     await log.start()
-    made = Engine(log, ToyDomain(), presence_interval=3600.0)
-    await made.start()
+    made = Engine(log, ToyDomain())
     yield log, made
     await made.close()
     await log.close()
@@ -114,8 +113,7 @@ class BrokenWelcome(ToyDomain):
 async def test_an_attach_that_fails_after_its_join_leaves_nothing_behind() -> None:
     log = open_log("memory://")
     await log.start()
-    eng = Engine(log, BrokenWelcome(), presence_interval=3600.0)
-    await eng.start()
+    eng = Engine(log, BrokenWelcome())
     try:
         box = outbox()
         with pytest.raises(RuntimeError):

@@ -132,9 +132,6 @@ class ToyDomain:
     def on_leave(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         return ("member.leave", {}) if principal.can_send else None
 
-    def presence(self, room: str, counts: dict[str, int]) -> tuple[str, dict[str, Any]] | None:
-        return ("presence.update", {"counts": counts})
-
 
 async def authenticate(token: str, data: dict[str, Any]) -> Principal:
     """Toy tokens: "<role>@<room>" or the resume token "resume:<role>@<room>:<key>"."""

@@ -40,7 +40,14 @@ def make_config(options: dict[str, Any]) -> RealtimeConfig:
 
 
 def make_realtime(log: RoomLog, options: dict[str, Any]) -> Realtime[ToyState]:
-    return Realtime(log, ToyDomain(), authenticate, make_config(options))
+    rt = Realtime(log, ToyDomain(), authenticate, make_config(options))
+
+    async def presence(room: str, totals: dict[str, int]) -> None:
+        # The toy records every change of the room's totals as an event.
+        await rt.server_command(room, "presence.update", {"counts": totals})
+
+    rt.on_presence(presence)
+    return rt
 
 
 def make_app(rt: Realtime[ToyState]) -> SocketFirst:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from townhall.archiving import Archiver
 from townhall.db import create_engine, migrate, session_factory
 from townhall.domain import CONFIGURE, Member, TownhallDomain
 from townhall.live import LiveRooms
-from townhall.presence import Presence
 
 
 async def _refuse(token: str, data: dict[str, Any]) -> Principal:
@@ -46,7 +44,7 @@ async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> No
     log = open_log("memory://")
     rt = Realtime(log, TownhallDomain(), _refuse, RealtimeConfig(presence_interval=3600.0))
     await rt.start()
-    live = LiveRooms(rt, Archiver(session_factory(db), log), _versions, Presence(None), 0.0)
+    live = LiveRooms(rt, Archiver(session_factory(db), log), _versions, 0.0)
     try:
         await live.room_view("idle")  # scheduled, nobody connected: nothing keeps it
         item = (
@@ -66,23 +64,24 @@ async def test_idle_rooms_are_unloaded_and_busy_ones_kept(sqlite_url: str) -> No
         await live.run_as_organiser("ended", "session.start", {})
         await live.run_as_organiser("ended", "session.end", {})
 
-        await live.tick(datetime.now(UTC))
+        await live.sweep()
         # The ended room waits for its archive; the idle one is gone.
         assert set(rt.states()) == {"timed", "watched", "ended"}
         for _ in range(200):
             await asyncio.sleep(0.01)
-            await live.tick(datetime.now(UTC))
+            await live.sweep()
             if "ended" not in rt.states():
                 break
         assert set(rt.states()) == {"timed", "watched"}
 
         await rt._engine.detach(watcher, box)
-        await live.tick(datetime.now(UTC))
+        await live.sweep()
         assert set(rt.states()) == {"timed"}
         # An unloaded room comes back from the log when asked for.
         view = await live.room_view("ended")
         assert view["session"]["status"] == "ended"
-        await live.tick(datetime.now(UTC))  # archived already: not archived again
+        await live.settle()  # loading it mirrored its row again, nothing more
+        await live.sweep()  # archived already: not archived again
         assert "ended" not in rt.states()
     finally:
         await live.close()
@@ -107,7 +106,7 @@ async def test_rotated_links_close_their_connections_with_one_query_per_check(
         asked.append(sorted(rooms))
         return {k: v for k, v in live_versions.items() if k.split("/")[0] in rooms}
 
-    live = LiveRooms(rt, Archiver(session_factory(db), log), versions, Presence(None), 3600.0)
+    live = LiveRooms(rt, Archiver(session_factory(db), log), versions, 3600.0)
     people: list[tuple[Principal, Outbox]] = []
 
     def member(key: str, role: Role, version: int) -> tuple[Principal, Outbox]:
@@ -144,7 +143,7 @@ async def test_rotated_links_close_their_connections_with_one_query_per_check(
 
 async def test_the_row_mirrors_settings_changed_while_live(sqlite_url: str) -> None:
     """REST reads the town hall's row: settings a facilitator changes during the meeting
-    reach it at the next tick, with the status; an unchanged room costs no UPDATE."""
+    reach it as soon as they are applied, with the status; an unchanged room costs no UPDATE."""
     await migrate(sqlite_url)
     db = create_engine(sqlite_url)
     sessions = session_factory(db)
@@ -152,7 +151,7 @@ async def test_the_row_mirrors_settings_changed_while_live(sqlite_url: str) -> N
     rt = Realtime(log, TownhallDomain(), _refuse, RealtimeConfig(presence_interval=3600.0))
     await rt.start()
     archiver = Archiver(sessions, log)
-    live = LiveRooms(rt, archiver, _versions, Presence(None), 3600.0)
+    live = LiveRooms(rt, archiver, _versions, 3600.0)
     row, _ = await rooms.create_townhall(
         sessions, title="Budget", base_url="https://t.example", settings={"turn_s": 60}
     )
@@ -172,14 +171,14 @@ async def test_the_row_mirrors_settings_changed_while_live(sqlite_url: str) -> N
         await rt._engine.attach(fac, box, None)
         change = {"turn_s": 90, "slow_mode_s": 5}
         await rt.execute(fac, "room.settings", change, "f1:settings")
-        await live.tick(datetime.now(UTC))
+        await live.settle()
         fresh = await rooms.get_townhall(sessions, row.id)
         assert fresh is not None
         assert fresh.status == "live"
         assert (fresh.settings["turn_s"], fresh.settings["slow_mode_s"]) == (90, 5)
         assert fresh.title == "Budget"
         updates = [s for s in statements if s.startswith("UPDATE")]
-        await live.tick(datetime.now(UTC))
+        await live.settle()
         assert [s for s in statements if s.startswith("UPDATE")] == updates  # no change
     finally:
         await live.close()

@@ -110,11 +110,12 @@ class RedisLink:
                 self.recovered("redis")
             await asyncio.sleep(0.25)
 
-    async def retry(self, op: Callable[[], Awaitable[T]]) -> T:
-        """Run ``op``, again after connection trouble, for up to ``op_timeout`` seconds;
-        then ``LogUnavailable``. Other Redis errors are reported and raised at once."""
+    async def retry(self, op: Callable[[], Awaitable[T]], within: float | None = None) -> T:
+        """Run ``op``, again after connection trouble, for up to ``within`` seconds (the
+        link's ``op_timeout`` by default); then ``LogUnavailable``. Other Redis errors
+        are reported and raised at once."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._op_timeout
+        deadline = loop.time() + (self._op_timeout if within is None else within)
         delay = 0.02
         while True:
             try:

@@ -64,6 +64,15 @@ class RedisLog:
         link = self._link
         self._watcher = Watcher(client, self._channel, self._peek, link.trouble, link.recovered)
 
+    @property
+    def link(self) -> RedisLink:
+        """The connection, retry policy and health this log runs on (presence shares it)."""
+        return self._link
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
     @classmethod
     def from_url(cls, url: str, *, op_timeout: float = 30.0) -> RedisLog:
         """``redis://host:port/db?prefix=xyz:&op_timeout=30``: those two are ours, the
