@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from e2e.support import DESKTOP, Room, join, new_page, open_view, start_session
+from e2e.support import DESKTOP, Room, join, new_page, open_view, show_tab, start_session
 
 NAMES = {
     "en": {"a": "Alice Moreau", "b": "Sam Okafor", "obs": "Observer"},
@@ -137,6 +137,7 @@ def stage(browser: Browser, room: Room, lang: str, size: ViewportSize = DESKTOP)
     speaker.get_by_role("button", name=label["post"], exact=True).click()
     waiting.get_by_label(label["question"], exact=True).fill(text.question)
     waiting.get_by_role("button", name=label["ask"], exact=True).click()
+    show_tab(fac, "polls", lang=lang)
     fac.get_by_label(label["poll_q"], exact=True).fill(text.poll)
     fac.get_by_label(label["kind"], exact=True).select_option("ranked")
     fac.get_by_label(label["options"], exact=True).fill(text.options)
@@ -146,6 +147,7 @@ def stage(browser: Browser, room: Room, lang: str, size: ViewportSize = DESKTOP)
     for page in (speaker, waiting, waiting):
         page.get_by_role("button", name=re.compile(f"^{label['agree']} ")).click()
     expect(fac.locator(".poll.status-open")).to_be_visible()
+    show_tab(fac, "agenda", lang=lang)
 
     observer = new_page(browser, lang=lang, size=size)
     open_view(observer, room.link("observer"))

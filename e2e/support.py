@@ -4,6 +4,7 @@ in a given language and width, joining, and axe-core injected from e2e/node_modu
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -90,6 +91,23 @@ def join(page: Page, url: str, name: str, *, lang: str = "en") -> None:
     page.get_by_label(label, exact=True).fill(name)
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.locator("body[data-status='live']")).to_be_attached()
+
+
+TABS = {
+    "en": {"agenda": "Agenda", "polls": "Polls", "questions": "Questions",
+           "statements": "Statements and transcript", "decisions": "Decisions",
+           "people": "Participants", "moderation": "Moderation log", "settings": "Settings"},
+    "ko": {"agenda": "안건", "polls": "투표", "questions": "질문",
+           "statements": "발언과 속기록", "decisions": "결정 사항", "people": "참가자",
+           "moderation": "진행 기록", "settings": "설정"},
+}  # fmt: skip
+
+
+def show_tab(page: Page, tab: str, *, lang: str = "en") -> None:
+    """Selects a tab of the facilitator console's workspace (its name may carry a count)."""
+    name = TABS[lang][tab]
+    page.get_by_role("tab", name=re.compile(rf"^{re.escape(name)}( |$)")).click()
+    expect(page.locator(f"#panel-{tab}")).to_be_visible()
 
 
 def seq(page: Page) -> int:

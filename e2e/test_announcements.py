@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, join, new_page, open_view, start_session
+from e2e.support import Room, join, new_page, open_view, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,7 @@ def test_live_changes_are_announced(browser: Browser, room: Room) -> None:
     fac.get_by_label("Title", exact=True).fill("Quick item")
     fac.get_by_label("Minutes", exact=True).fill("1")
     fac.get_by_role("button", name="Add item", exact=True).click()
+    show_tab(fac, "settings")
     fac.get_by_label("Turn length (seconds)").fill("62")
     fac.get_by_role("button", name="Apply settings").click()
     start_session(fac)
@@ -35,6 +36,7 @@ def test_live_changes_are_announced(browser: Browser, room: Room) -> None:
     fac.get_by_role("button", name="Start item", exact=True).click()
     expect(page.locator("#live-polite")).to_have_text("1 minute left: Quick item")
 
+    show_tab(fac, "polls")
     fac.get_by_label("Question", exact=True).fill("Lunch now?")
     fac.get_by_label("Kind", exact=True).select_option("yes_no_abstain")
     fac.get_by_role("button", name="Create poll", exact=True).click()

@@ -13,6 +13,8 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # by their prefix and checked through DYNAMIC below.
 LITERAL = re.compile(r"\bt\(\"([a-z_]+(?:\.[a-z_]+)+)\"")
 TEMPLATE = re.compile(r"\bt\(`([a-z_.]+)\.\$\{")
+# plural("key", n) reads "key.<Intl.PluralRules category>", falling back to "key.other".
+PLURAL = re.compile(r"\bplural\(\"([a-z_]+(?:\.[a-z_]+)+)\"")
 DYNAMIC = {
     "agenda.status": {"pending", "running", "paused", "done", "overrun"},
     "banner.tag": {"removed", "ended", "reconnecting", "lobby", "muted", "scheduled"},
@@ -30,6 +32,16 @@ DYNAMIC = {
     "room.toggle": {"lobby", "statements", "questions", "auto_advance"},
     "session.status": {"scheduled", "live", "ended"},
     "error": {"generic", "forbidden", "muted", "not_eligible", "queue_empty"},
+    "console.none": {"upcoming", "live", "past"},
+    "console.group": {"upcoming", "live", "past"},
+    "console.status": {"scheduled", "live", "ended", "archived"},
+    "console.link": {"facilitator", "participant", "observer"},
+    "console.link_help": {"facilitator", "participant", "observer"},
+    "console.visibility": {"private", "public"},
+    "console.access": {"open", "roll"},
+    "console.field": {"title", "description", "starts_at", "timezone", "language", "stream_url"},
+    "console.error": {"bad_key", "signed_out", "csrf_failed", "already_started"},
+    "qr.alt": {"facilitator", "participant", "observer"},
     "moderation.action": {
         "room.settings",
         "room.lock",
@@ -62,6 +74,10 @@ def test_every_key_used_by_the_pages_exists() -> None:
     used = set(LITERAL.findall(code))
     assert used, "the pattern found no t() call"
     assert sorted(used - set(en)) == []
+    plurals = set(PLURAL.findall(code))
+    assert plurals, "the pattern found no plural() call"
+    assert sorted(f"{key}.other" for key in plurals if f"{key}.other" not in en) == []
+    assert sorted(f"{key}.one" for key in plurals if f"{key}.one" not in en) == []
     for prefix in set(TEMPLATE.findall(code)):
         assert prefix in DYNAMIC, f"add the values of t(`{prefix}.${{…}}`) to DYNAMIC"
         missing = {f"{prefix}.{value}" for value in DYNAMIC[prefix]} - set(en)
@@ -98,6 +114,25 @@ def test_section_5_accessible_names_are_kept() -> None:
         "question.ask": "Ask question",
         "room.end_session": "End session",
         "room.export": "Export minutes",
+        # SPEC §9: the organiser console.
+        "console.key": "Organiser key",
+        "console.sign_in": "Sign in",
+        "console.new": "New town hall",
+        "console.field.title": "Title",
+        "console.field.starts_at": "Starts at",
+        "console.field.timezone": "Time zone",
+        "console.field.language": "Language",
+        "console.field.stream_url": "Stream URL",
+        "console.field.access": "Access",
+        "console.add_item": "Add agenda item",
+        "console.item_title": "Item title",
+        "console.item_minutes": "Minutes",
+        "console.create": "Create",
+        "console.copy_link": "Copy link",
+        "qr.alt.participant": "QR code for the participant link",
+        "console.rotate": "Rotate links",
+        "console.delete": "Delete",
+        "console.sign_out": "Sign out",
     }
     assert {key: en[key] for key in names} == names
 

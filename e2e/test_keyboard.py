@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, new_page, open_view, start_session
+from e2e.support import Room, new_page, open_view, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,7 @@ def test_participant_uses_only_the_keyboard(browser: Browser, room: Room) -> Non
     fac = new_page(browser)
     open_view(fac, room.link("facilitator"))
     start_session(fac)
+    show_tab(fac, "polls")
     fac.get_by_label("Question", exact=True).fill("Which repair comes first?")
     fac.get_by_label("Kind", exact=True).select_option("ranked")
     fac.get_by_label("Options").fill("Swings\nBenches\nLights")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.support import Room, join, new_page, open_view, start_session
+from e2e.support import Room, join, new_page, open_view, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -15,9 +15,9 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
     fac = new_page(browser)
     open_view(fac, room.link("facilitator"))
     start_session(fac)
-    fac.get_by_role("button", name="Lobby", exact=True).click()
-    expect(fac.get_by_role("button", name="Lobby", exact=True)).to_have_attribute(
-        "aria-pressed", "true"
+    fac.get_by_role("switch", name="Lobby", exact=True).click()
+    expect(fac.get_by_role("switch", name="Lobby", exact=True)).to_have_attribute(
+        "aria-checked", "true"
     )
 
     watcher = new_page(browser)  # the public never sees the lobby, only the admission
@@ -26,6 +26,7 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
     join(guest, room.link("participant"), "Guest")
     expect(guest.locator("[data-banner='lobby']")).to_be_visible()
     expect(guest.get_by_role("button", name="Raise hand")).to_be_disabled()
+    show_tab(fac, "people")
     fac.get_by_role("button", name="Admit Guest").click()
     expect(guest.locator("[data-banner='lobby']")).to_have_count(0)
     expect(guest.get_by_role("button", name="Raise hand")).to_be_enabled()
@@ -40,6 +41,7 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
     guest.get_by_role("button", name="Raise hand", exact=True).click()
     fac.get_by_role("button", name="Grant floor to next", exact=True).click()
     expect(watcher.locator(".floor .speaker")).to_have_text("Guest")  # a name, not an id
+    show_tab(fac, "statements")
     fac.get_by_label("Transcript for the current speaker").fill("Captioned words")
     fac.get_by_role("button", name="Add to transcript").click()
     expect(guest.locator(".feed-list .transcript")).to_contain_text("Captioned words")
@@ -54,11 +56,12 @@ def test_lobby_mute_and_remove(browser: Browser, room: Room) -> None:
     expect(guest.locator(".feed-list")).to_contain_text("Hidden by a facilitator: Off topic")
     expect(guest.locator(".feed-list")).not_to_contain_text("Something rude")
 
-    fac.get_by_role("button", name="Lock room").click()
-    expect(fac.get_by_role("button", name="Unlock room")).to_be_visible()
+    fac.get_by_role("switch", name="Lock room").click()
+    expect(fac.get_by_role("switch", name="Lock room")).to_have_attribute("aria-checked", "true")
 
     messages: list[str] = []
     fac.once("dialog", lambda dialog: messages.append(dialog.message))
+    show_tab(fac, "people")
     fac.get_by_role("button", name="Remove Guest").click()
     expect(fac.locator(".people-list")).to_contain_text("Removed")
     expect(guest.locator("[data-banner='removed']")).to_be_visible()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, join, new_page, open_view, start_session
+from e2e.support import Room, join, new_page, open_view, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_every_poll_kind_votes_and_changes(browser: Browser, room: Room) -> None
     voter = new_page(browser)
     join(voter, room.link("participant"), "Voter")
     expect(fac.locator(".people-list")).to_contain_text("Voter")
+    show_tab(fac, "polls")
 
     create_poll(fac, "Pick one colour", "single", "Red\nGreen\nBlue")
     create_poll(fac, "Pick up to two days", "multiple", "Mon\nTue\nWed", max_choices="2")
@@ -75,7 +76,8 @@ def test_every_poll_kind_votes_and_changes(browser: Browser, room: Room) -> None
     expect(yes_no.locator(".results")).to_have_count(0)
     hidden.get_by_role("button", name="Publish results").click()
     expect(yes_no.locator(".results .winner")).to_contain_text("Abstain")
-    live = fac.locator(".poll", has_text="Pick one colour")
+    # The poll on the board (the first one open) is closed from there.
+    live = fac.locator(".live-poll", has_text="Pick one colour")
     live.get_by_role("button", name="Close poll").click()
     expect(single.locator(".results .winner")).to_contain_text("Blue")
     expect(single.get_by_role("button", name="Vote")).to_have_count(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.support import Room, join, new_page, open_view, seq, start_session
+from e2e.support import Room, join, new_page, open_view, seq, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_offline_participant_catches_up_in_order(browser: Browser, room: Room) -
     fac.get_by_role("button", name="Grant floor to next", exact=True).click()
     other.get_by_label("Your statement").fill("Said while you were away")
     other.get_by_role("button", name="Post statement", exact=True).click()
+    show_tab(fac, "polls")
     fac.get_by_label("Question", exact=True).fill("Open while offline?")
     fac.get_by_label("Kind", exact=True).select_option("yes_no_abstain")
     fac.get_by_role("button", name="Create poll", exact=True).click()

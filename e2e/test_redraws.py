@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, join, new_page, open_view, seq, start_session
+from e2e.support import Room, join, new_page, open_view, seq, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,7 @@ def test_joins_and_leaves_redraw_only_the_people_list(browser: Browser, room: Ro
     assert redraws(alice) == dict.fromkeys(watched, 0)
 
     # Being muted is about Alice herself: her statement form follows at once.
+    show_tab(chair, "people")
     chair.get_by_role("button", name="Mute Alice").click()
     expect(alice.get_by_role("button", name="Post statement")).to_be_disabled()
     assert redraws(alice)[".feed-list"] > 0  # the feed part was redrawn for "me.muted"

@@ -18,6 +18,7 @@ from e2e.support import (
     open_view,
     organiser_minutes,
     page_errors,
+    show_tab,
     start_session,
 )
 
@@ -58,6 +59,7 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
     expect(obs.locator(".agenda-list li").first).to_contain_text("Street lighting")
     fac.get_by_role("button", name="Move Street lighting down").click()
     expect(obs.locator(".agenda-list li").first).to_contain_text("Playground")
+    show_tab(fac, "settings")
     fac.get_by_label("Queue order").select_option("fair")
     fac.get_by_role("button", name="Apply settings").click()
     expect(obs.locator(".queue")).to_contain_text("people who have not spoken")
@@ -103,6 +105,7 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
     alice.get_by_role("button", name=re.compile("^Upvote: ")).click()
     expect(fac.locator(".question-list")).to_contain_text("Upvotes: 1")
     expect(obs.locator(".question-list")).to_contain_text("Upvotes: 1")
+    show_tab(fac, "questions")
     fac.get_by_role("button", name="Move asker to queue").click()
     for page in (fac, obs):
         expect(page.locator(".hands li")).to_have_count(1)
@@ -110,6 +113,7 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
 
     # A ranked poll: both vote (Alice reorders first), the facilitator closes it, all see
     # the count with its winner (both rank Swings first).
+    show_tab(fac, "polls")
     fac.get_by_label("Question", exact=True).fill("What comes first?")
     fac.get_by_label("Kind", exact=True).select_option("ranked")
     fac.get_by_label("Options").fill("Swings\nBenches\nLights")
@@ -121,7 +125,7 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
     expect(alice.locator(".my-vote")).to_contain_text(f"Swings{RANKED}Lights{RANKED}Benches")
     minjun.get_by_role("button", name="투표", exact=True).click()
     expect(minjun.locator(".my-vote")).to_contain_text(f"Swings{RANKED}Benches{RANKED}Lights")
-    expect(fac.locator(".poll")).to_contain_text("2 voted")
+    expect(fac.locator(".live-poll")).to_contain_text("2 voted")
     fac.get_by_role("button", name="Close poll", exact=True).click()
     for page in everyone:
         results = page.locator(".polls .results")
@@ -130,6 +134,7 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
         expect(page.locator(".polls .results .winner")).to_contain_text("Swings")
 
     # A decision linked to the poll, with the minority view.
+    show_tab(fac, "decisions")
     fac.get_by_label("Decision", exact=True).fill("Repair the swings first.")
     fac.get_by_label("Linked poll").select_option(label="What comes first?")
     fac.get_by_label("Dissent or minority view").fill("Some want lights before winter.")
@@ -181,5 +186,5 @@ def test_whole_session_across_four_browsers(browser: Browser, room: Room) -> Non
         assert page.evaluate("window.townhall.conn.gapAt ?? null") is None
     # The console's own link: the same document, fetched with the facilitator's link.
     status, body = archived_minutes(fac, room.base + href)
-    assert status == 200
+    assert status == 200, body
     assert body == minutes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -19,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from facilitation.room import RoomState
 from realtime.config import Limits, RealtimeConfig
 from realtime.server import Realtime, SocketFirst, open_log
-from townhall import access
+from townhall import access, rooms
 from townhall.api import api_routes
 from townhall.api.context import ApiDeps
 from townhall.archiving import Archiver
@@ -37,7 +38,8 @@ from townhall.metrics import default_metrics, forget_dead_workers
 from townhall.migrating import check_schema, migrate_exclusively
 from townhall.settings import Settings, load_settings
 from townhall.source import source_routes
-from townhall.static import API_HEADERS, FrontendFiles
+from townhall.static import API_HEADERS, FrontendFiles, page_policy
+from townhall.stream import frame_origin
 from townhall.tokens import load_server_secret
 
 VERSION = version("townhall")
@@ -61,6 +63,13 @@ class Services:
     database_id: str | None = None
     lost: LostRooms | None = None
     archiver: Archiver | None = None
+    secret: bytes = b""
+
+
+@dataclass
+class _FrameCache:
+    at: float = float("-inf")
+    origins: tuple[str, ...] = ()
 
 
 def create_app(settings: Settings | None = None) -> SocketFirst:
@@ -132,7 +141,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         await realtime.start()
         await live.start(await archiver.unfinished_rooms())
         holder["services"] = Services(
-            sessions, realtime, live, await database_id(sessions), lost, archiver
+            sessions, realtime, live, await database_id(sessions), lost, archiver, secret
         )
         app.state.services = holder["services"]
         try:
@@ -169,15 +178,30 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             headers=API_HEADERS,
         )
 
+    frames = _FrameCache()
+
+    async def page_policy_of(scope: Scope) -> str:
+        # The page may frame the stream players configured on town halls not yet over,
+        # and nothing else (read at most every 5 s: a page load is not a query).
+        services = holder.get("services")
+        now = time.monotonic()
+        if services is not None and now - frames.at > 5:
+            urls = await rooms.stream_urls(services.sessions)
+            frames.origins = tuple(dict.fromkeys(frame_origin(u) for u in urls))
+            frames.at = now
+        return page_policy(frames.origins, settings.frame_ancestors)
+
     def api_deps() -> ApiDeps:
         services = holder["services"]
-        return ApiDeps(sessions=services.sessions, room_commands=services.live)
+        return ApiDeps(
+            sessions=services.sessions, room_commands=services.live, secret=services.secret
+        )
 
     routes: list[BaseRoute] = [
         Route("/health", health),
         *api_routes(settings, api_deps),
         *source_routes(settings),
-        Mount("/", FrontendFiles(directory=str(frontend_dir())), name="frontend"),
+        Mount("/", FrontendFiles(str(frontend_dir()), page_policy_of), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

@@ -54,10 +54,10 @@ async def _with_sessions(settings: Settings, job: Callable[[Any], Awaitable[T]])
         await engine.dispose()
 
 
-async def new_key(settings: Settings, label: str) -> str:
+async def new_key(settings: Settings, label: str, admin: bool = False) -> str:
     from townhall import rooms
 
-    return await _with_sessions(settings, lambda s: rooms.create_api_key(s, label))
+    return await _with_sessions(settings, lambda s: rooms.create_api_key(s, label, admin=admin))
 
 
 @click.command()
@@ -80,16 +80,20 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--label", default="", help="A note on who or what uses the key.")
+@click.option(
+    "--admin", is_flag=True, help="The key sees and manages every town hall, not only its own."
+)
 @settings_flags
-def keys_create(label: str, **flags: Any) -> None:
-    """Create an organiser key; it is printed once and stored only as a hash."""
+def keys_create(label: str, admin: bool, **flags: Any) -> None:
+    """Create an organiser key; it is printed once and stored only as a hash. A key owns
+    the town halls it creates; an --admin key sees and manages them all."""
     import asyncio
 
     from townhall import rooms
     from townhall.tokens import digest
 
     settings = settings_or_exit(**flags)
-    key = asyncio.run(new_key(settings, label))
+    key = asyncio.run(new_key(settings, label, admin))
     listed = asyncio.run(_with_sessions(settings, rooms.list_api_keys))
     key_id = next(row.id for row in listed if row.key_hash == digest(key))
     click.echo(key)  # alone on stdout, so a script can capture it
@@ -111,6 +115,7 @@ def keys_list(**flags: Any) -> None:
     rows = asyncio.run(_with_sessions(settings_or_exit(**flags), rooms.list_api_keys))
     for row in rows:
         state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        state += ", admin" if row.admin else ""
         click.echo(f"{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {state:<24}  {row.label}")
 
 

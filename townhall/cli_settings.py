@@ -46,6 +46,11 @@ SETTING_FLAGS: dict[str, tuple[str, Any, str]] = {
         None,
         "More origins allowed to open the WebSocket, comma-separated.",
     ),
+    "frame_ancestors": (
+        "--frame-ancestors",
+        None,
+        "Sites that may embed the participant page (CSP frame-ancestors), comma-separated.",
+    ),
     "organiser_key": (
         "--organiser-key",
         None,

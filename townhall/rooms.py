@@ -18,24 +18,30 @@ import sqlalchemy as sa
 
 from townhall.db import SessionFactory
 from townhall.db.models import ApiKeyRow, LinkRow, TownHallRow, metadata
+from townhall.links import derive_link_token, short_code
 from townhall.ports import LinkGrant
 from townhall.tokens import digest, new_api_key, new_link_token
 
 __all__ = [
+    "ENV_KEY_ID",
     "ROLES",
     "AlreadyStarted",
     "create_api_key",
     "create_townhall",
     "delete_townhall",
     "get_townhall",
+    "identify_api_key",
     "link_url",
     "list_api_keys",
     "list_public",
     "list_townhalls",
+    "live_links",
     "new_room_id",
     "resolve_link",
+    "resolve_short",
     "revoke_api_key",
     "rotate_links",
+    "stream_urls",
     "update_townhall",
     "verify_api_key",
 ]
@@ -46,7 +52,12 @@ ROLES = ("facilitator", "participant", "observer")
 _town = metadata.tables["townhall"]
 _links = metadata.tables["link"]
 _keys = metadata.tables["api_key"]
-EDITABLE = frozenset({"title", "description", "language", "visibility", "settings", "access"})
+EDITABLE = frozenset(
+    {
+        "title", "description", "language", "visibility", "settings", "access", "starts_at",
+        "timezone", "stream_url", "place", "chair", "secretary",
+    }
+)  # fmt: skip
 
 
 class AlreadyStarted(Exception):
@@ -83,11 +94,19 @@ async def create_townhall(
     settings: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
     access: str = "open",
+    secret: bytes | None = None,
+    owner: str | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> tuple[TownHallRow, dict[str, str]]:
-    """A new scheduled town hall with one fresh link per role; returns its row and links."""
+    """A new scheduled town hall with one fresh link per role; returns its row and links.
+
+    With the server ``secret`` the link tokens are derived (``townhall.links``), so they
+    can be shown again; ``fields`` sets the other columns (``starts_at``, ``timezone``...).
+    """
     now = _now()
+    room = new_room_id()
     row = TownHallRow(
-        id=new_room_id(),
+        id=room,
         access=access,
         title=title,
         description=description,
@@ -96,24 +115,40 @@ async def create_townhall(
         status="scheduled",
         created_at=now,
         settings=dict(settings or {}),
+        owner=owner,
+        **(fields or {}),
     )
-    tokens = {role: new_link_token() for role in ROLES}
+    tokens = {role: _token(secret, room, role, 1) for role in ROLES}
     async with sessions.begin() as session:
         session.add(row)
         await session.flush()  # the town hall row first: links reference it
         for role, token in tokens.items():
-            session.add(_link(row.id, role, 1, token, now, expires_at))
+            session.add(_link(row.id, role, 1, token, now, expires_at, secret))
     return row, {role: link_url(base_url, token) for role, token in tokens.items()}
 
 
+def _token(secret: bytes | None, room: str, role: str, version: int) -> str:
+    return derive_link_token(secret, room, role, version) if secret else new_link_token()
+
+
 def _link(
-    room: str, role: str, version: int, token: str, now: datetime, expires_at: datetime | None
+    room: str,
+    role: str,
+    version: int,
+    token: str,
+    now: datetime,
+    expires_at: datetime | None,
+    secret: bytes | None = None,
 ) -> LinkRow:
+    short = None
+    if secret and role == "participant":
+        short = digest(short_code(secret, room, version))
     return LinkRow(
         room=room,
         role=role,
         version=version,
         token_hash=digest(token),
+        short_hash=short,
         created_at=now,
         expires_at=expires_at,
     )
@@ -126,6 +161,7 @@ async def rotate_links(
     *,
     base_url: str,
     expires_at: datetime | None = None,
+    secret: bytes | None = None,
 ) -> dict[str, str]:
     """Revoke the current link of each role and issue a new version; returns the new links.
 
@@ -152,8 +188,9 @@ async def rotate_links(
                 )
                 .values(revoked_at=now)
             )
-            tokens[role] = new_link_token()
-            session.add(_link(room, role, (latest or 0) + 1, tokens[role], now, expires_at))
+            version = (latest or 0) + 1
+            tokens[role] = _token(secret, room, role, version)
+            session.add(_link(room, role, version, tokens[role], now, expires_at, secret))
     return {role: link_url(base_url, token) for role, token in tokens.items()}
 
 
@@ -178,6 +215,54 @@ async def resolve_link(
     )
 
 
+async def live_links(
+    sessions: SessionFactory, secret: bytes, room: str, *, now: datetime | None = None
+) -> dict[str, tuple[str, int]]:
+    """Each role's live link as ``(token, version)``, where the token can be derived (links
+    made without the secret, before this existed, cannot be shown again: rotate them)."""
+    query = (
+        sa.select(_links.c.role, _links.c.version, _links.c.token_hash, _links.c.expires_at)
+        .where(_links.c.room == room, _links.c.revoked_at.is_(None))
+        .order_by(_links.c.version)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(query)).all()
+    found: dict[str, tuple[str, int]] = {}
+    moment = now or _now()
+    for role, version, token_hash, expires in rows:
+        if expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) <= moment:
+            continue
+        token = derive_link_token(secret, room, role, version)
+        if hmac.compare_digest(digest(token), token_hash):
+            found[role] = (token, version)
+    return found
+
+
+async def resolve_short(sessions: SessionFactory, secret: bytes, code: str) -> str | None:
+    """The participant link token a short join code stands for, while that link lives."""
+    query = sa.select(_links.c.room, _links.c.version, _links.c.expires_at).where(
+        _links.c.short_hash == digest(code.lower()), _links.c.revoked_at.is_(None)
+    )
+    async with sessions() as session:
+        row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    if row.expires_at is not None and row.expires_at.replace(tzinfo=UTC) <= _now():
+        return None
+    return derive_link_token(secret, row.room, "participant", row.version)
+
+
+async def stream_urls(sessions: SessionFactory) -> list[str]:
+    """The stream URLs of the town halls not yet over (the pages' CSP frames only these)."""
+    query = (
+        sa.select(_town.c.stream_url)
+        .where(_town.c.stream_url.is_not(None), _town.c.status.in_(("scheduled", "live")))
+        .distinct()
+    )
+    async with sessions() as session:
+        return [str(url) for url in (await session.execute(query)).scalars()]
+
+
 async def archived_at(sessions: SessionFactory, room: str) -> datetime | None:
     """When the session was archived (None: not archived, or no such town hall)."""
     query = sa.select(_town.c.archived_at).where(_town.c.id == room, _town.c.status == "archived")
@@ -192,12 +277,14 @@ async def get_townhall(sessions: SessionFactory, room: str) -> TownHallRow | Non
 
 
 async def list_townhalls(
-    sessions: SessionFactory, *, public_only: bool = False
+    sessions: SessionFactory, *, public_only: bool = False, owner: str | None = None
 ) -> list[TownHallRow]:
-    """Town halls, newest first."""
+    """Town halls, newest first (only ``owner``'s when given)."""
     query = sa.select(TownHallRow).order_by(_town.c.created_at.desc(), _town.c.id)
     if public_only:
         query = query.where(_town.c.visibility == "public")
+    if owner is not None:
+        query = query.where(_town.c.owner == owner)
     async with sessions() as session:
         return list((await session.execute(query)).scalars())
 
@@ -240,12 +327,19 @@ async def delete_townhall(sessions: SessionFactory, room: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def create_api_key(sessions: SessionFactory, label: str = "") -> str:
-    """A new organiser key; only its hash is kept, so this is the one time it is seen."""
+async def create_api_key(sessions: SessionFactory, label: str = "", *, admin: bool = False) -> str:
+    """A new organiser key; only its hash is kept, so this is the one time it is seen. A
+    key sees the town halls it created; an ``admin`` key sees and manages all of them."""
     key = new_api_key()
     async with sessions.begin() as session:
         session.add(
-            ApiKeyRow(id=secrets.token_hex(8), key_hash=digest(key), label=label, created_at=_now())
+            ApiKeyRow(
+                id=secrets.token_hex(8),
+                key_hash=digest(key),
+                label=label,
+                created_at=_now(),
+                admin=admin,
+            )
         )
     return key
 
@@ -266,6 +360,29 @@ async def revoke_api_key(sessions: SessionFactory, key_id: str) -> bool:
             .values(revoked_at=_now())
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+ENV_KEY_ID = "env"  # the owner id of town halls made with TOWNHALL_ORGANISER_KEY
+
+
+async def identify_api_key(
+    sessions: SessionFactory, key: str, *, env_key: str | None = None
+) -> tuple[str, bool] | None:
+    """``(key id, admin)`` of a live key, or None. The configured
+    ``TOWNHALL_ORGANISER_KEY`` is the server operator's: id ``env``, admin."""
+    if not key:
+        return None
+    if env_key and hmac.compare_digest(key.encode(), env_key.encode()):
+        return ENV_KEY_ID, True
+    async with sessions() as session:
+        found = (
+            await session.execute(
+                sa.select(_keys.c.id, _keys.c.admin).where(
+                    _keys.c.key_hash == digest(key), _keys.c.revoked_at.is_(None)
+                )
+            )
+        ).one_or_none()
+    return None if found is None else (str(found.id), bool(found.admin))
 
 
 async def verify_api_key(sessions: SessionFactory, key: str, *, env_key: str | None = None) -> bool:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     public_url: str | None = None
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Sites that may embed the participant page in a frame (a city's own web site);
+    # none by default (CSP frame-ancestors 'none').
+    frame_ancestors: Annotated[tuple[str, ...], NoDecode] = ()
     organiser_key: str | None = None
     secret_key: str | None = None
     log_level: str = "info"
@@ -105,12 +108,21 @@ class Settings(BaseSettings):
             raise ValueError("a Redis URL needs a host, e.g. redis://127.0.0.1:6379/0")
         return value
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "frame_ancestors", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
         # A comma-separated list reads better in an environment variable than JSON.
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _ancestors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("https", "http") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin such as https://www.example.gov")
         return value
 
     @field_validator("public_url", "source_url")

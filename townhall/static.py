@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import PurePosixPath
 
 from starlette.exceptions import HTTPException
@@ -55,12 +56,33 @@ def served(path: str) -> bool:
     parts = PurePosixPath(path).parts
     if any(p.startswith((".", "__")) for p in parts):
         return False
+    if path.rstrip("/") == "console":  # the organiser console's page (console/index.html)
+        return True
     return not parts or PurePosixPath(path).suffix.lower() in SERVED_SUFFIXES or path == "."
 
 
+# (scope) -> the CSP of the page: the base policy with the frame sources of the town
+# hall its link opens (its stream's player) and the sites that may frame it.
+PagePolicy = Callable[[Scope], Awaitable[str]]
+
+
+def page_policy(frame_src: Iterable[str] = (), frame_ancestors: Iterable[str] = ()) -> str:
+    """The page's CSP: ``frame-src`` lists only the given origins (a town hall's stream),
+    ``frame-ancestors`` the sites allowed to embed the page (``'none'`` by default)."""
+    none = "'none'"
+    sources = " ".join(dict.fromkeys(frame_src)) or none
+    ancestors = " ".join(dict.fromkeys(frame_ancestors)) or none
+    return (
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"frame-src {sources}; frame-ancestors {ancestors}"
+    )
+
+
 class FrontendFiles(StaticFiles):
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, policy: PagePolicy | None = None) -> None:
         super().__init__(directory=directory, html=True)
+        self._policy = policy
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if not served(path):
@@ -68,6 +90,8 @@ class FrontendFiles(StaticFiles):
             raise HTTPException(status_code=404)
         response = await super().get_response(path, scope)
         response.headers.update(SECURITY_HEADERS)
+        if self._policy is not None and path in ("", ".", "index.html"):
+            response.headers["content-security-policy"] = await self._policy(scope)
         if path.endswith((".js", ".css", ".json", ".html")) or path in ("", "."):
             response.headers["cache-control"] = "no-cache"
         return response

@@ -11,6 +11,9 @@ import { applyEvent, fromWelcome } from "./state.js";
 import { mountFacilitator } from "./views/facilitator.js";
 import { mountParticipant } from "./views/participant.js";
 import { mountProjector } from "./views/projector.js";
+import { mountEnded } from "./views/ended.js";
+import { loadMeeting, meeting, onMeeting } from "./meeting.js";
+import { formatZoned, viewerZone } from "./i18n.js";
 import { statusBanner } from "./parts/banner.js";
 
 const params = new URLSearchParams(location.search);
@@ -62,6 +65,11 @@ function showError(error) {
 
 function render() {
   app.renderQueued = false;
+  if (app.ended) {
+    swap(document.getElementById("banner"));
+    renderChrome();
+    return;
+  }
   swap(document.getElementById("banner"), statusBanner(app));
   // Refused before any welcome: the banner says why; "Connecting…" would be untrue.
   if (app.status === "closed" && !app.state) {
@@ -91,17 +99,26 @@ function scheduleRender() {
 function renderChrome() {
   // AGPL-3.0 section 13: everyone using the server can get its source (/source).
   document.getElementById("source-link").textContent = t("footer.source");
-  const title = app.state?.session.title || "";
+  const title = app.state?.session.title || meeting()?.title || "";
   document.title = title ? `${title} · ${t("app.name")}` : t("app.name");
   document.getElementById("room-title").textContent = title || t("app.name");
-  const role = app.state?.you.role;
+  const role = app.state?.you.role || (app.ended ? meeting()?.role : null);
   document.getElementById("role").textContent = role ? t(`role.${wanted === "projector" ? "projector" : role}`) : "";
+}
+
+/** After the end (or when the server says the town hall is archived) every link shows this. */
+function mountEndedView() {
+  app.view?.destroy?.();
+  app.conn?.stop("ended");
+  app.ended = true;
+  app.view = mountEnded(document.getElementById("main"), { token, role: app.state?.you.role });
+  renderChrome();
 }
 
 function mountView() {
   const main = document.getElementById("main");
   const role = app.state.you.role;
-  const ctx = { send, conn: app.conn, role, announce, errorText, you: app.state.you };
+  const ctx = { send, conn: app.conn, role, announce, errorText, you: app.state.you, token };
   app.view?.destroy?.();
   main.replaceChildren();
   if (wanted === "projector") app.view = mountProjector(main, ctx);
@@ -144,6 +161,10 @@ function connect(name) {
       scheduleRender();
     },
     onStatus: (status, reason) => {
+      if (status === "closed" && reason === "session_archived") {
+        loadMeeting(token, { refresh: true }).then(mountEndedView);
+        return;
+      }
       const naming = ["name_required", "invalid_name", "name_reserved"];
       if (status === "closed" && naming.includes(reason) && !app.state) {
         // A participant link: the server wants a (usable) display name before letting anyone in.
@@ -182,12 +203,22 @@ function joinScreen(problem = "") {
     connect(name || undefined);
   } },
   h("h2", {}, t("join.title")),
+  meetingLine(),
   h("p", {}, t("join.intro")),
   problem ? h("p", { class: "error", role: "alert" }, problem) : null,
   field(t("join.name"), input),
   h("button", { type: "submit", class: "primary" }, t("join.button")));
   main.replaceChildren(form);
   input.focus();
+}
+
+/** Which meeting the join form is for: its title and, while scheduled, its start. */
+function meetingLine() {
+  const info = meeting();
+  if (!info) return null;
+  return h("div", { class: "join-meeting" }, h("p", { class: "item-title" }, info.title),
+    info.status === "scheduled" && info.starts_at
+      ? h("p", { class: "muted" }, t("meeting.starts_at", { time: formatZoned(info.starts_at, viewerZone()) })) : null);
 }
 
 function noToken() {
@@ -208,7 +239,8 @@ function languageSwitch() {
   onLanguage(() => {
     draw();
     document.getElementById("skip").textContent = t("app.skip");
-    if (app.view) {
+    if (app.ended) mountEndedView();
+    else if (app.view) {
       mountView();
       app.changed = null;
       scheduleRender();
@@ -224,6 +256,15 @@ async function main() {
   languageSwitch();
   await setLanguage(preferredLanguage());
   if (!token) return;
+  onMeeting(() => {
+    app.changed?.add("meeting.loaded");
+    scheduleRender();
+  });
+  const info = await loadMeeting(token);
+  if (info && (info.status === "ended" || info.status === "archived")) {
+    mountEndedView();
+    return;
+  }
   // Someone who already joined in this tab comes straight back. Otherwise the page says
   // hello without a name: facilitator and observer links are let in at once, and a
   // participant link is refused with name_required, which brings up the join form.

@@ -20,7 +20,7 @@ export function preferredLanguage() {
 }
 
 export async function setLanguage(next, { remember = false } = {}) {
-  const response = await fetch(`i18n/${next}.json`);
+  const response = await fetch(`/i18n/${next}.json`);
   dict = await response.json();
   lang = next;
   document.documentElement.lang = next;
@@ -48,6 +48,30 @@ export function t(key, vars = {}) {
     return key;
   }
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/**
+ * A count with its noun in the language's plural form: plural("people.observers", 1) reads
+ * the key "people.observers.one" in English ("1 observer") and ".other" otherwise; Korean
+ * has one form. Intl.PluralRules picks the category, so a third language needs no code.
+ */
+export function plural(key, n, vars = {}) {
+  const category = new Intl.PluralRules(lang).select(n);
+  const wanted = `${key}.${category}`;
+  return t(dict[wanted] !== undefined ? wanted : `${key}.other`, { n: formatNumber(n), ...vars });
+}
+
+/** The viewer's IANA time zone. */
+export function viewerZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Date and time in a given IANA zone, with the zone's short name ("6 Dec 2026, 18:00 GMT+9"). */
+export function formatZoned(iso, zone) {
+  if (!iso) return "";
+  // dateStyle cannot be combined with timeZoneName: the fields are spelled out.
+  return new Intl.DateTimeFormat(lang, { weekday: "long", year: "numeric", month: "long", day: "numeric",
+    hour: "numeric", minute: "2-digit", timeZone: zone, timeZoneName: "short" }).format(new Date(iso));
 }
 
 /** Clock time in the viewer's locale and time zone. */

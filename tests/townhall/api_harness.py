@@ -23,6 +23,7 @@ from townhall.settings import Settings
 
 BASE = "https://townhall.example.org"
 ENV_KEY = "env-organiser-key-for-tests"
+SECRET = b"server-secret-for-tests"
 
 
 @dataclass
@@ -106,7 +107,7 @@ async def harness(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     metrics = Metrics()
     settings = Settings(data_dir=tmp_path, public_url=BASE, organiser_key=ENV_KEY)
     # The services handed over lazily, as the app does once its lifespan built them.
-    deps = ApiDeps(sessions=sessions, room_commands=recording)
+    deps = ApiDeps(sessions=sessions, room_commands=recording, secret=SECRET)
     app = Starlette(routes=api_routes(settings, lambda: deps, metrics=metrics))
     key = await rooms.create_api_key(sessions, "tests")
     transport = httpx.ASGITransport(app=app)

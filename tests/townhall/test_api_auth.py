@@ -18,7 +18,7 @@ from townhall.api import endpoints
 from townhall.db.models import metadata
 
 ORGANISER = [e for e in endpoints() if e.auth]
-OPEN = [e for e in endpoints() if not e.auth]
+OPEN = [e for e in endpoints() if not e.auth and e.method == "GET"]
 VALID_BODY: dict[str, dict[str, Any]] = {
     "create_townhall": {"title": "x"},
     "patch_townhall": {"title": "y"},
@@ -37,8 +37,9 @@ async def api(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 async def _path(api: Harness, template: str, *, public: bool = False) -> str:
     if "{id}" not in template:
         return template
-    room = (await api.create(visibility="public" if public else "private"))["id"]
-    return template.replace("{id}", room)
+    starts = "2031-05-04T19:00:00+09:00"  # the calendar lists town halls with a start
+    room = (await api.create(visibility="public" if public else "private", starts_at=starts))["id"]
+    return template.replace("{id}", room).replace("{role}", "participant")
 
 
 @pytest.mark.parametrize("endpoint", ORGANISER, ids=lambda e: f"{e.method} {e.path}")

@@ -16,7 +16,8 @@ ALL_TABLES = {
     "townhall", "link", "api_key", "participant", "room_log", "room_command",
     "attendance", "agenda_item", "turn", "statement", "transcript", "question",
     "poll", "ballot", "poll_voter", "tally", "irv_round", "decision", "reaction",
-    "moderation", "instance", "member",
+    "moderation", "instance", "member", "console_session", "upload", "minutes_version",
+    "minutes_render",
 }  # fmt: skip
 
 

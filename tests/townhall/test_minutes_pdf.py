@@ -58,7 +58,7 @@ def test_english_pdf_shows_polls_and_moderation(
     expected = (
         "Riverside park renovation — Minutes", "Eligible: 4 · Turnout: 3 (75%)",
         "Plan A: playground 2 67%", "1 (eliminated)", "Result: East",
-        "Hidden by Alice: personal attack", "participant.remove Carol repeated abuse",
+        "Hidden by Alice: personal attack", "removed Carol repeated abuse",
     )  # fmt: skip
     for fact in expected:
         assert fact in text

@@ -87,8 +87,8 @@ def test_markdown_decisions_reactions_and_moderation(en: Minutes) -> None:
     assert "Plan A: playground 2 · Plan B: gardens 1 · Plan C: keep as is 0" in md
     assert "agree 12 · applause 3" in md
     assert "disagree 4 · unclear 1" in md
-    assert "| 18:31:00 | Alice | participant.remove | Carol | repeated abuse |" in md
-    assert "| 18:06:12 | Alice | statement.hide | Carol | personal attack |" in md
+    assert "| 18:31:00 | Alice | removed | Carol | repeated abuse |" in md
+    assert "| 18:06:12 | Alice | hid a statement | Carol | personal attack |" in md
 
 
 def test_markdown_escapes_participant_text(en: Minutes) -> None:

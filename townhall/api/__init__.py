@@ -15,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from townhall.api import documents, roll, townhalls
+from townhall.api import calendar, console_auth, documents, meeting, roll, townhalls
 from townhall.api.context import Api, ApiDeps, Endpoint
 from townhall.api.errors import ApiError, error_response
 from townhall.api.logging import install_log_filter
 from townhall.api.minutes import FORMATS, MinutesExporter, sql_exporter
 from townhall.api.models import (
+    LinkInfo,
+    LinkQuery,
     Proxy,
     ProxyIn,
     ProxyList,
@@ -34,6 +36,7 @@ from townhall.api.models import (
     TownHall,
     TownHallCreate,
     TownHallCreated,
+    TownHallLinks,
     TownHallList,
     TownHallPatch,
 )
@@ -59,6 +62,20 @@ async def _metrics(api: Api, request: Request) -> Response:
 async def _openapi(api: Api, request: Request) -> Response:
     document = openapi_document(endpoints(), version=version("townhall"), server=api.base_url)
     return JSONResponse(document)
+
+
+async def _sign_in(api: Api, request: Request) -> Response:
+    return await console_auth.sign_in(
+        api.sessions, request, env_key=api.settings.organiser_key, base_url=api.base_url
+    )
+
+
+async def _whoami(api: Api, request: Request) -> Response:
+    return await console_auth.whoami(api.sessions, request)
+
+
+async def _sign_out(api: Api, request: Request) -> Response:
+    return await console_auth.sign_out(api.sessions, request, base_url=api.base_url)
 
 
 def _document(fmt: str) -> str:
@@ -152,7 +169,56 @@ def endpoints() -> list[Endpoint]:
             tag="roll", status=204,
             errors=("not_found", "member_not_found", "proxy_not_found", "session_not_scheduled"),
         ),
+        Endpoint(
+            name="townhall_links", method="GET", path=f"{ONE}/links", handler=townhalls.links,
+            summary="The live links again, with QR codes (for the console)", tag="town halls",
+            response=TownHallLinks, errors=("not_found",),
+        ),
+        Endpoint(
+            name="townhall_link_qr", method="GET", path=f"{ONE}/links/{{role}}/qr.svg",
+            handler=townhalls.qr, summary="The QR code of one role's link", tag="town halls",
+            media=("image/svg+xml",), errors=("not_found",),
+        ),
         *_minutes_endpoints(public=False),
+        Endpoint(
+            name="console_sign_in", method="POST", path="/api/console/session",
+            handler=_sign_in, summary="Sign the console in with an organiser key (sets a cookie)",
+            tag="console", auth=False, body=console_auth.SignIn,
+            response=console_auth.ConsoleSession, errors=("forbidden",),
+            description="The cookie is HttpOnly and SameSite=Strict; changes made with it "
+            "need the returned `csrf` in `X-CSRF-Token`.",
+        ),
+        Endpoint(
+            name="console_session", method="GET", path="/api/console/session", handler=_whoami,
+            summary="Whether this browser's console is signed in, and its CSRF token",
+            tag="console", auth=False, response=console_auth.ConsoleSession,
+        ),
+        Endpoint(
+            name="console_sign_out", method="DELETE", path="/api/console/session",
+            handler=_sign_out, summary="Sign the console out", tag="console", auth=False,
+            status=204, errors=("csrf_failed",),
+        ),
+        Endpoint(
+            name="link_info", method="POST", path="/api/link", handler=meeting.link_info,
+            summary="What a link opens: title, status, start, stream, join code",
+            tag="links", auth=False, body=LinkQuery, response=LinkInfo, errors=("not_found",),
+        ),
+        Endpoint(
+            name="link_minutes", method="POST", path="/api/link/minutes",
+            handler=meeting.link_minutes, summary="The minutes (HTML) a link's holder may read",
+            tag="links", auth=False, body=LinkQuery, media=("text/html",),
+            errors=("not_found", "not_archived"),
+        ),
+        Endpoint(
+            name="public_calendar", method="GET", path="/api/public/townhalls.ics",
+            handler=calendar.calendar, summary="Public town halls as an iCalendar feed",
+            tag="open data", auth=False, media=("text/calendar",),
+        ),
+        Endpoint(
+            name="public_event", method="GET", path=f"{PUBLIC_ONE}.ics",
+            handler=calendar.calendar_one, summary="One public town hall as iCalendar",
+            tag="open data", auth=False, media=("text/calendar",), errors=("not_found",),
+        ),
         Endpoint(
             name="public_townhalls", method="GET", path="/api/public/townhalls",
             handler=documents.public_list, summary="Public town halls (open data, no key)",
@@ -198,7 +264,11 @@ def _dispatcher(api: Api, table: dict[str, Endpoint]) -> Callable[[Request], obj
             log.exception("%s %s failed", request.method, request.url.path)
             response = error_response(ApiError("internal_error"))
         api.metrics.http_requests.labels(f"{response.status_code // 100}xx").inc()
-        response.headers.update(API_HEADERS)
+        # A handler may tighten or adapt its own policy (the minutes' page allows its
+        # stylesheet by hash); every other header of API_HEADERS is always set.
+        for name, value in API_HEADERS.items():
+            if name not in response.headers:
+                response.headers[name] = value
         return response
 
     return dispatch
@@ -232,6 +302,11 @@ def api_routes(
     routes: list[BaseRoute] = [
         Route(path, _dispatcher(api, table), methods=METHODS) for path, table in by_path.items()
     ]
+
+    async def short(request: Request) -> Response:
+        return await meeting.short_link(api, request)
+
+    routes.append(Route("/j/{code}", short, methods=["GET", "HEAD"]))
     # Unknown /api paths answer JSON, instead of falling through to the UI's 404 page.
     routes.append(Route("/api/{rest:path}", _api_not_found, methods=METHODS))
     return routes

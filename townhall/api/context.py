@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from townhall import rooms
+from townhall.api import console_auth
 from townhall.api.errors import ApiError
 from townhall.api.minutes import MinutesExporter, sql_exporter
 from townhall.db import SessionFactory
@@ -19,7 +20,15 @@ from townhall.metrics import Metrics
 from townhall.ports import RoomCommands
 from townhall.settings import Settings
 
-__all__ = ["Api", "ApiDeps", "Endpoint", "Handler", "bearer_key"]
+__all__ = ["Api", "ApiDeps", "Endpoint", "Handler", "Organiser", "bearer_key", "organiser"]
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def organiser(request: Request) -> Organiser | None:
+    """The organiser ``Api.authorize`` found for this request (None: a facilitator link)."""
+    found: Organiser | None = getattr(request.state, "organiser", None)
+    return found
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,20 @@ class ApiDeps:
     sessions: SessionFactory
     room_commands: RoomCommands
     exporter: MinutesExporter | None = None  # default: rendered from the SQL archive
+    # The server secret: derives link tokens that can be shown again (townhall.links).
+    # Without it links are random and shown once, as before.
+    secret: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Organiser:
+    """Who is calling: an organiser key (by its id) or a console signed in with one."""
+
+    key_id: str
+    admin: bool
+
+    def owns(self, owner: str | None) -> bool:
+        return self.admin or (owner is not None and owner == self.key_id)
 
 
 Handler = Callable[["Api", Request], Awaitable[Response]]
@@ -102,8 +125,23 @@ class Api:
     def base_url(self) -> str:
         return self.settings.base_url
 
+    @property
+    def secret(self) -> bytes | None:
+        return self.deps.secret
+
     async def authorize(self, request: Request, *, facilitator_link: bool = False) -> None:
+        """An organiser key (``Authorization: Bearer``) or a signed-in console (its cookie,
+        and on every change its CSRF token); ``request.state.organiser`` says who."""
+        request.state.organiser = None
         key = bearer_key(request)
+        if key is None and (cookie := request.cookies.get(console_auth.COOKIE)):
+            found = await console_auth.session_of(self.sessions, cookie)
+            if found is None:
+                raise ApiError("unauthorized", "the console's sign-in has ended; sign in again")
+            if request.method in UNSAFE and not console_auth.csrf_ok(request, found):
+                raise ApiError("csrf_failed")
+            request.state.organiser = Organiser(found.key_id, found.admin)
+            return
         if key is None and facilitator_link and "token" in request.query_params:
             # The console's "Export minutes" links: the facilitators of this room may
             # download its minutes with the link they already hold.
@@ -114,5 +152,7 @@ class Api:
             raise ApiError("unauthorized", "this link does not open these minutes")
         if key is None:
             raise ApiError("unauthorized", "missing organiser key (Authorization: Bearer KEY)")
-        if not await rooms.verify_api_key(self.sessions, key, env_key=self.settings.organiser_key):
+        who = await rooms.identify_api_key(self.sessions, key, env_key=self.settings.organiser_key)
+        if who is None:
             raise ApiError("unauthorized", "this organiser key is not valid")
+        request.state.organiser = Organiser(*who)

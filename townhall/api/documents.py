@@ -10,12 +10,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from townhall import rooms
-from townhall.api.context import Api, Handler
+from townhall.api.context import Api, Handler, organiser
 from townhall.api.errors import ApiError
 from townhall.api.minutes import FORMATS
 from townhall.api.models import PublicTownHall, PublicTownHallList
 from townhall.db.models import TownHallRow
 from townhall.minutes import FontNotFound, MinutesNotFound
+from townhall.minutes.html import style_policy
+
+
+def html_policy(html: str) -> str:
+    """The API's CSP for a minutes page: its own stylesheets by hash, nothing else."""
+    return (
+        f"default-src 'none'; {style_policy(html)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
 
 __all__ = ["document_path", "minutes_handler", "public_get", "public_list"]
 
@@ -28,6 +38,9 @@ def document_path(prefix: str, fmt: str) -> str:
 async def _row(api: Api, request: Request, *, public: bool) -> TownHallRow:
     row = await rooms.get_townhall(api.sessions, request.path_params["id"])
     if row is None or (public and row.visibility != "public"):
+        raise ApiError("not_found", "no such town hall")
+    who = None if public else organiser(request)
+    if who is not None and not who.owns(row.owner):
         raise ApiError("not_found", "no such town hall")
     return row
 
@@ -47,11 +60,10 @@ def minutes_handler(fmt: str, *, public: bool) -> Handler:
         except FontNotFound as exc:
             raise ApiError("minutes_unavailable", str(exc)) from None
         filename = spec.filename.format(room=row.id)
-        return Response(
-            content,
-            media_type=spec.media_type,
-            headers={"content-disposition": f'inline; filename="{filename}"'},
-        )
+        headers = {"content-disposition": f'inline; filename="{filename}"'}
+        if fmt == "html":
+            headers["content-security-policy"] = html_policy(content.decode())
+        return Response(content, media_type=spec.media_type, headers=headers)
 
     return download
 
@@ -67,6 +79,8 @@ def _public(api: Api, row: TownHallRow) -> PublicTownHall:
         description=row.description,
         language=row.language,
         status=row.status,
+        starts_at=row.starts_at,
+        timezone=row.timezone,
         created_at=row.created_at,
         started_at=row.started_at,
         ended_at=row.ended_at,

@@ -28,6 +28,8 @@ MAX_BODY = 256 * 1024
 CODES: dict[str, tuple[int, str]] = {
     "nested_too_deeply": (400, "the JSON body is nested too deeply"),
     "unauthorized": (401, "a valid organiser key is required (Authorization: Bearer KEY)"),
+    "forbidden": (403, "this key may not do that"),
+    "csrf_failed": (403, "the console's request lacked its CSRF token; reload the console"),
     "not_found": (404, "no such resource"),
     "method_not_allowed": (405, "this method is not allowed here"),
     "already_started": (409, "the session has started; the town hall can no longer be edited"),

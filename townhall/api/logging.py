@@ -25,7 +25,11 @@ LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 def strip_query(path: str) -> str:
     head, sep, _ = path.partition("?")
-    return f"{head}?[redacted]" if sep else path
+    # The short join link /j/CODE is a participant link too: its code goes as well.
+    start = head.find("/j/")
+    if start >= 0 and (start == 0 or "://" in head[:start]):
+        head = head[: start + 3] + "[redacted]"
+    return f"{head}?[redacted]" if sep else head
 
 
 def _is_target(arg: object) -> TypeGuard[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +13,7 @@ from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_PARTICIPANTS, MAX
 from facilitation.text import bad_character
 from townhall.archiving import QUARANTINE_AFTER
 from townhall.db.models import TownHallRow
+from townhall.stream import StreamError, check_stream_url, embed_url
 
 Language = Literal["en", "ko"]
 Visibility = Literal["public", "private"]
@@ -140,7 +142,64 @@ def _future(value: datetime | None) -> datetime | None:
     return value
 
 
-class TownHallCreate(_Strict):
+def _zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone such as Asia/Seoul or Europe/Berlin") from None
+    return value
+
+
+def _stream(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return check_stream_url(value)
+    except StreamError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _Meeting(_Strict):
+    """When and where a town hall meets, who chairs it, what is streamed (SPEC §9)."""
+
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with offset, e.g. 2026-12-03T19:00:00+09:00."
+    )
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA name: the minutes use this zone."
+    )
+    stream_url: str | None = Field(
+        default=None, max_length=2000, description="HTTPS page of the livestream."
+    )
+    place: str | None = Field(default=None, max_length=MAX_TITLE)
+    chair: str | None = Field(default=None, max_length=MAX_TITLE)
+    secretary: str | None = Field(default=None, max_length=MAX_TITLE)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return _zone(value)
+
+    @field_validator("stream_url")
+    @classmethod
+    def _stream_url(cls, value: str | None) -> str | None:
+        return _stream(value)
+
+    def meeting_fields(self) -> dict[str, Any]:
+        """The columns these set (empty texts for omitted place, chair, secretary)."""
+        data = self.model_dump(
+            include={"starts_at", "timezone", "stream_url", "place", "chair", "secretary"},
+            exclude_unset=True,
+        )
+        for key in ("place", "chair", "secretary"):
+            if key in data and data[key] is None:
+                data[key] = ""
+        return data
+
+
+class TownHallCreate(_Meeting):
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     language: Language = "en"
@@ -171,7 +230,7 @@ class TownHallCreate(_Strict):
         return value.strip()
 
 
-class TownHallPatch(_Strict):
+class TownHallPatch(_Meeting):
     """Edits before the session starts; ``agenda`` replaces the whole agenda."""
 
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
@@ -244,6 +303,12 @@ class TownHall(BaseModel):
     archived_at: datetime | None
     settings: dict[str, Any]
     access: Access = "open"
+    starts_at: datetime | None = None
+    timezone: str | None = None
+    stream_url: str | None = None
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
     room: dict[str, Any] | None = Field(
         default=None, description="The live room as the organiser sees it (before archive)."
     )
@@ -254,6 +319,12 @@ class TownHall(BaseModel):
     @classmethod
     def of(cls, row: TownHallRow, room: dict[str, Any] | None = None) -> TownHall:
         return cls(
+            starts_at=row.starts_at,
+            timezone=row.timezone,
+            stream_url=row.stream_url,
+            place=row.place,
+            chair=row.chair,
+            secretary=row.secretary,
             id=row.id,
             title=row.title,
             description=row.description,
@@ -288,6 +359,8 @@ class PublicTownHall(BaseModel):
     description: str
     language: str
     status: str
+    starts_at: datetime | None = None
+    timezone: str | None = None
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
@@ -310,3 +383,52 @@ class Error(BaseModel):
     code: str = Field(description="Stable machine-readable code.")
     message: str
     fields: list[FieldError] | None = None
+
+
+class LinkQuery(_Strict):
+    token: str = Field(min_length=1, max_length=2048, description="A link's token.")
+
+
+class Stream(BaseModel):
+    url: str
+    embed: str = Field(description="The address to frame (YouTube, PeerTube made embeddable).")
+
+    @classmethod
+    def of(cls, url: str | None) -> Stream | None:
+        return None if not url else cls(url=url, embed=embed_url(url))
+
+
+class JoinCode(BaseModel):
+    url: str = Field(description="The participant link.")
+    short_url: str = Field(description="The same link, short: /j/CODE.")
+    qr: str = Field(description="A QR code of short_url as an SVG data: URI.")
+
+
+class LinkInfo(BaseModel):
+    """What a link opens, for the page before it connects (title, start, stream, join)."""
+
+    room: str
+    role: LinkRole
+    title: str
+    description: str
+    language: str
+    status: Literal["scheduled", "live", "ended", "archived"]
+    starts_at: datetime | None
+    timezone: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    stream: Stream | None
+    join: JoinCode | None = Field(description="The join code; null where it cannot be shown.")
+
+
+class LinkView(BaseModel):
+    url: str
+    qr: str = Field(description="SVG data: URI of the QR code (of short_url when there is one).")
+    short_url: str | None = None
+
+
+class TownHallLinks(BaseModel):
+    """The live links of a town hall; a role is missing when its link cannot be shown
+    again (made before links were derived, or expired): rotate it."""
+
+    links: dict[LinkRole, LinkView]

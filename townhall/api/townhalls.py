@@ -12,18 +12,21 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from townhall import links as derived
 from townhall import rooms
 from townhall.api import roll
-from townhall.api.context import Api
+from townhall.api.context import Api, organiser
 from townhall.api.errors import ApiError, read_body
 from townhall.api.models import (
     AgendaItemIn,
     Links,
+    LinkView,
     RotatedLinks,
     RotateLinks,
     TownHall,
     TownHallCreate,
     TownHallCreated,
+    TownHallLinks,
     TownHallList,
     TownHallPatch,
 )
@@ -31,7 +34,7 @@ from townhall.db.models import TownHallRow
 from townhall.domain import ACCESS, CONFIGURE
 from townhall.ports import CommandRefused
 
-__all__ = ["create", "delete", "get", "list_all", "patch", "rotate"]
+__all__ = ["create", "delete", "get", "links", "list_all", "patch", "qr", "rotate"]
 
 
 def _json(model: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -39,8 +42,11 @@ def _json(model: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 
 async def _row(api: Api, request: Request) -> TownHallRow:
+    """The town hall of the path, if the caller owns it (or is an admin). Another key's
+    town hall answers 404 like a missing one: its id reveals nothing."""
     row = await rooms.get_townhall(api.sessions, request.path_params["id"])
-    if row is None:
+    who = organiser(request)
+    if row is None or (who is not None and not who.owns(row.owner)):
         raise ApiError("not_found", "no such town hall")
     return row
 
@@ -65,6 +71,9 @@ async def create(api: Api, request: Request) -> Response:
         base_url=api.base_url,
         expires_at=body.expires_at,
         access=body.access,
+        secret=api.secret,
+        owner=who.key_id if (who := organiser(request)) else None,
+        fields=body.meeting_fields(),
     )
     commands = api.room_commands
     personal = None
@@ -101,7 +110,9 @@ async def create(api: Api, request: Request) -> Response:
 
 
 async def list_all(api: Api, request: Request) -> Response:
-    rows = await rooms.list_townhalls(api.sessions)
+    who = organiser(request)
+    owner = None if who is None or who.admin else who.key_id
+    rows = await rooms.list_townhalls(api.sessions, owner=owner)
     return _json(TownHallList(townhalls=[TownHall.of(row) for row in rows]))
 
 
@@ -124,7 +135,10 @@ async def patch(api: Api, request: Request) -> Response:
     live_status = (view or {}).get("session", {}).get("status", row.status)
     if row.status != "scheduled" or live_status != "scheduled":
         raise ApiError("already_started")
-    changes = body.model_dump(exclude_unset=True, exclude={"agenda", "settings"})
+    meeting = body.meeting_fields()
+    changes = body.model_dump(
+        exclude_unset=True, exclude={"agenda", "settings", *body.meeting_fields().keys()}
+    )
     if any(value is None for value in changes.values()):
         raise ApiError(
             "invalid_request",
@@ -159,6 +173,7 @@ async def patch(api: Api, request: Request) -> Response:
         if exc.code == "session_not_scheduled":
             raise ApiError("already_started") from None
         raise
+    changes.update(meeting)
     try:
         updated = await rooms.update_townhall(api.sessions, row.id, changes)
     except rooms.AlreadyStarted:
@@ -183,8 +198,48 @@ async def rotate(api: Api, request: Request) -> Response:
     body = await read_body(request, RotateLinks, optional=True)
     row = await _row(api, request)
     links = await rooms.rotate_links(
-        api.sessions, row.id, body.roles, base_url=api.base_url, expires_at=body.expires_at
+        api.sessions,
+        row.id,
+        body.roles,
+        base_url=api.base_url,
+        expires_at=body.expires_at,
+        secret=api.secret,
     )
     # Old resume tokens are refused at the next hello; open sockets must go now.
     await api.room_commands.disconnect(row.id, frozenset(body.roles))
     return _json(RotatedLinks(links=links))
+
+
+async def _views(api: Api, row: TownHallRow) -> dict[str, LinkView]:
+    if api.secret is None:
+        return {}
+    found = await rooms.live_links(api.sessions, api.secret, row.id)
+    views: dict[str, LinkView] = {}
+    for role, (token, version) in found.items():
+        url = rooms.link_url(api.base_url, token)
+        short = None
+        if role == "participant":
+            short = derived.short_url(api.base_url, derived.short_code(api.secret, row.id, version))
+        views[role] = LinkView(url=url, short_url=short, qr=derived.qr_data_uri(short or url))
+    return views
+
+
+async def links(api: Api, request: Request) -> Response:
+    """Every live link of the town hall, again: for "Copy link", QR codes and handouts."""
+    row = await _row(api, request)
+    return _json(TownHallLinks.model_validate({"links": await _views(api, row)}))
+
+
+async def qr(api: Api, request: Request) -> Response:
+    """The QR code of one role's link as an SVG image (of the short URL for participants)."""
+    row = await _row(api, request)
+    role = request.path_params["role"]
+    view = (await _views(api, row)).get(role)
+    if view is None:
+        raise ApiError("not_found", "no link of this role can be shown; rotate it")
+    svg = derived.qr_svg(view.short_url or view.url, title=f"{row.title} ({role})")
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"cache-control": "private, no-store", "content-disposition": "inline"},
+    )

@@ -54,6 +54,11 @@ class Session:
     ended_at: datetime | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     peak_observers: int = 0
+    # From the town hall's row (the organiser console): the minutes use its time zone.
+    timezone: str | None = None
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,11 +38,14 @@ __all__ = [
     "ApiKeyRow",
     "AttendanceRow",
     "BallotRow",
+    "ConsoleSessionRow",
     "DecisionRow",
     "InstanceRow",
     "IrvRoundRow",
     "LinkRow",
     "MemberRow",
+    "MinutesRenderRow",
+    "MinutesVersionRow",
     "ModerationRow",
     "ParticipantRow",
     "PollRow",
@@ -56,6 +59,7 @@ __all__ = [
     "TownHallRow",
     "TranscriptRow",
     "TurnRow",
+    "UploadRow",
     "metadata",
 ]
 
@@ -92,6 +96,14 @@ class TownHallRow(SQLModel, table=True):
     archive_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     archive_error: str | None = Field(default=None, max_length=500)
     archive_retry_at: datetime | None = time_field()
+    # The organiser console (SPEC §9): when and where, who owns it, what is streamed.
+    starts_at: datetime | None = time_field()
+    timezone: str | None = Field(default=None, max_length=64)  # IANA name
+    stream_url: str | None = Field(default=None, max_length=2000)
+    owner: str | None = Field(default=None, max_length=64, index=True)  # api_key.id, "env"
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
 
 
 class LinkRow(SQLModel, table=True):
@@ -105,6 +117,8 @@ class LinkRow(SQLModel, table=True):
     role: str = Field(primary_key=True, max_length=16)
     version: int = Field(primary_key=True)
     token_hash: str = Field(max_length=128, unique=True)
+    # The participant link's short join code (/j/CODE), hashed like the token.
+    short_hash: str | None = Field(default=None, max_length=128, unique=True)
     created_at: datetime | None = time_field()
     expires_at: datetime | None = time_field()
     revoked_at: datetime | None = time_field()
@@ -139,6 +153,66 @@ class ApiKeyRow(SQLModel, table=True):
     label: str = ""
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = time_field()
+    admin: bool = False  # sees and manages every town hall, not only its own
+
+
+class ConsoleSessionRow(SQLModel, table=True):
+    """A signed-in organiser console: the cookie holds a random id, this row its hash."""
+
+    __tablename__ = "console_session"
+
+    id_hash: str = Field(primary_key=True, max_length=128)
+    key_id: str = Field(max_length=64, index=True)  # api_key.id, or "env"
+    admin: bool = False
+    csrf: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class UploadRow(SQLModel, table=True):
+    """A document uploaded for an agenda item (PDF or image), served as an attachment."""
+
+    __tablename__ = "upload"
+
+    room: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class MinutesVersionRow(SQLModel, table=True):
+    """A version of the minutes: a draft, approved by someone at a time; a correction is
+    a new version that names the one it corrects (both are kept)."""
+
+    __tablename__ = "minutes_version"
+
+    room: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    status: str = Field(default="draft", max_length=16)  # draft | approved
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
+    corrections: str = ""  # what this version corrects, in words
+    corrects: int | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = time_field()
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class MinutesRenderRow(SQLModel, table=True):
+    """A rendered document of one minutes version: made once, then served from here."""
+
+    __tablename__ = "minutes_render"
+
+    room: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    format: str = Field(primary_key=True, max_length=8)
+    public: bool = Field(primary_key=True)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class InstanceRow(SQLModel, table=True):

@@ -6,7 +6,11 @@ the three renderers only differ in syntax, and cannot drift apart in what they s
 
 from __future__ import annotations
 
-from townhall.minutes.blocks import Block, Document, Heading, Para, Quote, Table, clock, duration
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from townhall.minutes import blocks
+from townhall.minutes.blocks import Block, Document, Heading, Para, Quote, Table, duration
 from townhall.minutes.labels import labels_for
 from townhall.minutes.model import Minutes
 from townhall.minutes.poll_blocks import option_label, poll_blocks
@@ -19,6 +23,16 @@ class _Builder:
         self.m = m
         self.w = labels_for(m.session.language)
         self.blocks: list[Block] = []
+        self.zone: tzinfo = _zone(m.session.timezone)
+
+    def clock(self, value: datetime | None) -> str:
+        """A time of the session in the town hall's time zone."""
+        return blocks.clock(value, self.zone)
+
+    def zone_note(self, moment: datetime | None) -> str:
+        name = self.m.session.timezone or "UTC"
+        offset = blocks.utc_offset(moment or datetime.now(UTC), self.zone)
+        return self.w["times_in_zone"].format(zone=name, offset=offset)
 
     def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
@@ -32,16 +46,27 @@ class _Builder:
         self.add(Heading(1, title))
         day = m.session.started_at or m.session.created_at
         span = (m.session.started_at, m.session.ended_at)
-        facts = [f"{w['date']}: {day:%Y-%m-%d}" if day else ""]
+        facts = [f"{w['date']}: {day.astimezone(self.zone):%Y-%m-%d}" if day else ""]
         facts += [
-            f"{w['session_started']}: {clock(span[0])}",
-            f"{w['session_ended']}: {clock(span[1])}",
+            f"{w['session_started']}: {self.clock(span[0])}",
+            f"{w['session_ended']}: {self.clock(span[1])}",
         ]
         if span[0] and span[1]:
             facts.append(
                 f"{w['session_duration']}: {duration((span[1] - span[0]).total_seconds())}"
             )
-        self.add(Para(" · ".join(f for f in facts if f) + f". {w['times_in_utc']}"))
+        self.add(Para(" · ".join(f for f in facts if f) + f". {self.zone_note(day)}"))
+        people = [
+            f"{w[key]}: {value}"
+            for key, value in (
+                ("place", m.session.place),
+                ("chair", m.session.chair),
+                ("secretary", m.session.secretary),
+            )
+            if value
+        ]
+        if people:
+            self.add(Para(" · ".join(people)))
         if m.session.description:
             self.add(Para(m.session.description))
         self.attendance()
@@ -51,7 +76,9 @@ class _Builder:
         if m.has_content(None):
             self.section(None, w["outside_items"])
         self.moderation()
-        return Document(language=m.session.language, title=title, blocks=tuple(self.blocks))
+        return Document(
+            language=m.session.language, title=title, blocks=tuple(self.blocks), minutes=m
+        )
 
     def attendance(self) -> None:
         m, w = self.m, self.w
@@ -62,8 +89,8 @@ class _Builder:
             flags = [w[f] for f in ("muted", "banned") if p is not None and getattr(p, f)]
             name = m.name_of(a.participant) + (f" ({', '.join(flags)})" if flags else "")
             role = self.label("role", p.role) if p else ""
-            left = clock(a.left_at) if a.left_at else w["present_at_end"]
-            rows.append((name, role, clock(a.joined_at), left))
+            left = self.clock(a.left_at) if a.left_at else w["present_at_end"]
+            rows.append((name, role, self.clock(a.joined_at), left))
         if rows:
             self.add(Table((w["name"], w["role"], w["joined"], w["left"]), tuple(rows)))
         self.add(Para(str(m.session.peak_observers), strong=f"{w['peak_observers']}:"))
@@ -83,7 +110,7 @@ class _Builder:
                     duration(i.planned_s),
                     duration(i.actual_s),
                     diff,
-                    clock(i.started_at) or w["not_started"],
+                    self.clock(i.started_at) or w["not_started"],
                     self.label("status", i.status),
                 )
             )
@@ -113,14 +140,17 @@ class _Builder:
         for n, t in turns:
             over = f" — {w['overrun']}" if t.overrun else ""
             line = (
-                f"{clock(t.started_at)} {m.name_of(t.participant)} "
+                f"{self.clock(t.started_at)} {m.name_of(t.participant)} "
                 f"({self.label('kind', t.kind)}) — {duration(t.duration_s)} "
                 f"/ {w['limit']} {duration(t.limit_s)}{over}"
             )
             self.add(Para(line, strong=f"{w['turn']} {n + 1}:"))
             for seg in m.transcript_in_turn(n):
                 self.add(
-                    Quote(seg.text, f"{clock(seg.at)} {m.name_of(seg.speaker)} ({w['transcript']})")
+                    Quote(
+                        seg.text,
+                        f"{self.clock(seg.at)} {m.name_of(seg.speaker)} ({w['transcript']})",
+                    )
                 )
             for s in m.statements_in_turn(n):
                 self.statement(s.id)
@@ -132,7 +162,8 @@ class _Builder:
             self.add(
                 Quote(
                     seg.text,
-                    f"{clock(seg.at)} {m.name_of(seg.speaker or seg.author)} ({w['transcript']})",
+                    f"{self.clock(seg.at)} {m.name_of(seg.speaker or seg.author)}"
+                    f" ({w['transcript']})",
                 )
             )
         for s in loose:
@@ -146,7 +177,7 @@ class _Builder:
     def statement(self, sid: str) -> None:
         m, w = self.m, self.w
         s = m.statement(sid)
-        by = f"{clock(s.at)} {m.name_of(s.participant)}"
+        by = f"{self.clock(s.at)} {m.name_of(s.participant)}"
         if s.hidden:
             note = w["hidden_by"].format(who=m.name_of(s.hidden_by), reason=s.hidden_reason or "")
             self.add(Quote(f"[{w['hidden']}]", by, note=note))
@@ -174,7 +205,9 @@ class _Builder:
         for d in ds:
             self.add(Para(d.text, strong=f"{w['decision']}:"))
             self.add(
-                Para(f"{clock(d.at)} {m.name_of(d.recorded_by)}", strong=f"{w['recorded_by']}:")
+                Para(
+                    f"{self.clock(d.at)} {m.name_of(d.recorded_by)}", strong=f"{w['recorded_by']}:"
+                )
             )
             poll = m.poll(d.poll)
             if poll is not None:
@@ -205,10 +238,20 @@ class _Builder:
             target = (
                 m.name_of(e.target) if e.target and m.participant(e.target) else (e.target or "")
             )
-            rows.append((clock(e.at), m.name_of(e.actor), e.action, target, e.reason or ""))
+            action = self.label("action", e.action)
+            rows.append((self.clock(e.at), m.name_of(e.actor), action, target, e.reason or ""))
         self.add(Table((w["time"], w["actor"], w["action"], w["target"], w["reason"]), tuple(rows)))
 
 
 def build_document(minutes: Minutes) -> Document:
     """Lay out the minutes (SPEC §6) in the town hall's language."""
     return _Builder(minutes).build()
+
+
+def _zone(name: str | None) -> tzinfo:
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

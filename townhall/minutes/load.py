@@ -73,7 +73,8 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
         language=row["language"], visibility=row["visibility"],
         created_at=row["created_at"], started_at=row["started_at"],
         ended_at=row["ended_at"], settings=row["settings"],
-        peak_observers=row["peak_observers"],
+        peak_observers=row["peak_observers"], timezone=row["timezone"],
+        place=row["place"], chair=row["chair"], secretary=row["secretary"],
     )  # fmt: skip
     attendance = [
         Attendance(participant=a["participant"], joined_at=a["joined_at"], left_at=a["left_at"])

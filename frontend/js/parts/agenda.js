@@ -7,6 +7,24 @@ import { t, formatDuration, formatTime } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { currentItem } from "../state.js";
 import { now } from "../clock.js";
+import { linkify, documentsList } from "./documents.js";
+
+/** "The agenda is finished" only when there was an agenda and every item of it is done. */
+export function agendaFinished(state) {
+  const items = state.agenda.order.map((id) => state.agenda.items[id]).filter(Boolean);
+  return items.length > 0 && items.every((item) => item.status === "done");
+}
+
+export function nextItem(state) {
+  return state.agenda.order.map((id) => state.agenda.items[id])
+    .find((item) => item && item.status === "pending") || null;
+}
+
+function idleText(state) {
+  if (agendaFinished(state)) return t("agenda.all_done");
+  if (!state.agenda.order.length) return t("agenda.empty");
+  return t("agenda.none_running");
+}
 
 export function currentItemPart() {
   const el = h("section", { class: "card current-item", "aria-labelledby": "current-item-h" });
@@ -19,12 +37,56 @@ export function currentItemPart() {
         h("h2", { id: "current-item-h" }, t("agenda.current")),
         item
           ? [h("p", { class: "item-title" }, item.title),
-            item.description ? h("p", { class: "muted" }, item.description) : null,
+            item.description ? h("p", { class: "muted" }, linkify(item.description)) : null,
+            documentsList(item),
             h("p", {}, countdown({ deadline: item.deadline, remaining: item.remaining_s,
               paused: item.status === "paused" })),
             h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
-          : h("p", { class: "muted" }, state.session.status === "ended"
-            ? t("agenda.all_done") : t("agenda.none_running")));
+          : h("p", { class: "muted" }, idleText(state)));
+    },
+  };
+}
+
+/**
+ * The facilitator's "now and next": the running item with its timer and its controls
+ * (pause or resume, add a minute, complete), and the next pending item with "Start item".
+ */
+export function nowPart({ send }) {
+  const el = h("section", { class: "card now current-item", "aria-labelledby": "now-h" });
+  return {
+    el,
+    topics: ["agenda.", "session."],
+    update(state) {
+      const item = currentItem(state);
+      const next = nextItem(state);
+      const live = state.session.status === "live";
+      const buttons = [];
+      if (item && live) {
+        buttons.push(item.status === "paused"
+          ? h("button", { type: "button", "data-k": "item-run", onclick: () => send("agenda.resume") }, t("agenda.resume"))
+          : h("button", { type: "button", "data-k": "item-run", onclick: () => send("agenda.pause") }, t("agenda.pause")));
+        buttons.push(h("button", { type: "button", "data-k": "item-ext",
+          onclick: () => send("agenda.extend", { seconds: 60 }) }, t("agenda.extend")));
+        buttons.push(h("button", { type: "button", "data-k": "item-done",
+          onclick: () => send("agenda.complete", { item: item.id }) }, t("agenda.complete")));
+      }
+      swap(el,
+        h("h2", { id: "now-h" }, t("agenda.current")),
+        item
+          ? [h("p", { class: "item-title" }, item.title),
+            h("p", { class: "timer" }, countdown({ deadline: item.deadline, remaining: item.remaining_s,
+              paused: item.status === "paused", big: true })),
+            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
+          : h("p", { class: "muted" }, idleText(state)),
+        buttons.length ? h("div", { class: "buttons" }, buttons) : null,
+        next ? h("div", { class: "next-item" },
+          h("h3", {}, t("agenda.next")),
+          h("p", {}, h("span", { class: "next-title", id: "now-next-title" }, next.title), " ",
+            h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(next.duration_s) }))),
+          live ? h("div", { class: "buttons" }, h("button", { type: "button", class: item ? "" : "primary",
+            "data-k": "item-next", "aria-describedby": "now-next-title",
+            onclick: () => send("agenda.start", { item: next.id }) }, t("agenda.start"))) : null) : null,
+        live && next ? h("p", { class: "muted" }, t("agenda.estimated_end", { time: formatTime(estimatedEnd(state)) })) : null);
     },
   };
 }
@@ -100,7 +162,6 @@ export function agendaPart({ send, facilitator = false }) {
   function controls(state, item, index) {
     if (!facilitator) return null;
     const live = state.session.status === "live";
-    const ref = `agenda-${item.id}-title`;
     const buttons = [];
     if (editing?.id === item.id) return editForm(item, () => api.update(state));
     if (item.status !== "done") {
@@ -113,8 +174,10 @@ export function agendaPart({ send, facilitator = false }) {
         } }, t("agenda.edit")));
     }
     if (item.status === "pending") {
-      if (live) buttons.push(h("button", { type: "button", class: "primary", "data-k": `run-${item.id}`,
-        "aria-describedby": ref, onclick: () => send("agenda.start", { item: item.id }) }, t("agenda.start")));
+      // "Start item" itself is on the board (the next item); here any item can be started.
+      if (live) buttons.push(h("button", { type: "button", "data-k": `run-${item.id}`,
+        "aria-label": t("agenda.start_named", { title: item.title }),
+        onclick: () => send("agenda.start", { item: item.id }) }, t("agenda.start_this")));
       buttons.push(h("button", { type: "button", "data-k": `up-${item.id}`, disabled: index === 0,
         "aria-label": t("agenda.move_up_named", { title: item.title }),
         onclick: () => move(state, item.id, -1) }, "↑"));
@@ -125,20 +188,6 @@ export function agendaPart({ send, facilitator = false }) {
       buttons.push(h("button", { type: "button", "data-k": `rm-${item.id}`,
         "aria-label": t("agenda.remove_named", { title: item.title }),
         onclick: () => send("agenda.remove", { item: item.id }) }, t("agenda.remove")));
-    }
-    if (item.status === "running") {
-      buttons.push(h("button", { type: "button", "data-k": `run-${item.id}`,
-        onclick: () => send("agenda.pause") }, t("agenda.pause")));
-    }
-    if (item.status === "paused") {
-      buttons.push(h("button", { type: "button", "data-k": `run-${item.id}`,
-        onclick: () => send("agenda.resume") }, t("agenda.resume")));
-    }
-    if (item.status === "running" || item.status === "paused") {
-      buttons.push(h("button", { type: "button", "data-k": `ext-${item.id}`,
-        onclick: () => send("agenda.extend", { seconds: 60 }) }, t("agenda.extend")));
-      buttons.push(h("button", { type: "button", "data-k": `done-${item.id}`,
-        onclick: () => send("agenda.complete", { item: item.id }) }, t("agenda.complete")));
     }
     return h("div", { class: "buttons" }, buttons);
   }

@@ -1,7 +1,7 @@
 // Facilitator's participant list: who is here, waiting, muted; mute/unmute/remove/admit.
 
 import { h, swap } from "../dom.js";
-import { t, formatNumber } from "../i18n.js";
+import { t, plural } from "../i18n.js";
 import { currentTurn, displayName } from "../state.js";
 
 const ORDER = { waiting: 0, present: 1, left: 2, removed: 3 };
@@ -17,7 +17,7 @@ export function peoplePart({ send, you }) {
         .sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || String(a.name).localeCompare(String(b.name)));
       const present = people.filter((p) => p.status === "present").length;
       swap(el, h("h2", { id: "people-h" }, t("people.title")),
-        h("p", { class: "muted" }, t("people.counts", { n: formatNumber(present), observers: formatNumber(state.observers || 0) })),
+        h("p", { class: "muted" }, `${plural("people.present", present)}, ${plural("people.observers", state.observers || 0)}`),
         h("ul", { class: "people-list" }, people.map((p) => {
           const name = displayName(state, p.id);
           const buttons = [];

@@ -3,7 +3,7 @@
 
 import { LIMITS } from "../limits.js";
 import { h, swap, field, uid, clearSent } from "../dom.js";
-import { t, formatNumber } from "../i18n.js";
+import { t, formatNumber, plural } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { results } from "./results.js";
 
@@ -150,8 +150,9 @@ function pollCard(state, poll, ctx, redrawAll) {
   if (facilitator) {
     if (poll.status === "draft") controls.push(h("button", { type: "button", class: "primary", "data-k": `ctl-${poll.id}`,
       "aria-describedby": `poll-${poll.id}-q`, onclick: () => send("poll.open", { poll: poll.id }) }, t("poll.open")));
-    if (poll.status === "open") controls.push(h("button", { type: "button", "data-k": `ctl-${poll.id}`,
-      "aria-describedby": `poll-${poll.id}-q`, onclick: () => send("poll.close", { poll: poll.id }) }, t("poll.close")));
+    // The poll on the facilitator's board has its "Close poll" there, and only there.
+    const onBoard = ctx.closeOnBoard && livePoll(state)?.id === poll.id;
+    if (poll.status === "open" && !onBoard) controls.push(closeButton(poll, send, `ctl-${poll.id}`, `poll-${poll.id}-q`));
     if (poll.status === "closed" && poll.results === "on_close") controls.push(h("button", { type: "button",
       "data-k": `ctl-${poll.id}`, onclick: () => send("poll.publish", { poll: poll.id }) }, t("poll.publish")));
   }
@@ -163,11 +164,16 @@ function pollCard(state, poll, ctx, redrawAll) {
   return card;
 }
 
-export function pollsPart(ctx) {
-  const el = h("section", { class: "polls", "aria-labelledby": "polls-h" });
+/**
+ * The polls. `which` picks "open" (only the polls open now: the participant's view puts
+ * them first and hides this part when there is none), "rest" (all others) or "all".
+ */
+export function pollsPart(ctx, { which = "all", builder: withBuilder = ctx.facilitator } = {}) {
+  const headingId = `polls-h-${which}`;
+  const el = h("section", { class: `polls polls-${which}`, "aria-labelledby": headingId });
   const list = h("div");
-  el.append(h("h2", { id: "polls-h" }, t("poll.title")), list);
-  if (ctx.facilitator) el.append(builder(ctx.send));
+  el.append(h("h2", { id: headingId }, t(which === "open" ? "poll.open_now" : "poll.title")), list);
+  if (withBuilder) el.append(builder(ctx.send));
   let last = null;
   const api = {
     el,
@@ -182,12 +188,57 @@ export function pollsPart(ctx) {
       }
       const polls = Object.values(state.polls)
         .filter((p) => ctx.facilitator || p.status !== "draft")
+        .filter((p) => which === "all" || (which === "open") === (p.status === "open"))
         .sort((a, b) => order(a) - order(b) || String(b.created).localeCompare(String(a.created)));
+      if (which !== "all") el.hidden = !polls.length; // the participant's view: no empty box
       swap(list, polls.length ? polls.map((p) => pollCard(state, p, ctx, () => api.update(last)))
         : h("p", { class: "muted" }, t("poll.none")));
     },
   };
   return api;
+}
+
+function closeButton(poll, send, key, describedBy = `live-poll-q-${poll.id}`) {
+  return h("button", { type: "button", "data-k": key, "aria-describedby": describedBy,
+    onclick: () => send("poll.close", { poll: poll.id }) }, t("poll.close"));
+}
+
+/** The poll that matters now: the open one (else the last one closed), as results. */
+export function livePoll(state) {
+  const polls = Object.values(state.polls);
+  return polls.find((p) => p.status === "open")
+    || polls.filter((p) => p.status === "closed" || p.status === "published")
+      .sort((a, b) => String(a.closed || a.created).localeCompare(String(b.closed || b.created))).at(-1)
+    || null;
+}
+
+/**
+ * The facilitator's board: the open poll's live results with "Close poll" (or the last
+ * closed poll's results), always in view. Voting and the poll builder are in the tab.
+ */
+export function livePollPart({ send }) {
+  const el = h("section", { class: "card live-poll", "aria-labelledby": "live-poll-h" });
+  return {
+    el,
+    topics: ["poll.", "vote.", "session."],
+    update(state) {
+      const poll = livePoll(state);
+      const drafts = Object.values(state.polls).filter((p) => p.status === "draft").length;
+      if (!poll) {
+        swap(el, h("h2", { id: "live-poll-h" }, t("poll.title")),
+          h("p", { class: "muted" }, drafts ? plural("poll.drafts_ready", drafts) : t("poll.none")));
+        return;
+      }
+      const open = poll.status === "open";
+      swap(el, h("h2", { id: "live-poll-h" }, open ? t("poll.open_now") : t("poll.last_closed")),
+        h("p", { class: "poll-q", id: `live-poll-q-${poll.id}` }, poll.question),
+        h("p", { class: "muted" }, h("span", { class: "badge" }, t(`poll.status.${poll.status}`)), " ",
+          t(`poll.kind.${poll.kind}`), " · ", t("poll.turnout", { n: formatNumber(poll.turnout || poll.tally?.turnout || 0) }),
+          open && poll.closes ? [" · ", countdown({ deadline: poll.closes })] : null),
+        results(poll, optionsOf(poll), { compact: true }),
+        open ? h("div", { class: "buttons" }, closeButton(poll, send, "board-close")) : null);
+    },
+  };
 }
 
 const order = (poll) => ({ open: 0, draft: 1, closed: 2, published: 2 })[poll.status] ?? 3;

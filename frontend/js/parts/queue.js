@@ -8,14 +8,14 @@ import { currentQueue, currentTurn, displayName, estimatedWait, me } from "../st
 
 const KINDS = ["speak", "point_of_order", "reply"];
 
-export function queuePart({ send, facilitator = false, readOnly = false, you }) {
+export function queuePart({ send, facilitator = false, readOnly = false, you }, { mine: withMine = !readOnly } = {}) {
   const el = h("section", { class: "card queue", "aria-labelledby": "queue-h" });
   const mine = h("div", { class: "my-hand" });
   const list = h("div");
   const kind = h("select", { name: "kind" });
   const kindField = field(t("hand.kind_label"), kind);
   el.append(h("h2", { id: "queue-h" }, t("queue.title")));
-  if (!readOnly) el.append(mine);
+  if (withMine) el.append(mine);
   el.append(list);
 
   function drawKinds(state) {
@@ -76,7 +76,7 @@ export function queuePart({ send, facilitator = false, readOnly = false, you }) 
       "participant.muted", "participant.removed", "room.", "question.queued"],
     update(state) {
       const queue = currentQueue(state);
-      if (!readOnly) swap(mine, myControls(state));
+      if (withMine) swap(mine, myControls(state));
       const rows = queue.hands.map((hand, index) => h("li", {
         class: `hand kind-${hand.kind}${hand.participant === you.participant ? " mine" : ""}` },
       h("span", { class: "name" }, displayName(state, hand.participant),

@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 
-export function results(poll, options, { big = false } = {}) {
+export function results(poll, options, { big = false, compact = false } = {}) {
   const tally = poll.tally || poll.result;
   if (!tally) {
     if (poll.status === "open" && poll.results === "on_close") return h("p", { class: "muted" }, t("poll.hidden_until_close"));
@@ -22,10 +22,12 @@ export function results(poll, options, { big = false } = {}) {
       round.counts.map((c, i) => (c === null ? null : `${options[i]}: ${formatNumber(c)}`)).filter(Boolean).join(", "),
       round.eliminated !== null && round.eliminated !== undefined
         ? ` — ${t("poll.eliminated", { option: options[round.eliminated] })}` : "")))) : null;
-  return h("div", { class: big ? "results big" : "results", "data-results": poll.id },
-    h("h4", {}, poll.status === "open" ? t("poll.live_results") : t("poll.final_results")),
+  return h("div", { class: `results${big ? " big" : ""}${compact ? " compact" : ""}`, "data-results": poll.id },
+    compact ? null : h("h4", {}, poll.status === "open" ? t("poll.live_results") : t("poll.final_results")),
     h("ul", { class: "result-list" }, rows),
-    h("p", { class: "muted" }, t("poll.turnout", { n: formatNumber(tally.turnout ?? poll.turnout ?? 0) }),
-      tally.quorum_met === false ? ` · ${t("poll.quorum_missed")}` : ""),
+    compact
+      ? (tally.quorum_met === false ? h("p", { class: "muted" }, t("poll.quorum_missed")) : null)
+      : h("p", { class: "muted" }, t("poll.turnout", { n: formatNumber(tally.turnout ?? poll.turnout ?? 0) }),
+        tally.quorum_met === false ? ` · ${t("poll.quorum_missed")}` : ""),
     rounds);
 }

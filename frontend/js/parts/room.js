@@ -1,32 +1,102 @@
-// Room controls: start/end the session, lock, lobby, slow mode, queue policy, turn length,
-// and the minutes once the session has ended. Ending asks for confirmation first.
+// Room controls, in three places so that an action is never next to a toggle:
+// - sessionPart: the session's state and its one-way actions (Start session, End session
+//   with a confirmation) and, once it has ended, "Export minutes";
+// - togglesPart: immediate switches that take effect at once and can be switched back
+//   (lock, lobby, statements, questions, auto-advance);
+// - settingsPart: the numbers and the queue order, applied together with one button.
 
 import { LIMITS } from "../limits.js";
 import { h, swap, field } from "../dom.js";
 import { t } from "../i18n.js";
 
-const FORMATS = [["md", "Markdown"], ["html", "HTML"], ["pdf", "PDF"], ["json", "JSON"]];
+export const FORMATS = [["md", "Markdown"], ["html", "HTML"], ["pdf", "PDF"], ["json", "JSON"]];
 
-export function roomPart({ send, token }) {
-  const el = h("section", { class: "card room", "aria-labelledby": "room-h" });
+/**
+ * "Export minutes": a disclosure button with one download per format. `token` is the
+ * facilitator link's (the API accepts it for this room's minutes); the console uses its
+ * session cookie instead and passes none.
+ */
+export function exportMenu(room, token, { id = "export-links" } = {}) {
+  const base = `/api/townhalls/${encodeURIComponent(room)}`;
+  const q = token ? `?token=${encodeURIComponent(token)}` : "";
+  const links = h("ul", { id, class: "export-links", hidden: true },
+    FORMATS.map(([ext, label]) => h("li", {}, h("a", { href: `${base}/minutes.${ext}${q}`, download: "" },
+      t("room.minutes_as", { format: label })))),
+    h("li", {}, h("a", { href: `${base}/transcript.csv${q}`, download: "" }, t("room.transcript_csv"))));
+  const button = h("button", { type: "button", class: "primary", "data-k": "export", "aria-expanded": "false",
+    "aria-controls": id, onclick: () => {
+      links.hidden = !links.hidden;
+      button.setAttribute("aria-expanded", links.hidden ? "false" : "true");
+    } }, t("room.export"));
+  return h("div", { class: "export" }, button, links);
+}
+
+export function sessionPart({ send, token }) {
+  const el = h("section", { class: "session-bar", "aria-label": t("room.title") });
+  let exporter = null;
+  return {
+    el,
+    topics: ["session.", "room."],
+    update(state) {
+      const status = state.session.status;
+      const actions = [];
+      if (status === "scheduled") {
+        actions.push(h("button", { type: "button", class: "primary", "data-k": "start-session",
+          onclick: () => send("session.start") }, t("room.start_session")));
+      }
+      if (status === "live") {
+        actions.push(h("button", { type: "button", class: "danger", "data-k": "end-session", onclick: () => {
+          if (window.confirm(t("room.end_confirm"))) send("session.end");
+        } }, t("room.end_session")));
+      }
+      if (status === "ended") {
+        exporter = exporter || exportMenu(state.room, token);
+        actions.push(exporter);
+      }
+      swap(el, h("span", { class: `badge status-${status}` }, t(`session.status.${status}`)),
+        state.locked ? h("span", { class: "badge" }, t("room.locked")) : null,
+        h("div", { class: "buttons keep" }, actions));
+    },
+  };
+}
+
+export function togglesPart({ send }) {
+  const el = h("section", { class: "toggles", "aria-labelledby": "toggles-h" });
+  return {
+    el,
+    topics: ["session.", "room."],
+    update(state) {
+      const toggle = (key, on, onText, action) => h("button", { type: "button", role: "switch", "data-k": key,
+        "aria-checked": on ? "true" : "false", onclick: action }, onText);
+      const setting = (key, on) => toggle(key, on, t(`room.toggle.${key}`),
+        () => send("room.settings", { [key]: !on }));
+      swap(el, h("h2", { id: "toggles-h", class: "visually-hidden" }, t("room.toggles")),
+        state.session.status === "ended" ? null : h("div", { class: "switches" },
+          toggle("lock", state.locked, t("room.lock"), () => send(state.locked ? "room.unlock" : "room.lock")),
+          setting("lobby", state.settings.lobby), setting("statements", state.settings.statements !== false),
+          setting("questions", state.settings.questions !== false), setting("auto_advance", state.settings.auto_advance)));
+    },
+  };
+}
+
+export function settingsPart({ send }) {
+  const el = h("section", { class: "card room-settings", "aria-labelledby": "settings-h" });
   const slow = h("input", { type: "number", min: 0, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "slow" });
   const turn = h("input", { type: "number", min: 10, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "turn-s" });
   const cap = h("input", { type: "number", min: 0, max: 100, inputmode: "numeric", "data-k": "cap" });
   const policy = h("select", { "data-k": "policy" }, ["fifo", "fair"].map((p) => h("option", { value: p }, t(`queue.policy_name.${p}`))));
-  const settingsForm = h("form", { class: "inline-form", onsubmit: (e) => {
+  const form = h("form", { class: "inline-form", onsubmit: (e) => {
     e.preventDefault();
+    dirty = false;
     send("room.settings", { slow_mode_s: Number(slow.value), turn_s: Number(turn.value), queue_policy: policy.value,
       max_turns_per_item: Number(cap.value) || null });
   } }, field(t("room.slow_mode"), slow), field(t("room.turn_s"), turn), field(t("room.cap"), cap),
   field(t("room.policy"), policy),
   h("button", { type: "submit" }, t("room.apply")));
-  const controls = h("div");
-  let exportOpen = false;
-  el.append(h("h2", { id: "room-h" }, t("room.title")), controls, settingsForm);
+  el.append(h("h2", { id: "settings-h" }, t("room.settings")), form);
   let dirty = false;
   for (const input of [slow, turn, cap, policy]) input.addEventListener("input", () => { dirty = true; });
-  settingsForm.addEventListener("submit", () => { dirty = false; });
-  const api = {
+  return {
     el,
     topics: ["session.", "room."],
     update(state) {
@@ -36,40 +106,7 @@ export function roomPart({ send, token }) {
         cap.value = String(state.settings.max_turns_per_item || 0);
         policy.value = state.settings.queue_policy || "fifo";
       }
-      const status = state.session.status;
-      settingsForm.hidden = status === "ended";
-      const buttons = [];
-      if (status === "scheduled") {
-        buttons.push(h("button", { type: "button", class: "primary", "data-k": "start-session",
-          onclick: () => send("session.start") }, t("room.start_session")));
-      }
-      if (status !== "ended") {
-        buttons.push(state.locked
-          ? h("button", { type: "button", "data-k": "lock", "aria-pressed": "true", onclick: () => send("room.unlock") }, t("room.unlock"))
-          : h("button", { type: "button", "data-k": "lock", "aria-pressed": "false", onclick: () => send("room.lock") }, t("room.lock")));
-        const toggle = (key, on) => h("button", { type: "button", "data-k": key, "aria-pressed": on ? "true" : "false",
-          onclick: () => send("room.settings", { [key]: !on }) }, t(`room.toggle.${key}`));
-        buttons.push(toggle("lobby", state.settings.lobby), toggle("statements", state.settings.statements !== false),
-          toggle("questions", state.settings.questions !== false), toggle("auto_advance", state.settings.auto_advance));
-      }
-      if (status === "live") {
-        buttons.push(h("button", { type: "button", class: "danger", "data-k": "end-session", onclick: () => {
-          if (window.confirm(t("room.end_confirm"))) send("session.end");
-        } }, t("room.end_session")));
-      }
-      const base = `/api/townhalls/${encodeURIComponent(state.room)}`;
-      const q = `?token=${encodeURIComponent(token)}`;
-      const exportMenu = status === "ended" ? h("div", { class: "export" },
-        h("button", { type: "button", class: "primary", "data-k": "export", "aria-expanded": exportOpen ? "true" : "false",
-          "aria-controls": "export-links", onclick: () => { exportOpen = !exportOpen; api.update(state); } }, t("room.export")),
-        h("ul", { id: "export-links", hidden: !exportOpen },
-          FORMATS.map(([ext, label]) => h("li", {}, h("a", { href: `${base}/minutes.${ext}${q}`, download: "" },
-            t("room.minutes_as", { format: label })))),
-          h("li", {}, h("a", { href: `${base}/transcript.csv${q}`, download: "" }, t("room.transcript_csv"))))) : null;
-      swap(controls, h("p", {}, h("span", { class: "badge" }, t(`session.status.${status}`)),
-        state.locked ? [" ", h("span", { class: "badge" }, t("room.locked"))] : null),
-      h("div", { class: "buttons" }, buttons), exportMenu);
+      form.hidden = state.session.status === "ended";
     },
   };
-  return api;
 }

@@ -4,7 +4,7 @@
 
 import { everySecond, secondsUntil } from "../clock.js";
 import { h } from "../dom.js";
-import { t, formatDuration } from "../i18n.js";
+import { t, formatDuration, plural } from "../i18n.js";
 
 export function countdown({ deadline = null, remaining = null, paused = false, big = false }) {
   const el = h("span", { class: big ? "countdown big" : "countdown" });
@@ -15,7 +15,25 @@ export function countdown({ deadline = null, remaining = null, paused = false, b
   return el;
 }
 
+/** A countdown to the start of a scheduled meeting ("Starts in 1 day 2:03:04"). */
+export function startCountdown(iso, { big = false } = {}) {
+  const el = h("span", { class: big ? "countdown start big" : "countdown start" });
+  el.dataset.deadline = iso;
+  el.dataset.kind = "start";
+  refresh(el);
+  return el;
+}
+
 function refresh(el) {
+  if (el.dataset.kind === "start") {
+    const left = secondsUntil(el.dataset.deadline);
+    const days = Math.floor(left / 86400);
+    const time = formatDuration(left - days * 86400);
+    const text = left <= 0 ? t("meeting.starting")
+      : days > 0 ? t("meeting.starts_in_days", { days: plural("unit.days", days), time }) : t("meeting.starts_in", { time });
+    if (el.textContent !== text) el.textContent = text;
+    return;
+  }
   const left = el.dataset.deadline
     ? secondsUntil(el.dataset.deadline)
     : Number(el.dataset.remaining ?? 0);

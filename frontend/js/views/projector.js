@@ -1,49 +1,112 @@
-// Projector: the big screen of a hybrid meeting. Read-only, large type, no inputs.
+// Projector: the big screen of a hybrid meeting. Read-only, large type, no inputs, and
+// one screen with no scrolling at 1280x800 and 1920x1080 in every state: every region
+// has a fixed place in a grid the height of the window, long texts are cut to a few lines
+// and a poll's rows share the height of their region (10 options fit).
+//
+// Regions: the item and its timer, the speaker and the turn timer, the join QR code and
+// short URL, the poll (or the next speakers), the question board, the room's temperature,
+// the caption line and a slot for the live record head. Other features add regions
+// through `projectorSlots` ({id, area: "side" | "record", part: (ctx) => part}).
 
 import { h, swap } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { countdown } from "../parts/timer.js";
 import { results } from "../parts/results.js";
-import { optionsOf } from "../parts/polls.js";
+import { livePoll, optionsOf } from "../parts/polls.js";
 import { REACTIONS } from "../parts/reactions.js";
-import { currentItem, currentQueue, currentTurn, displayName, reactionCounts } from "../state.js";
+import { agendaFinished } from "../parts/agenda.js";
+import { joinPart, startsPart } from "../parts/meeting.js";
+import { streamPart } from "../parts/stream.js";
+import { currentItem, currentQueue, currentTurn, displayName, reactionCounts, sortedQuestions, votesOf } from "../state.js";
 
-export function mountProjector(root) {
+export const projectorSlots = [];
+
+function section(name, labelKey, ...children) {
+  return h("section", { class: `pj-${name}`, "aria-labelledby": `pj-${name}-h` },
+    h("h2", { id: `pj-${name}-h`, class: "pj-label" }, t(labelKey)), ...children);
+}
+
+function lastCaption(state) {
+  const entry = state.statements.findLast((s) => s.transcript && !s.hidden);
+  return entry ? { who: entry.participant ? displayName(state, entry.participant) : "", text: entry.text } : null;
+}
+
+export function mountProjector(root, ctx) {
   const el = h("div", { class: "projector" });
+  const item = h("div", { class: "pj-cell pj-cell-item" });
+  const floor = h("div", { class: "pj-cell pj-cell-floor" });
+  const main = h("div", { class: "pj-cell pj-cell-main" });
+  const board = h("div", { class: "pj-cell pj-cell-board" });
+  const caption = h("div", { class: "pj-cell pj-cell-caption" });
+  const join = joinPart(ctx, { big: false });
+  const stream = streamPart(ctx);
+  const record = h("div", { class: "pj-cell pj-cell-record", "data-slot": "record-head" });
+  const side = h("div", { class: "pj-cell pj-cell-join" }, join.el);
+  const slots = projectorSlots.map((slot) => ({ ...slot, made: slot.part(ctx) }));
+  for (const slot of slots) (slot.area === "record" ? record : board).append(slot.made.el);
+  el.append(item, floor, side, main, board, caption, record);
   root.append(el);
   return {
     role: "projector",
     update(state) {
-      const item = currentItem(state);
+      const status = state.session.status;
+      el.dataset.state = status;
+      const running = currentItem(state);
       const turn = currentTurn(state);
-      const hands = currentQueue(state).hands.slice(0, 3);
-      const live = Object.values(state.polls).find((p) => p.status === "open")
-        || Object.values(state.polls).filter((p) => p.status !== "draft").at(-1);
-      const counts = reactionCounts(state);
-      swap(el,
-        h("section", { class: "pj-item", "aria-labelledby": "pj-item-h" },
-          h("h2", { id: "pj-item-h", class: "pj-label" }, t("agenda.current")),
-          h("p", { class: "pj-title" }, item ? item.title : t("agenda.none_running")),
-          item ? countdown({ deadline: item.deadline, remaining: item.remaining_s, paused: item.status === "paused", big: true }) : null),
-        h("section", { class: "pj-floor", "aria-labelledby": "pj-floor-h" },
-          h("h2", { id: "pj-floor-h", class: "pj-label" }, t("floor.title")),
-          h("p", { class: "pj-speaker" }, turn ? displayName(state, turn.participant) : t("floor.nobody")),
-          turn ? countdown({ deadline: turn.deadline, big: true }) : null),
-        h("section", { class: "pj-next", "aria-labelledby": "pj-next-h" },
-          h("h2", { id: "pj-next-h", class: "pj-label" }, t("projector.next")),
+      if (status === "scheduled") {
+        swap(item, section("item", "projector.starts", startsPart(ctx, state, { big: true })));
+      } else {
+        swap(item, section("item", "agenda.current",
+          h("p", { class: "pj-title" }, running ? running.title
+            : agendaFinished(state) ? t("agenda.all_done") : t("agenda.none_running")),
+          running ? countdown({ deadline: running.deadline, remaining: running.remaining_s,
+            paused: running.status === "paused", big: true }) : null));
+      }
+      swap(floor, section("floor", "floor.title",
+        h("p", { class: "pj-speaker" }, turn ? displayName(state, turn.participant) : t("floor.nobody")),
+        turn ? countdown({ deadline: turn.deadline, big: true }) : null));
+
+      const poll = livePoll(state);
+      const showStream = stream.wanted(state) && !(poll && poll.status === "open");
+      if (showStream) stream.update(state);
+      if (showStream) {
+        swap(main, stream.el);
+      } else if (poll) {
+        const options = optionsOf(poll);
+        const res = results(poll, options, { big: true, compact: true });
+        const block = section("poll", poll.status === "open" ? "projector.poll" : "poll.last_closed",
+          h("p", { class: "pj-question" }, poll.question),
+          res || h("p", { class: "pj-turnout" }, t("poll.turnout", { n: formatNumber(poll.turnout || 0) })),
+          res ? h("p", { class: "pj-turnout" }, t("poll.turnout", { n: formatNumber(poll.tally?.turnout ?? poll.turnout ?? 0) })) : null);
+        block.style.setProperty("--rows", String(Math.max(3, options.length)));
+        swap(main, block);
+      } else {
+        const hands = currentQueue(state).hands.slice(0, 5);
+        swap(main, section("next", "projector.next",
           hands.length ? h("ol", {}, hands.map((hand) => h("li", {}, displayName(state, hand.participant),
             hand.kind !== "speak" ? [" ", h("span", { class: "badge" }, t(`hand.kind.${hand.kind}`))] : null)))
-            : h("p", {}, t("queue.empty"))),
-        h("section", { class: "pj-poll", "aria-labelledby": "pj-poll-h" },
-          h("h2", { id: "pj-poll-h", class: "pj-label" }, t("projector.poll")),
-          live ? [h("p", { class: "pj-question" }, live.question),
-            results(live, optionsOf(live), { big: true })
-              || h("p", {}, t("poll.turnout", { n: formatNumber(live.turnout || 0) }))]
-            : h("p", {}, t("poll.none"))),
-        h("section", { class: "pj-temp", "aria-labelledby": "pj-temp-h" },
-          h("h2", { id: "pj-temp-h", class: "pj-label" }, t("projector.temperature")),
+            : h("p", { class: "muted" }, t("queue.empty"))));
+      }
+
+      const questions = sortedQuestions(state).filter((q) => q.status === "open").slice(0, 4);
+      const counts = reactionCounts(state);
+      swap(board,
+        section("questions", "projector.questions",
+          questions.length ? h("ol", { class: "pj-questions" }, questions.map((q) => h("li", {},
+            h("span", { class: "pj-q-text" }, q.text),
+            h("span", { class: "pj-q-votes" }, t("question.votes", { n: formatNumber(votesOf(q)) })))))
+            : h("p", { class: "muted" }, t("question.none"))),
+        section("temp", "projector.temperature",
           h("ul", { class: "pj-reactions" }, REACTIONS.map((kind) => h("li", {},
-            h("span", { class: "pj-count" }, formatNumber(counts[kind])), " ", t(`reaction.${kind}`))))));
+            h("span", { class: "pj-count" }, formatNumber(counts[kind])), " ", t(`reaction.${kind}`))))),
+        slots.filter((slot) => slot.area !== "record").map((slot) => slot.made.el));
+      for (const slot of slots) slot.made.update(state);
+
+      const line = lastCaption(state);
+      swap(caption, h("p", { class: "pj-caption", "aria-live": "off" },
+        h("span", { class: "pj-label" }, t("projector.caption")), " ",
+        line ? [line.who ? h("strong", {}, line.who, ": ") : null, line.text] : h("span", { class: "muted" }, "—")));
+      join.update(state);
     },
   };
 }

@@ -1,0 +1,492 @@
+// The organiser console (/console): sign in with an organiser key, list, create, edit,
+// announce (links with "Copy link", QR codes and a printable handout), rotate links,
+// export the minutes and delete. Everything goes through the REST API with the console's
+// session cookie (HttpOnly, SameSite=Strict) and, on every change, its CSRF token.
+// The key itself is sent once, in the body of the sign-in request, and never kept.
+
+import { mountAnnouncer, announce } from "./announce.js";
+import { h, field, swap, uid } from "./dom.js";
+import { t, has, preferredLanguage, setLanguage, language, languages, onLanguage, formatZoned, viewerZone, plural } from "./i18n.js";
+import { LIMITS } from "./limits.js";
+import { FORMATS } from "./parts/room.js";
+
+const ROLES = ["facilitator", "participant", "observer"];
+const session = { csrf: null, admin: false, features: { access: false } };
+let route = null;
+
+// ---- the API ------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || "http_error";
+    this.fields = body?.fields || null;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET" && session.csrf) headers["x-csrf-token"] = session.csrf;
+  const response = await fetch(path, { method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+function problem(error) {
+  if (error.code === "unauthorized" && session.csrf) {
+    session.csrf = null;
+    go("");
+    return t("console.error.signed_out");
+  }
+  const key = `console.error.${error.code}`;
+  if (has(key)) return t(key);
+  const known = `error.${error.code}`;
+  if (has(known)) return t(known);
+  if (error.fields) return error.fields.map((f) => `${fieldLabel(f.field)}: ${f.message}`).join("; ");
+  return t("error.generic", { code: error.code });
+}
+
+function fieldLabel(name) {
+  const key = `console.field.${String(name).split(".")[0]}`;
+  return has(key) ? t(key) : name;
+}
+
+function showError(error) {
+  const text = typeof error === "string" ? error : problem(error);
+  swap(document.getElementById("errors"), h("p", { class: "error" }, text));
+  announce(text, { urgent: true });
+}
+
+function clearError() {
+  swap(document.getElementById("errors"));
+}
+
+// ---- time: a wall-clock time in an IANA zone <-> an instant --------------------------
+
+function zoneParts(instant, zone) {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+    .formatToParts(new Date(instant));
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  return { y: get("year"), m: get("month"), d: get("day"), h: get("hour"), mi: get("minute"), s: get("second") };
+}
+
+function offsetMinutes(instant, zone) {
+  const p = zoneParts(instant, zone);
+  return Math.round((Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - instant) / 60000);
+}
+
+/** "2026-12-03T19:00" in zone -> "2026-12-03T19:00:00+09:00". */
+export function zonedIso(local, zone) {
+  const [date, time] = local.split("T");
+  const [y, m, d] = date.split("-").map(Number);
+  const [hh, mm] = time.split(":").map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  let offset = offsetMinutes(wall, zone);
+  offset = offsetMinutes(wall - offset * 60000, zone); // once more across a DST change
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date}T${pad(hh)}:${pad(mm)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** An instant as the value of a datetime-local input, in zone. */
+function localValue(iso, zone) {
+  const p = zoneParts(Date.parse(iso), zone);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${p.y}-${pad(p.m)}-${pad(p.d)}T${pad(p.h)}:${pad(p.mi)}`;
+}
+
+function zones() {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC", "Asia/Seoul", "Europe/Berlin", "America/New_York"];
+  }
+}
+
+function when(th) {
+  if (!th.starts_at) return t("console.no_start");
+  const mine = viewerZone();
+  const zone = th.timezone || mine;
+  const here = formatZoned(th.starts_at, mine);
+  return zone === mine ? here : `${here} · ${t("console.in_zone", { zone, time: formatZoned(th.starts_at, zone) })}`;
+}
+
+// ---- routing ------------------------------------------------------------------------
+
+function go(hash) {
+  if (location.hash.slice(1) === hash) render();
+  else location.hash = hash;
+}
+
+window.addEventListener("hashchange", () => render());
+
+async function render() {
+  clearError();
+  route = location.hash.slice(1);
+  document.body.dataset.route = route.split("/")[0] || "list";
+  drawTop();
+  const main = document.getElementById("main");
+  if (!session.csrf) return signInView(main);
+  const [what, id, sub] = route.split("/");
+  try {
+    if (what === "new") return formView(main, null);
+    if (what === "th" && sub === "edit") return formView(main, await api("GET", `/api/townhalls/${id}`));
+    if (what === "th" && sub === "handout") return handoutView(main, id);
+    if (what === "th") return detailView(main, id);
+    return listView(main);
+  } catch (error) {
+    if (error.code === "not_found") return listView(main);
+    showError(error);
+    return undefined;
+  }
+}
+
+function drawTop() {
+  document.title = `${t("console.title")} · ${t("app.name")}`;
+  document.getElementById("room-title").textContent = t("console.title");
+  document.getElementById("role").textContent = session.csrf && session.admin ? t("console.admin") : "";
+  document.getElementById("source-link").textContent = t("footer.source");
+  document.getElementById("skip").textContent = t("app.skip");
+  const actions = document.getElementById("top-actions");
+  swap(actions, session.csrf ? h("button", { type: "button", class: "on-dark", "data-k": "sign-out", onclick: signOut },
+    t("console.sign_out")) : null);
+}
+
+// ---- sign in and out ----------------------------------------------------------------
+
+function signInView(main) {
+  const key = h("input", { type: "password", name: "key", autocomplete: "off", spellcheck: "false", required: true,
+    maxlength: 200, "data-k": "key" });
+  const form = h("form", { class: "card join console-sign-in", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!key.value.trim()) return key.focus();
+    try {
+      const answer = await api("POST", "/api/console/session", { key: key.value.trim() });
+      key.value = "";
+      Object.assign(session, { csrf: answer.csrf, admin: answer.admin });
+      announce(t("console.signed_in"));
+      go("");
+      render();
+    } catch (error) {
+      key.setAttribute("aria-invalid", "true");
+      showError(error.code === "unauthorized" ? t("console.error.bad_key") : problem(error));
+      key.focus();
+    }
+    return undefined;
+  } },
+  h("h2", {}, t("console.sign_in_title")),
+  h("p", {}, t("console.sign_in_intro")),
+  field(t("console.key"), key, t("console.key_hint")),
+  h("button", { type: "submit", class: "primary" }, t("console.sign_in")));
+  swap(main, form);
+  key.focus();
+}
+
+async function signOut() {
+  try {
+    await api("DELETE", "/api/console/session");
+  } catch (error) {
+    if (error.code !== "unauthorized") return showError(error);
+  }
+  session.csrf = null;
+  announce(t("console.signed_out"));
+  go("");
+  return render();
+}
+
+// ---- the list -----------------------------------------------------------------------
+
+async function listView(main) {
+  const { townhalls } = await api("GET", "/api/townhalls");
+  const groups = { upcoming: [], live: [], past: [] };
+  for (const th of townhalls) {
+    const group = th.status === "scheduled" ? "upcoming" : th.status === "live" ? "live" : "past";
+    groups[group].push(th);
+  }
+  groups.upcoming.sort((a, b) => String(a.starts_at || "9").localeCompare(String(b.starts_at || "9")));
+  const section = (name) => h("section", { class: "card th-group", "aria-labelledby": `group-${name}` },
+    h("h2", { id: `group-${name}` }, t(`console.group.${name}`), " ",
+      h("span", { class: "badge" }, String(groups[name].length))),
+    groups[name].length ? h("ul", { class: "th-list" }, groups[name].map((th) => h("li", { class: "th-row" },
+      h("a", { href: `#th/${th.id}`, class: "th-title" }, th.title),
+      h("span", { class: "badge" }, t(`console.status.${th.status}`)),
+      h("span", { class: "muted" }, th.status === "scheduled" ? when(th) : th.started_at ? formatZoned(th.started_at, th.timezone || viewerZone()) : ""))))
+      : h("p", { class: "muted" }, t(`console.none.${name}`)));
+  swap(main, h("div", { class: "console-list" },
+    h("div", { class: "buttons" }, h("a", { class: "button primary", href: "#new", "data-k": "new" }, t("console.new"))),
+    section("live"), section("upcoming"), section("past")));
+}
+
+// ---- create and edit ----------------------------------------------------------------
+
+function formView(main, th) {
+  const editing = Boolean(th);
+  const zone = h("input", { type: "text", list: "zones", required: true, "data-k": "zone", autocomplete: "off",
+    value: th?.timezone || viewerZone() });
+  const zoneList = h("datalist", { id: "zones" }, zones().map((z) => h("option", { value: z })));
+  const title = h("input", { type: "text", required: true, maxlength: LIMITS.title, value: th?.title || "", "data-k": "title" });
+  const description = h("textarea", { rows: 3, maxlength: LIMITS.description, "data-k": "description" });
+  description.value = th?.description || "";
+  const lang = h("select", { "data-k": "language" }, languages().map((code) => h("option", { value: code,
+    selected: (th?.language || language()) === code }, t(`lang.${code}`))));
+  const visibility = h("select", { "data-k": "visibility" }, ["private", "public"].map((v) => h("option", { value: v,
+    selected: (th?.visibility || "private") === v }, t(`console.visibility.${v}`))));
+  const starts = h("input", { type: "datetime-local", "data-k": "starts",
+    value: th?.starts_at ? localValue(th.starts_at, th.timezone || viewerZone()) : "" });
+  const stream = h("input", { type: "url", inputmode: "url", maxlength: 2000, placeholder: "https://", "data-k": "stream",
+    value: th?.stream_url || "" });
+  const place = h("input", { type: "text", maxlength: LIMITS.title, value: th?.place || "" });
+  const chair = h("input", { type: "text", maxlength: LIMITS.title, value: th?.chair || "" });
+  const secretary = h("input", { type: "text", maxlength: LIMITS.title, value: th?.secretary || "" });
+  const access = h("select", { "data-k": "access" }, ["open", "roll"].map((v) => h("option", { value: v,
+    selected: (th?.access || "open") === v }, t(`console.access.${v}`))));
+  const rows = h("ol", { class: "agenda-rows" });
+  const addRow = (item = null) => {
+    const rowId = uid("row");
+    const itemTitle = h("input", { type: "text", maxlength: LIMITS.title, required: true, value: item?.title || "",
+      "data-k": `${rowId}-title` });
+    const minutes = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, inputmode: "numeric", required: true,
+      value: item ? Math.max(1, Math.round(item.duration_s / 60)) : 10, "data-k": `${rowId}-min` });
+    const row = h("li", { class: "agenda-row" }, field(t("console.item_title"), itemTitle), field(t("console.item_minutes"), minutes),
+      h("button", { type: "button", class: "small", "aria-label": t("console.remove_item", { n: rows.children.length + 1 }),
+        onclick: () => { row.remove(); } }, t("agenda.remove")));
+    row.read = () => ({ title: itemTitle.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) });
+    rows.append(row);
+    return itemTitle;
+  };
+  const items = th?.room?.agenda?.items || [];
+  items.forEach((item) => addRow(item));
+  const form = h("form", { class: "card th-form", onsubmit: async (e) => {
+    e.preventDefault();
+    clearError();
+    const body = {
+      title: title.value.trim(), description: description.value, language: lang.value, visibility: visibility.value,
+      timezone: zone.value.trim() || null, stream_url: stream.value.trim() || null,
+      place: place.value.trim(), chair: chair.value.trim(), secretary: secretary.value.trim(),
+      agenda: [...rows.children].map((row) => row.read()).filter((item) => item.title),
+    };
+    if (starts.value) {
+      if (!zones().includes(body.timezone)) {
+        zone.setAttribute("aria-invalid", "true");
+        showError(t("console.error.zone"));
+        return zone.focus();
+      }
+      body.starts_at = zonedIso(starts.value, body.timezone);
+    }
+    if (session.features.access) body.access = access.value;
+    try {
+      const saved = editing ? await api("PATCH", `/api/townhalls/${th.id}`, body) : await api("POST", "/api/townhalls", body);
+      announce(t(editing ? "console.saved" : "console.created"));
+      go(`th/${saved.id}`);
+    } catch (error) {
+      showError(error);
+    }
+    return undefined;
+  } },
+  h("h2", {}, editing ? t("console.edit_title", { title: th.title }) : t("console.new")),
+  field(t("console.field.title"), title),
+  field(t("console.field.description"), description, t("console.description_hint")),
+  h("div", { class: "field-row" },
+    field(t("console.field.starts_at"), starts),
+    field(t("console.field.timezone"), zone, t("console.zone_hint")), zoneList),
+  h("div", { class: "field-row" },
+    field(t("console.field.language"), lang),
+    field(t("console.field.visibility"), visibility),
+    session.features.access ? field(t("console.field.access"), access) : null),
+  field(t("console.field.stream_url"), stream, t("console.stream_hint")),
+  h("div", { class: "field-row" },
+    field(t("console.field.place"), place), field(t("console.field.chair"), chair),
+    field(t("console.field.secretary"), secretary)),
+  h("fieldset", {}, h("legend", {}, t("console.agenda")), rows,
+    h("button", { type: "button", "data-k": "add-row", onclick: () => addRow().focus() }, t("console.add_item"))),
+  h("div", { class: "buttons" },
+    h("button", { type: "submit", class: "primary" }, editing ? t("console.save") : t("console.create")),
+    h("a", { class: "button", href: editing ? `#th/${th.id}` : "#" }, t("agenda.cancel"))));
+  swap(main, form);
+  title.focus();
+}
+
+// ---- one town hall ------------------------------------------------------------------
+
+function copyButton(url, role) {
+  return h("button", { type: "button", "data-k": `copy-${role}`, "aria-describedby": `link-${role}-label`,
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(url);
+      } catch {
+        const input = document.getElementById(`link-${role}`);
+        input.select();
+        document.execCommand("copy");
+      }
+      announce(t("console.copied", { role: t(`role.${role}`) }));
+    } }, t("console.copy_link"));
+}
+
+function linkBlock(th, role, view) {
+  const input = h("input", { type: "text", readonly: true, id: `link-${role}`, value: view.url, class: "link-url",
+    "aria-labelledby": `link-${role}-label` });
+  return h("section", { class: `link-card role-${role}`, "aria-labelledby": `link-${role}-label`, "data-role": role },
+    h("h3", { id: `link-${role}-label` }, t(`console.link.${role}`)),
+    h("p", { class: "muted" }, t(`console.link_help.${role}`)),
+    input,
+    view.short_url ? h("p", { class: "short-url" }, view.short_url) : null,
+    h("div", { class: "buttons" }, copyButton(view.url, role),
+      h("a", { class: "button", href: `/api/townhalls/${th.id}/links/${role}/qr.svg`, target: "_blank",
+        rel: "noopener", "data-k": `qr-${role}` }, t("console.open_qr"))),
+    h("img", { class: "qr", src: view.qr, alt: t(`qr.alt.${role}`), width: 160, height: 160 }));
+}
+
+async function exportWithProgress(url, filename, bar, status) {
+  bar.hidden = false;
+  bar.removeAttribute("value");
+  status.textContent = t("console.export_preparing");
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) {
+    bar.hidden = true;
+    const body = await response.json().catch(() => null);
+    throw new ApiError(response.status, body);
+  }
+  const total = Number(response.headers.get("content-length")) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+    if (total) {
+      bar.max = total;
+      bar.value = got;
+      status.textContent = t("console.export_progress", { percent: Math.round((got / total) * 100) });
+    }
+  }
+  const blob = new Blob(chunks, { type: response.headers.get("content-type") || "application/octet-stream" });
+  const link = h("a", { href: URL.createObjectURL(blob), download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+  bar.max = 1;
+  bar.value = 1;
+  status.textContent = t("console.export_done", { file: filename });
+  announce(status.textContent);
+}
+
+function exportBlock(th) {
+  const bar = h("progress", { class: "export-progress", hidden: true, "aria-label": t("console.export_progress_label") });
+  const status = h("p", { class: "muted", role: "status" });
+  const buttons = [...FORMATS, ["csv", "CSV"]].map(([ext, label]) => {
+    const doc = ext === "csv" ? "transcript" : "minutes";
+    return h("button", { type: "button", "data-k": `export-${ext}`, onclick: () => exportWithProgress(
+      `/api/townhalls/${th.id}/${doc}.${ext}`, `townhall-${th.id}-${doc}.${ext}`, bar, status).catch(showError) },
+    ext === "csv" ? t("room.transcript_csv") : t("room.minutes_as", { format: label }));
+  });
+  const list = h("div", { class: "buttons", id: "export-formats", hidden: true }, buttons);
+  const toggle = h("button", { type: "button", class: "primary", "aria-expanded": "false", "aria-controls": "export-formats",
+    onclick: () => {
+      list.hidden = !list.hidden;
+      toggle.setAttribute("aria-expanded", String(!list.hidden));
+    } }, t("room.export"));
+  return h("section", { class: "card", "aria-labelledby": "export-h" }, h("h2", { id: "export-h" }, t("console.minutes")),
+    th.status === "archived" ? [toggle, list, bar, status]
+      : h("p", { class: "muted" }, t("console.minutes_later")));
+}
+
+async function detailView(main, id) {
+  const [th, shown] = await Promise.all([api("GET", `/api/townhalls/${id}`), api("GET", `/api/townhalls/${id}/links`)]);
+  const links = shown.links || {};
+  const items = th.room?.agenda?.items || [];
+  const scheduled = th.status === "scheduled";
+  const rotate = h("button", { type: "button", "data-k": "rotate", onclick: async () => {
+    if (!window.confirm(t("console.rotate_confirm"))) return;
+    try {
+      await api("POST", `/api/townhalls/${id}/links/rotate`, {});
+      announce(t("console.rotated"));
+      render();
+    } catch (error) {
+      showError(error);
+    }
+  } }, t("console.rotate"));
+  const remove = h("button", { type: "button", class: "danger", "data-k": "delete", onclick: async () => {
+    if (!window.confirm(t("console.delete_confirm", { title: th.title }))) return;
+    try {
+      await api("DELETE", `/api/townhalls/${id}`);
+      announce(t("console.deleted", { title: th.title }));
+      go("");
+    } catch (error) {
+      showError(error);
+    }
+  } }, t("console.delete"));
+  swap(main, h("div", { class: "th-detail" },
+    h("p", {}, h("a", { href: "#" }, t("console.back"))),
+    h("section", { class: "card", "aria-labelledby": "th-h" },
+      h("h2", { id: "th-h" }, th.title, " ", h("span", { class: "badge" }, t(`console.status.${th.status}`))),
+      h("p", {}, when(th)),
+      th.place ? h("p", { class: "muted" }, t("console.place_is", { place: th.place })) : null,
+      h("p", { class: "muted" }, plural("console.items", items.length)),
+      h("div", { class: "buttons" },
+        scheduled ? h("a", { class: "button", href: `#th/${id}/edit` }, t("console.edit")) : null,
+        h("a", { class: "button", href: `#th/${id}/handout` }, t("console.handout")),
+        rotate, remove)),
+    h("section", { class: "card links", "aria-labelledby": "links-h" },
+      h("h2", { id: "links-h" }, t("console.links")),
+      Object.keys(links).length ? h("div", { class: "link-grid" }, ROLES.filter((r) => links[r]).map((r) => linkBlock(th, r, links[r])))
+        : h("p", { class: "muted" }, t("console.links_hidden"))),
+    exportBlock(th)));
+}
+
+async function handoutView(main, id) {
+  const [th, shown] = await Promise.all([api("GET", `/api/townhalls/${id}`), api("GET", `/api/townhalls/${id}/links`)]);
+  const join = shown.links?.participant;
+  swap(main, h("article", { class: "handout", "aria-labelledby": "handout-h" },
+    h("div", { class: "buttons no-print" }, h("a", { class: "button", href: `#th/${id}` }, t("console.back_to", { title: th.title })),
+      h("button", { type: "button", class: "primary", onclick: () => window.print() }, t("console.print"))),
+    h("h2", { id: "handout-h" }, th.title),
+    h("p", { class: "handout-when" }, when(th)),
+    th.place ? h("p", {}, th.place) : null,
+    th.description ? h("p", {}, th.description) : null,
+    join ? [h("img", { class: "qr handout-qr", src: join.qr, alt: t("qr.alt.participant"), width: 320, height: 320 }),
+      h("p", { class: "handout-url" }, join.short_url || join.url),
+      h("p", {}, t("console.handout_how"))] : h("p", { class: "muted" }, t("console.links_hidden"))));
+}
+
+// ---- start --------------------------------------------------------------------------
+
+function languageSwitch() {
+  const host = document.getElementById("lang");
+  const draw = () => {
+    swap(host, ...languages().map((code) => h("button", { type: "button", lang: code, "data-k": `lang-${code}`,
+      "aria-pressed": code === language() ? "true" : "false", onclick: () => setLanguage(code, { remember: true }) },
+    t(`lang.${code}`))));
+    host.setAttribute("aria-label", t("lang.label"));
+  };
+  onLanguage(() => {
+    draw();
+    render();
+  });
+}
+
+async function main() {
+  window.townhallConsole = { session, zonedIso };
+  mountAnnouncer(document);
+  languageSwitch();
+  try {
+    const [who, openapi] = await Promise.all([api("GET", "/api/console/session"),
+      fetch("/api/openapi.json").then((r) => r.json()).catch(() => null)]);
+    Object.assign(session, { csrf: who.csrf, admin: who.admin });
+    session.features.access = Boolean(openapi?.components?.schemas?.TownHallCreate?.properties?.access);
+  } catch {
+    session.csrf = null;
+  }
+  await setLanguage(preferredLanguage());
+  document.body.dataset.ready = "1";
+}
+
+main();
