@@ -37,8 +37,11 @@ def test_markdown_has_title_date_and_attendance(en: Minutes) -> None:
     assert "| 김민수 | participant | 17:59:00 | present at the end |" in md
     assert "| Carol (muted, banned) | participant | 18:01:00 | 18:31:00 |" in md
     # Bob left and came back: both stays are listed.
-    assert "| Bob | participant | 17:58:00 | 18:20:00 |" in md
-    assert "| Bob | participant | 18:22:00 | 18:48:00 |" in md
+    # One row per person: Bob left and came back, both stays are in his row.
+    assert "| Bob | participant | 17:58:00, 18:22:00 | 18:20:00, 18:48:00 |" in md
+    assert md.count("| Bob | participant |") == 1
+    assert "### Speaking time" in md
+    assert "| Bob | 1 | 1:30 |" in md
     assert "**Peak observers:** 42" in md
 
 

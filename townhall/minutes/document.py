@@ -81,19 +81,43 @@ class _Builder:
         )
 
     def attendance(self) -> None:
+        """One row per person; a person who left and came back has each stay in it."""
         m, w = self.m, self.w
         self.add(Heading(2, w["attendance"]))
-        rows = []
+        stays: dict[str, list[tuple[str, str]]] = {}
         for a in m.attendance:
-            p = m.participant(a.participant)
-            flags = [w[f] for f in ("muted", "banned") if p is not None and getattr(p, f)]
-            name = m.name_of(a.participant) + (f" ({', '.join(flags)})" if flags else "")
-            role = self.label("role", p.role) if p else ""
             left = self.clock(a.left_at) if a.left_at else w["present_at_end"]
-            rows.append((name, role, self.clock(a.joined_at), left))
+            stays.setdefault(a.participant, []).append((self.clock(a.joined_at), left))
+        rows = []
+        for person, times in stays.items():
+            p = m.participant(person)
+            flags = [w[f] for f in ("muted", "banned") if p is not None and getattr(p, f)]
+            name = m.name_of(person) + (f" ({', '.join(flags)})" if flags else "")
+            role = self.label("role", p.role) if p else ""
+            rows.append(
+                (name, role, ", ".join(j for j, _ in times), ", ".join(x for _, x in times))
+            )
         if rows:
             self.add(Table((w["name"], w["role"], w["joined"], w["left"]), tuple(rows)))
         self.add(Para(str(m.session.peak_observers), strong=f"{w['peak_observers']}:"))
+        self.speaking_time()
+
+    def speaking_time(self) -> None:
+        """Speaking-time totals per person, most first (turns and their total length)."""
+        m, w = self.m, self.w
+        totals: dict[str, tuple[int, float]] = {}
+        for t in m.turns:
+            count, seconds = totals.get(t.participant, (0, 0.0))
+            totals[t.participant] = (count + 1, seconds + (t.duration_s or 0.0))
+        if not totals:
+            return
+        self.add(Heading(3, w["speaking_time"]))
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1][1], m.name_of(kv[0])))
+        rows = tuple(
+            (m.name_of(person), str(count), duration(seconds))
+            for person, (count, seconds) in ranked
+        )
+        self.add(Table((w["name"], w["turns"], w["speaking_total"]), rows))
 
     def agenda(self) -> None:
         m, w = self.m, self.w

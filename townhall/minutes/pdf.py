@@ -8,6 +8,7 @@ from fpdf.fonts import FontFace as Style
 
 from townhall.minutes.document import Heading, Para, Quote, Table, build_document
 from townhall.minutes.fonts import find_cjk_font
+from townhall.minutes.labels import labels_for
 from townhall.minutes.model import Minutes
 
 __all__ = ["render_pdf"]
@@ -15,13 +16,32 @@ __all__ = ["render_pdf"]
 FAMILY = "minutes"
 SIZES = {1: 18, 2: 14, 3: 12, 4: 11}
 BODY = 10
+KEEP_WITH_NEXT = 24  # mm of the next block kept on a heading's page
 
 
 class _PDF(FPDF):
+    """A4 with a running header (the title, from page 2 on) and "page N of M" below."""
+
+    running = ""  # the header text
+    page_words = "{n} / {total}"  # "Page {n} of {total}" in the minutes' language
+
+    def header(self) -> None:
+        if self.page_no() == 1 or not self.running:
+            return
+        self.set_font(FAMILY, "", 8)
+        self.set_text_color(90)
+        self.cell(0, 6, self.running, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(180)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_text_color(0)
+        self.ln(3)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
-        self.cell(0, 8, str(self.page_no()), align="C")
+        # {nb} is fpdf2's alias for the page count, filled in when the document closes.
+        text = self.page_words.format(n=self.page_no(), total="{nb}")
+        self.cell(0, 8, text, align="C")
 
 
 def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
@@ -39,9 +59,15 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
     # Without a bold file the regular face stands in, so bold text still renders.
     pdf.add_font(FAMILY, "B", face.bold_path or face.path, collection_font_number=face.index)
     pdf.set_auto_page_break(auto=True, margin=16)
+    words = labels_for(doc.language)
+    pdf.running = f"{doc.title} · {words['page_header']}".strip(" ·")
+    pdf.page_words = words["page_of"]
     pdf.add_page()
     for block in doc.blocks:
         if isinstance(block, Heading):
+            # Never a heading alone at the foot of a page: it goes with what follows.
+            if pdf.will_page_break(SIZES.get(block.level, BODY) + KEEP_WITH_NEXT):
+                pdf.add_page()
             pdf.ln(2 if block.level > 2 else 4)
             pdf.start_section(block.text, level=block.level - 1)
             pdf.set_font(FAMILY, "B", SIZES.get(block.level, BODY))
@@ -83,11 +109,15 @@ def _table(pdf: FPDF, block: Table) -> None:
         pdf.set_font(FAMILY, "", BODY - 1)
         _lines(pdf, 5, block.caption)
     pdf.set_font(FAMILY, "", BODY - 1)
-    # Width follows content: the longest cell of each column, within sane bounds.
-    widths = [
-        max(8.0, min(60.0, max(pdf.get_string_width(c) for c in column) + 3))
-        for column in zip(block.headers, *block.rows, strict=True)
-    ]
+    # Width follows content: the longest cell of each column, within sane bounds, and
+    # never narrower than the longest word of its header ("Difference" stays whole).
+    widths = []
+    for header, *cells in zip(block.headers, *block.rows, strict=True):
+        pdf.set_font(FAMILY, "B", BODY - 1)
+        word = max((pdf.get_string_width(w) for w in header.split()), default=0.0) + 4
+        pdf.set_font(FAMILY, "", BODY - 1)
+        content = max((pdf.get_string_width(c) for c in (header, *cells)), default=0.0) + 3
+        widths.append(max(8.0, word, min(60.0, content)))
     with pdf.table(
         col_widths=widths,
         width=min(pdf.epw, sum(widths)),
