@@ -145,6 +145,15 @@ def test_console_schedules_announces_and_files_a_meeting(browser: Browser, serve
     assert "Riverside park hearing" in text
     assert "주차장은 어떻게 되나요?" in text
     assert page.evaluate("document.querySelector('.export-progress').value") == 1
+    # Filed: the draft approved with the approver's name, then corrected as version 2.
+    page.get_by_label("Approved by (name)").fill("Council clerk")
+    page.get_by_role("button", name="Approve minutes").click()
+    expect(page.locator(".versions")).to_contain_text("Approved")
+    expect(page.locator(".versions")).to_contain_text("Council clerk")
+    page.get_by_label("Corrections").fill("The opening item ran five minutes, not four.")
+    page.get_by_role("button", name="Record corrections").click()
+    expect(page.locator(".versions li")).to_have_count(2)
+    expect(page.locator(".versions")).to_contain_text("Corrects version 1")
 
     # The ended view from every link: the minutes, never "removed"; facilitators export.
     for link, role in (

@@ -394,9 +394,61 @@ function exportBlock(th) {
       list.hidden = !list.hidden;
       toggle.setAttribute("aria-expanded", String(!list.hidden));
     } }, t("room.export"));
+  const filing = h("div", { class: "filing" });
+  if (th.status === "archived") drawFiling(th, filing);
   return h("section", { class: "card", "aria-labelledby": "export-h" }, h("h2", { id: "export-h" }, t("console.minutes")),
-    th.status === "archived" ? [toggle, list, bar, status]
+    th.status === "archived" ? [toggle, list, bar, status, filing]
       : h("p", { class: "muted" }, t("console.minutes_later")));
+}
+
+/** Filing: every version (draft, approved by whom and when), approve, record corrections. */
+async function drawFiling(th, host) {
+  let versions = [];
+  try {
+    versions = (await api("GET", `/api/townhalls/${th.id}/minutes/versions`)).versions;
+  } catch (error) {
+    return showError(error);
+  }
+  const latest = versions.at(-1);
+  const redraw = () => drawFiling(th, host);
+  const rows = h("ol", { class: "versions" }, versions.map((v) => h("li", {},
+    h("strong", {}, t("console.version", { n: v.version })), " ",
+    h("span", { class: "badge" }, t(`console.version_status.${v.status}`)), " ",
+    v.status === "approved" ? t("console.approved_by", { who: v.approved_by, when: formatZoned(v.approved_at, th.timezone || viewerZone()) }) : "",
+    v.corrects ? h("p", { class: "muted" }, t("console.corrects", { n: v.corrects, text: v.corrections })) : null)));
+  let form = null;
+  if (latest.status === "draft") {
+    const who = h("input", { type: "text", required: true, maxlength: LIMITS.title, "data-k": "approver" });
+    form = h("form", { class: "inline-form", onsubmit: async (e) => {
+      e.preventDefault();
+      if (!who.value.trim()) return who.focus();
+      try {
+        await api("POST", `/api/townhalls/${th.id}/minutes/approve`, { approved_by: who.value.trim() });
+        announce(t("console.approved"));
+        redraw();
+      } catch (error) {
+        showError(error);
+      }
+      return undefined;
+    } }, field(t("console.approver"), who), h("button", { type: "submit", class: "primary" }, t("console.approve")));
+  } else {
+    const text = h("textarea", { rows: 2, required: true, maxlength: LIMITS.description, "data-k": "corrections" });
+    form = h("form", { class: "stack", onsubmit: async (e) => {
+      e.preventDefault();
+      if (!text.value.trim()) return text.focus();
+      try {
+        await api("POST", `/api/townhalls/${th.id}/minutes/corrections`, { corrections: text.value.trim() });
+        announce(t("console.corrected"));
+        redraw();
+      } catch (error) {
+        showError(error);
+      }
+      return undefined;
+    } }, field(t("console.corrections"), text, t("console.corrections_hint")),
+    h("button", { type: "submit" }, t("console.record_corrections")));
+  }
+  swap(host, h("h3", {}, t("console.filing")), rows, form);
+  return undefined;
 }
 
 async function detailView(main, id) {

@@ -25,6 +25,8 @@ VALID_BODY: dict[str, dict[str, Any]] = {
     "rotate_links": {"roles": ["observer"]},
     "add_to_roll": {"members": [{"name": "Kim"}]},
     "add_proxy": {"from": "A-1", "to": "A-2"},
+    "approve_minutes": {"approved_by": "Clerk"},
+    "correct_minutes": {"corrections": "A name was misspelt."},
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from realtime.application import Principal
 from realtime.server import open_log
@@ -16,6 +17,7 @@ from tests.realtime.toyapp import make_realtime
 from tests.townhall.api_harness import BASE, Harness, harness
 from tests.townhall.archive_sample import sample_bundle
 from townhall.archive import archive
+from townhall.db.models import metadata
 
 TEXT_FORMATS = {
     "minutes.md": "text/markdown; charset=utf-8",
@@ -200,3 +202,53 @@ async def test_metrics_count_command_outcomes_and_time_the_fan_out(api: Harness)
     assert 'townhall_commands_total{outcome="refused"} 1.0' in text
     # One observation per committed batch: the join and the two accepted commands.
     assert "townhall_fanout_latency_seconds_count 3.0" in text
+
+
+async def test_minutes_are_filed_draft_approved_then_corrected_and_rendered_once(
+    api: Harness,
+) -> None:
+    room = await archived(api, public=False)
+    base = f"/api/townhalls/{room}/minutes"
+    listed = await api.client.get(f"{base}/versions", headers=api.auth())
+    (first,) = listed.json()["versions"]
+    assert first["version"] == 1
+    assert first["status"] == "draft"
+    draft = (await api.client.get(f"{base}.md", headers=api.auth())).text
+    assert "**Status:** Draft, version 1." in draft
+    # Rendered once: the stored document is served again, byte for byte.
+    async with api.sessions() as session:
+        renders = (await session.execute(sa.select(metadata.tables["minutes_render"]))).all()
+    assert [(r.version, r.format) for r in renders] == [(1, "md")]
+    assert (await api.client.get(f"{base}.md", headers=api.auth())).text == draft
+
+    approved = await api.client.post(
+        f"{base}/approve", json={"approved_by": "Council clerk"}, headers=api.auth()
+    )
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["approved_by"] == "Council clerk"
+    md = (await api.client.get(f"{base}.md", headers=api.auth())).text
+    assert "Approved, version 1. Approved by Council clerk on " in md
+    again = await api.client.post(f"{base}/approve", json={"approved_by": "x"}, headers=api.auth())
+    assert again.json()["code"] == "already_approved"
+
+    corrected = await api.client.post(
+        f"{base}/corrections",
+        json={"corrections": "Dana's name was misspelt.", "chair": "Kim"},
+        headers=api.auth(),
+    )
+    assert corrected.status_code == 201
+    assert corrected.json()["version"] == 2
+    assert corrected.json()["corrects"] == 1
+    md2 = (await api.client.get(f"{base}.md", headers=api.auth())).text
+    assert "**Status:** Draft, version 2." in md2
+    assert "corrects version 1: Dana's name was misspelt." in md2
+    assert "Chair: Kim" in md2
+    versions = (await api.client.get(f"{base}/versions", headers=api.auth())).json()
+    assert [(v["version"], v["status"]) for v in versions["versions"]] == [
+        (1, "approved"),
+        (2, "draft"),
+    ]
+    not_yet = await api.client.post(
+        f"{base}/corrections", json={"corrections": "more"}, headers=api.auth()
+    )
+    assert not_yet.json()["code"] == "not_approved"

@@ -15,14 +15,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from townhall.api import calendar, console_auth, documents, meeting, roll, townhalls
+from townhall.api import calendar, console_auth, documents, filing, meeting, roll, townhalls
 from townhall.api.context import Api, ApiDeps, Endpoint
 from townhall.api.errors import ApiError, error_response
 from townhall.api.logging import install_log_filter
 from townhall.api.minutes import FORMATS, MinutesExporter, sql_exporter
 from townhall.api.models import (
+    ApproveMinutes,
+    CorrectMinutes,
     LinkInfo,
     LinkQuery,
+    MinutesVersion,
+    MinutesVersions,
     Proxy,
     ProxyIn,
     ProxyList,
@@ -180,6 +184,23 @@ def endpoints() -> list[Endpoint]:
             media=("image/svg+xml",), errors=("not_found",),
         ),
         *_minutes_endpoints(public=False),
+        Endpoint(
+            name="minutes_versions", method="GET", path=f"{ONE}/minutes/versions",
+            handler=filing.list_versions, summary="The versions of the minutes (draft, approved)",
+            tag="minutes", response=MinutesVersions, errors=("not_found", "not_archived"),
+        ),
+        Endpoint(
+            name="approve_minutes", method="POST", path=f"{ONE}/minutes/approve",
+            handler=filing.approve, summary="Approve the latest version of the minutes",
+            tag="minutes", body=ApproveMinutes, response=MinutesVersion,
+            errors=("not_found", "not_archived", "already_approved"),
+        ),
+        Endpoint(
+            name="correct_minutes", method="POST", path=f"{ONE}/minutes/corrections",
+            handler=filing.correct, summary="Record corrections as a new version (both kept)",
+            tag="minutes", body=CorrectMinutes, status=201, response=MinutesVersion,
+            errors=("not_found", "not_archived", "not_approved"),
+        ),
         Endpoint(
             name="console_sign_in", method="POST", path="/api/console/session",
             handler=_sign_in, summary="Sign the console in with an organiser key (sets a cookie)",

@@ -34,6 +34,8 @@ CODES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "this method is not allowed here"),
     "already_started": (409, "the session has started; the town hall can no longer be edited"),
     "not_archived": (409, "the minutes exist once the session has ended and been archived"),
+    "already_approved": (409, "this version is approved; record a correction as a new version"),
+    "not_approved": (409, "approve the draft first; a correction follows an approved version"),
     "duplicate_ref": (409, "this ref is already on the town hall's roll"),
     "member_not_found": (404, "no member of the roll has this ref"),
     "payload_too_large": (413, f"request bodies are limited to {MAX_BODY // 1024} KiB"),

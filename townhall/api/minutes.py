@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
+from townhall import rooms
 from townhall.db import SessionFactory
 from townhall.minutes import (
     Minutes,
+    MinutesNotFound,
+    filing,
     load_minutes,
     render_csv,
     render_html,
@@ -71,9 +74,18 @@ def sql_exporter(sessions: SessionFactory, *, pdf_font: str | None = None) -> Mi
     async def export(room: str, fmt: str, public: bool) -> bytes:
         if fmt not in FORMATS:
             raise ValueError(f"unknown minutes format {fmt!r}")
-        minutes = await load_minutes(sessions, room)
+        if await rooms.archived_at(sessions, room) is None:
+            raise MinutesNotFound(room, "not archived")
+        # Rendered once per version (and edition): a long PDF is made once, then served.
+        version = (await filing.versions(sessions, room))[-1]
+        hit = await filing.cached(sessions, room, version.version, fmt, public)
+        if hit is not None:
+            return hit
+        minutes = filing.apply(await load_minutes(sessions, room), version)
         if public:
             minutes = public_edition(minutes)
-        return await to_thread.run_sync(_render, minutes, fmt, pdf_font)
+        content = await to_thread.run_sync(_render, minutes, fmt, pdf_font)
+        await filing.remember(sessions, room, version.version, fmt, public, content)
+        return content
 
     return export

@@ -432,3 +432,38 @@ class TownHallLinks(BaseModel):
     again (made before links were derived, or expired): rotate it."""
 
     links: dict[LinkRole, LinkView]
+
+
+class MinutesVersion(BaseModel):
+    version: int
+    status: Literal["draft", "approved"]
+    place: str
+    chair: str
+    secretary: str
+    corrections: str
+    corrects: int | None
+    approved_by: str | None
+    approved_at: datetime | None
+    created_at: datetime
+
+
+class MinutesVersions(BaseModel):
+    versions: list[MinutesVersion]
+
+
+class ApproveMinutes(_Strict):
+    approved_by: str = Field(min_length=1, max_length=MAX_TITLE, description="Who approves.")
+
+    @field_validator("approved_by")
+    @classmethod
+    def _who(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class CorrectMinutes(_Strict):
+    corrections: str = Field(min_length=1, max_length=MAX_DESCRIPTION, description="What changed.")
+    place: str | None = Field(default=None, max_length=MAX_TITLE)
+    chair: str | None = Field(default=None, max_length=MAX_TITLE)
+    secretary: str | None = Field(default=None, max_length=MAX_TITLE)

@@ -34,14 +34,16 @@ from townhall.db.models import TownHallRow
 from townhall.domain import ACCESS, CONFIGURE
 from townhall.ports import CommandRefused
 
-__all__ = ["create", "delete", "get", "links", "list_all", "patch", "qr", "rotate"]
+__all__ = [
+    "create", "delete", "get", "links", "list_all", "owned_row", "patch", "qr", "rotate",
+]  # fmt: skip
 
 
 def _json(model: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-async def _row(api: Api, request: Request) -> TownHallRow:
+async def owned_row(api: Api, request: Request) -> TownHallRow:
     """The town hall of the path, if the caller owns it (or is an admin). Another key's
     town hall answers 404 like a missing one: its id reveals nothing."""
     row = await rooms.get_townhall(api.sessions, request.path_params["id"])
@@ -124,13 +126,13 @@ async def _room_view(api: Api, row: TownHallRow) -> dict[str, Any] | None:
 
 
 async def get(api: Api, request: Request) -> Response:
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     return _json(TownHall.of(row, await _room_view(api, row)))
 
 
 async def patch(api: Api, request: Request) -> Response:
     body = await read_body(request, TownHallPatch)
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     view = await _room_view(api, row)
     live_status = (view or {}).get("session", {}).get("status", row.status)
     if row.status != "scheduled" or live_status != "scheduled":
@@ -184,7 +186,7 @@ async def patch(api: Api, request: Request) -> Response:
 
 
 async def delete(api: Api, request: Request) -> Response:
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     # Links stop resolving first, so nobody reconnects into the room being dropped.
     await rooms.delete_townhall(api.sessions, row.id)
     await api.room_commands.disconnect(row.id, frozenset(rooms.ROLES))
@@ -196,7 +198,7 @@ async def delete(api: Api, request: Request) -> Response:
 
 async def rotate(api: Api, request: Request) -> Response:
     body = await read_body(request, RotateLinks, optional=True)
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     links = await rooms.rotate_links(
         api.sessions,
         row.id,
@@ -226,13 +228,13 @@ async def _views(api: Api, row: TownHallRow) -> dict[str, LinkView]:
 
 async def links(api: Api, request: Request) -> Response:
     """Every live link of the town hall, again: for "Copy link", QR codes and handouts."""
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     return _json(TownHallLinks.model_validate({"links": await _views(api, row)}))
 
 
 async def qr(api: Api, request: Request) -> Response:
     """The QR code of one role's link as an SVG image (of the short URL for participants)."""
-    row = await _row(api, request)
+    row = await owned_row(api, request)
     role = request.path_params["role"]
     view = (await _views(api, row)).get(role)
     if view is None:

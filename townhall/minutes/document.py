@@ -67,6 +67,7 @@ class _Builder:
         ]
         if people:
             self.add(Para(" · ".join(people)))
+        self.filing()
         if m.session.description:
             self.add(Para(m.session.description))
         self.attendance()
@@ -79,6 +80,23 @@ class _Builder:
         return Document(
             language=m.session.language, title=title, blocks=tuple(self.blocks), minutes=m
         )
+
+    def filing(self) -> None:
+        f, w = self.m.filing, self.w
+        if f is None:
+            return
+        version = w["version_n"].format(n=f.version)
+        if f.status == "approved" and f.approved_at is not None:
+            when = f"{f.approved_at.astimezone(self.zone):%Y-%m-%d %H:%M}"
+            text = f"{w['approved']}, {version}. " + w["approved_by_at"].format(
+                who=f.approved_by or "", when=when
+            )
+        else:
+            text = f"{w['draft']}, {version}."
+        self.add(Para(text, strong=f"{w['filing']}:"))
+        if f.corrects is not None:
+            note = w["corrects_n"].format(n=f.corrects)
+            self.add(Para(f"{note}: {f.corrections}".rstrip(": "), strong=f"{w['corrections']}:"))
 
     def attendance(self) -> None:
         """One row per person; a person who left and came back has each stay in it."""

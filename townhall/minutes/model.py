@@ -27,7 +27,7 @@ from townhall.archive.bundle import (
     Turn,
 )
 
-__all__ = ["Minutes"]
+__all__ = ["Filing", "Minutes"]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -42,8 +42,22 @@ def _group(rows: Iterable[T], key: Callable[[T], K]) -> dict[K, list[T]]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Filing:
+    """Which version of the minutes this is: a draft, or approved by someone at a time; a
+    correction is a new version naming the one it corrects (both are kept)."""
+
+    version: int
+    status: str  # draft | approved
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    corrections: str = ""
+    corrects: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Minutes(ArchiveContent):
     archived_at: datetime | None = None
+    filing: Filing | None = None
 
     def name_of(self, participant: str | None) -> str:
         """Display name of a participant id ("" for None; the id itself if unknown)."""

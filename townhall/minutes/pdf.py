@@ -60,7 +60,12 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
     pdf.add_font(FAMILY, "B", face.bold_path or face.path, collection_font_number=face.index)
     pdf.set_auto_page_break(auto=True, margin=16)
     words = labels_for(doc.language)
-    pdf.running = f"{doc.title} · {words['page_header']}".strip(" ·")
+    filing = minutes.filing
+    state = ""
+    if filing is not None:
+        state = words["approved" if filing.status == "approved" else "draft"]
+        state += f", {words['version_n'].format(n=filing.version)}"
+    pdf.running = f"{doc.title} · {state}".strip(" ·")
     pdf.page_words = words["page_of"]
     pdf.add_page()
     for block in doc.blocks:
