@@ -23,12 +23,16 @@ export function startsPart(ctx, state, { big = false } = {}) {
 /** The join QR code and short URL (for the projector and handouts). */
 export function joinPart(ctx, { big = false } = {}) {
   const el = h("section", { class: big ? "join-code big" : "join-code", "aria-labelledby": "join-code-h" });
+  let shown = null;
   return {
     el,
     update() {
       const join = meeting()?.join;
       el.hidden = !join;
-      if (!join) return;
+      // Drawn once per code (and language): the projector redraws on every event.
+      const key = join ? `${join.short_url}|${t("projector.join")}` : null;
+      if (!join || key === shown) return;
+      shown = key;
       swap(el, h("h2", { id: "join-code-h", class: "pj-label" }, t("projector.join")),
         h("img", { class: "qr", src: join.qr, alt: t("qr.alt.participant"), width: 200, height: 200 }),
         h("p", { class: "short-url" }, join.short_url.replace(/^https?:\/\//, "")));
