@@ -42,6 +42,7 @@ DYNAMIC = {
     "console.field": {"title", "description", "starts_at", "timezone", "language", "stream_url"},
     "console.error": {"bad_key", "signed_out", "csrf_failed", "already_started"},
     "qr.alt": {"facilitator", "participant", "observer"},
+    "join": {"invalid_name", "name_reserved"},
     "console.version_status": {"draft", "approved"},
     "moderation.action": {
         "room.settings",

@@ -80,6 +80,8 @@ def html_lines(text: str) -> Markup:
 
 def _finalize(value: object) -> object:
     # Control characters stored before the input rule (NUL...) never reach a document.
+    if isinstance(value, Markup):  # already escaped output (a macro's)
+        return value
     return clean_text(value) if isinstance(value, str) else value
 
 
