@@ -24,6 +24,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -32,7 +33,9 @@ from realtime.log import BatchEntry, Conflict, NewEvent
 from realtime.log.memory import MemoryLog, SaveEntry
 from realtime.log.redis.log import RedisLog
 
-EVENT = NewEvent("vote.counted", {"poll": "p1", "turnout": 1}, "2026-11-25T15:00:00.000Z")
+EVENT = NewEvent(
+    "vote.counted", {"poll": "p1", "turnout": 1}, datetime(2026, 11, 25, 15, tzinfo=UTC)
+)
 
 _FENCED = """
 if redis.call('GET', KEYS[4]) ~= ARGV[1] then return {'fenced'} end

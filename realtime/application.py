@@ -1,14 +1,21 @@
 """What the hub needs from an application: the Domain protocol and the Authenticator.
 
 The hub knows nothing of town halls. An application (townhall; the tests' toy) injects
-its rules as a ``Domain`` (decide/apply/render over an opaque state ``S``) and its
-identity check as an ``Authenticator``. Both are re-exported by ``realtime.engine``.
+its rules as a ``Domain`` (decide/apply/render over an opaque state ``S`` and events
+``E`` of its own) and its identity check as an ``Authenticator``. Both are re-exported
+by ``realtime.engine``.
+
+Each event is decoded and folded once per worker: a command's events come out of
+``decide`` as ``E`` and are folded then (the batch's scratch state is the one the room
+adopts once the append is durable); a record another worker appended is ``load``-ed
+once, then folded once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from realtime.log.contract import NewEvent, Record
@@ -16,6 +23,7 @@ from realtime.log.contract import NewEvent, Record
 __all__ = ["Authenticator", "Domain", "Principal", "Refused"]
 
 S = TypeVar("S")
+E = TypeVar("E")
 
 
 class Refused(Exception):
@@ -40,15 +48,38 @@ class Principal:
     info: Any = None  # opaque to realtime; the domain's own data
 
 
-class Domain(Protocol[S]):
+class Domain(Protocol[S, E]):
     def initial(self, room: str) -> S: ...
 
-    def apply(self, state: S, record: Record) -> S: ...
+    def load(self, record: Record) -> E:
+        """A record of the log as the domain's event (its one decoding on this worker)."""
+        ...
+
+    def dump(self, event: E) -> NewEvent:
+        """An event as the log stores it (name, JSON-ready data, time)."""
+        ...
+
+    def apply(self, state: S, event: E) -> S:
+        """Fold one event (total: never raises for an event the log holds)."""
+        ...
 
     def decide(
-        self, state: S, principal: Principal, type: str, data: dict[str, Any], at: str, new_id: str
-    ) -> tuple[list[NewEvent], dict[str, str]]:
+        self,
+        state: S,
+        principal: Principal,
+        type: str,
+        data: dict[str, Any],
+        at: datetime,
+        new_id: str,
+    ) -> tuple[list[E], dict[str, str]]:
         """The events a command produces and its ack result; raises Refused."""
+        ...
+
+    def command_key(self, principal: Principal, type: str, id: str) -> str:
+        """The log's idempotency key of a client command, stored as its events' cause;
+        clients only ever see the part after its last ``:`` (their own command id).
+        Usually ``f"{principal.key}:{id}"``; a domain keeps the sender out of it for
+        commands whose events must not name them (a secret vote)."""
         ...
 
     def snapshot(self, state: S, principal: Principal) -> dict[str, Any]: ...
@@ -58,8 +89,8 @@ class Domain(Protocol[S]):
         seen alike) get each event rendered and encoded once between them."""
         ...
 
-    def render(self, state: S, record: Record, view: str) -> dict[str, Any] | None:
-        """The event data for ``view`` (``state`` is after ``record``); None: not sent."""
+    def render(self, state: S, event: E, view: str) -> dict[str, Any] | None:
+        """The event data for ``view`` (``state`` is after ``event``); None: not sent."""
         ...
 
     def stale(self, then: S, now: S) -> bool:
@@ -67,9 +98,9 @@ class Domain(Protocol[S]):
         hidden text): a replay at ``now`` then renders it again with ``replay``."""
         ...
 
-    def replay(self, then: S, now: S, record: Record, view: str) -> dict[str, Any] | None:
+    def replay(self, then: S, now: S, event: E, view: str) -> dict[str, Any] | None:
         """The event data a replay at ``now`` sends for ``view`` (``then``: the state
-        right after ``record``): what ``render`` gave, less what was withdrawn since."""
+        right after ``event``): what ``render`` gave, less what was withdrawn since."""
         ...
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:

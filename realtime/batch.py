@@ -21,10 +21,11 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal, Refused
-from realtime.log.contract import BatchEntry, Committed, DuplicateKeys, Record, RoomLog
+from realtime.log.contract import BatchEntry, Committed, DuplicateKeys, RoomLog
 from realtime.replica import Replica
 
 __all__ = ["MAX_BATCH", "Batcher", "Outcome"]
@@ -66,9 +67,10 @@ class _Queue:
 
 
 @dataclass(slots=True)
-class _Plan:
+class _Plan(Generic[S]):
     entries: list[BatchEntry] = field(default_factory=list)
     members: list[Pending] = field(default_factory=list)  # members[i] made entries[i]
+    decided: list[tuple[Any, S]] = field(default_factory=list)  # (event, state after), in order
     refused: list[tuple[Pending, Refused]] = field(default_factory=list)
     empty: list[tuple[Pending, dict[str, str]]] = field(default_factory=list)  # no events
     failed: list[tuple[Pending, Exception]] = field(default_factory=list)
@@ -78,8 +80,8 @@ class Batcher(Generic[S]):
     def __init__(
         self,
         log: RoomLog,
-        domain: Domain[S],
-        clock: Callable[[], str],
+        domain: Domain[S, Any],
+        clock: Callable[[], datetime],
         ids: Callable[[], str],
         catch_up: Callable[[Replica[S]], Awaitable[None]],
         stats: dict[str, int],
@@ -177,7 +179,7 @@ class Batcher(Generic[S]):
             outcome = await self.log.append_batch(room.name, room.head, plan.entries)
             if isinstance(outcome, list):
                 durable = time.perf_counter()
-                room.apply([r for done in outcome for r in done.records])
+                room.apply([r for done in outcome for r in done.records], decided=plan.decided)
                 self._fanout_took(time.perf_counter() - durable)
                 for pending, done in zip(plan.members, outcome, strict=True):
                     pending.settle((done.records[-1].seq, done.result))
@@ -195,19 +197,25 @@ class Batcher(Generic[S]):
             batch.extend(self._take(queue, MAX_BATCH - len(batch)))
         await self._answer_rest(room, plan)
 
-    def _plan(self, room: Replica[S], batch: list[Pending]) -> _Plan:
-        """Decide every command in order, each on the state after the ones before it."""
+    def _plan(self, room: Replica[S], batch: list[Pending]) -> _Plan[S]:
+        """Decide every command in order, each on the state after the ones before it.
+
+        Each event is folded here, once: the room adopts these states when the batch is
+        durable (``Replica.apply(decided=...)``) instead of folding the records again."""
         domain = self.domain
-        plan = _Plan()
-        state, seq = room.state, room.head
+        plan: _Plan[S] = _Plan()
+        state = room.state
         for pending in batch:
             try:
                 events, result = domain.decide(
                     state, pending.principal, pending.type, pending.data, self._clock(), self._ids()
                 )
                 after = state
-                for i, e in enumerate(events, 1):
-                    after = domain.apply(after, Record(seq + i, e.name, e.data, e.at, pending.key))
+                folded: list[tuple[Any, S]] = []
+                for event in events:
+                    after = domain.apply(after, event)
+                    folded.append((event, after))
+                stored = [domain.dump(event) for event in events]
             except Refused as exc:
                 plan.refused.append((pending, exc))
                 continue
@@ -217,8 +225,9 @@ class Batcher(Generic[S]):
             if not events:
                 plan.empty.append((pending, result))
                 continue
-            state, seq = after, seq + len(events)
-            plan.entries.append(BatchEntry(events, pending.key, result))
+            state = after
+            plan.entries.append(BatchEntry(stored, pending.key, result))
+            plan.decided.extend(folded)
             plan.members.append(pending)
         return plan
 
@@ -241,7 +250,7 @@ class Batcher(Generic[S]):
             else:
                 pending.settle((self._seq(room, done), done.result))
 
-    async def _answer_rest(self, room: Replica[S], plan: _Plan) -> None:
+    async def _answer_rest(self, room: Replica[S], plan: _Plan[S]) -> None:
         """Refusals and event-less commands, decided on the state the batch committed."""
         for pending, failure in plan.failed:
             pending.fail(failure)

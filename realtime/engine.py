@@ -35,8 +35,10 @@ S = TypeVar("S")
 log = logging.getLogger("realtime.engine")
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_now() -> datetime:
+    """Now, to the millisecond: the precision the hub's times are stored and sent in."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def new_id() -> str:
@@ -47,10 +49,10 @@ class Engine(Generic[S]):
     def __init__(
         self,
         log: RoomLog,
-        domain: Domain[S],
+        domain: Domain[S, Any],
         *,
         window: int = 5000,
-        clock: Callable[[], str] = utc_now,
+        clock: Callable[[], datetime] = utc_now,
         ids: Callable[[], str] = new_id,
     ) -> None:
         self.log = log
@@ -184,7 +186,7 @@ class Engine(Generic[S]):
         outcome = "ok"
         try:
             seq, result = await self._run(
-                room, principal, type, data, self._key(principal, type, id)
+                room, principal, type, data, self.domain.command_key(principal, type, id)
             )
         except Refused as exc:
             outcome = "refused"
@@ -205,18 +207,6 @@ class Engine(Generic[S]):
     def _fanout_took(self, seconds: float) -> None:
         if self.on_fanout is not None:
             self.on_fanout(seconds)
-
-    def _key(self, principal: Principal, type: str, id: str) -> str:
-        """The log's idempotency key of a client command (also stored as its cause).
-
-        A domain may supply ``command_key`` to keep the sender out of the log for some
-        commands (secret votes); by default it is ``<principal key>:<client id>``.
-        """
-        custom = getattr(self.domain, "command_key", None)
-        if custom is not None:
-            key: str = custom(principal, type, id)
-            return key
-        return f"{principal.key}:{id}"
 
     async def _run(
         self,

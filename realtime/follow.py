@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain
 from realtime.log.contract import RoomLog, Trimmed
@@ -28,7 +28,11 @@ READ_CHUNK = 1000
 
 class RoomFollower(Generic[S]):
     def __init__(
-        self, room_log: RoomLog, domain: Domain[S], window: int, applied: Applied[S] | None = None
+        self,
+        room_log: RoomLog,
+        domain: Domain[S, Any],
+        window: int,
+        applied: Applied[S] | None = None,
     ) -> None:
         self.log = room_log
         self.domain = domain

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from realtime.application import Domain, Principal
 from realtime.fanout import Outbox, RoomFanout
 from realtime.log.contract import Record
-from realtime.wire import Event, Resume, Resync, Welcome, encode
+from realtime.wire import Event, Resume, Resync, Welcome, encode, timestamp
 
 __all__ = ["Applied", "Entry", "Replica"]
 
@@ -28,35 +28,37 @@ REPLAY_BUDGETS = 4  # a resume's replay may be up to this many byte budgets of i
 
 
 class Entry(Generic[S]):
-    """A record with the state right after it, kept for replay to resuming clients.
+    """A record, the domain's event it holds and the state right after it, kept for
+    replay to resuming clients.
 
     Keeping the state (immutable, structurally shared) lets a replay render the event
     for any audience exactly as it was rendered live, without refolding the log.
     """
 
-    __slots__ = ("frames", "record", "state")
+    __slots__ = ("event", "frames", "record", "state")
 
-    def __init__(self, record: Record, state: S) -> None:
+    def __init__(self, record: Record, event: Any, state: S) -> None:
         self.record = record
+        self.event = event
         self.state = state
         self.frames: dict[str, str | None] = {}
 
-    def frame(self, domain: Domain[S], view: str) -> str | None:
+    def frame(self, domain: Domain[S, Any], view: str) -> str | None:
         """The event as ``view`` (``Domain.view`` of an audience) shows it, encoded once."""
         try:
             return self.frames[view]
         except KeyError:
             pass
-        text = self._encode(domain.render(self.state, self.record, view))
+        text = self._encode(domain.render(self.state, self.event, view))
         self.frames[view] = text
         return text
 
-    def replayed(self, domain: Domain[S], view: str, now: S) -> str | None:
+    def replayed(self, domain: Domain[S, Any], view: str, now: S) -> str | None:
         """The event as a replay at ``now`` sends it: re-rendered (not cached) when
         something it showed was withdrawn since (a hidden statement's text)."""
         if not domain.stale(self.state, now):
             return self.frame(domain, view)
-        return self._encode(domain.replay(self.state, now, self.record, view))
+        return self._encode(domain.replay(self.state, now, self.event, view))
 
     def _encode(self, data: dict[str, Any] | None) -> str | None:
         if data is None:
@@ -67,7 +69,8 @@ class Entry(Generic[S]):
         # with an empty client part names no cause to anyone (townhall's votes: their
         # command id would otherwise reach every client).
         cause = (rec.cause.rpartition(":")[2] or None) if rec.cause else None
-        return encode(Event(seq=rec.seq, name=rec.name, data=data, at=rec.at, cause=cause))
+        at = timestamp(rec.at)
+        return encode(Event(seq=rec.seq, name=rec.name, data=data, at=at, cause=cause))
 
 
 class Replica(Generic[S]):
@@ -87,7 +90,7 @@ class Replica(Generic[S]):
     )
 
     def __init__(
-        self, name: str, domain: Domain[S], window: int, applied: Applied[S] | None = None
+        self, name: str, domain: Domain[S, Any], window: int, applied: Applied[S] | None = None
     ) -> None:
         self.name = name
         self.domain = domain
@@ -109,9 +112,19 @@ class Replica(Generic[S]):
         self.head = 0
         self.window.clear()
 
-    def apply(self, records: list[Record], publish: bool = True) -> None:
+    def apply(
+        self,
+        records: list[Record],
+        publish: bool = True,
+        decided: list[tuple[Any, S]] | None = None,
+    ) -> None:
         """Fold records (seq head+1..) into the state and fan each out, in order
-        (``publish=False``: a rebuild whose connections get a fresh snapshot instead)."""
+        (``publish=False``: a rebuild whose connections get a fresh snapshot instead).
+
+        ``decided``: for records this worker's batch just appended, each one's event
+        and the state after it, as the batch folded them when deciding: adopted as they
+        are, so a command's events are decoded and folded once. Other records are
+        loaded and folded here."""
         domain = self.domain
         fanout = self.fanout
         # A batch is rendered once per audience and joined once: every connection then
@@ -124,15 +137,19 @@ class Replica(Generic[S]):
         frames: dict[str, list[str]] = {view: [] for view in audiences}
         applied: list[Record] = []
         try:
-            for record in records:
+            for i, record in enumerate(records):
                 if record.seq <= self.head:
                     continue  # already applied (a read overlapping an append of ours)
                 if record.seq != self.head + 1:
                     raise RuntimeError(f"room {self.name}: gap at seq {self.head + 1}")
-                self.state = domain.apply(self.state, record)
+                if decided is None:
+                    event = domain.load(record)
+                    self.state = domain.apply(self.state, event)
+                else:
+                    event, self.state = decided[i]
                 applied.append(record)
                 self.head = record.seq
-                entry = Entry(record, self.state)
+                entry = Entry(record, event, self.state)
                 self.window.append(entry)
                 for view, texts in frames.items():
                     text = entry.frame(domain, view)

@@ -60,7 +60,7 @@ class Realtime(Generic[S]):
     def __init__(
         self,
         log: RoomLog,
-        domain: Domain[S],
+        domain: Domain[S, Any],
         authenticator: Authenticator,
         config: RealtimeConfig | None = None,
         presence: Presence | None = None,

@@ -12,6 +12,7 @@ cannot drift from the code.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "Welcome",
     "decode_command",
     "encode",
+    "timestamp",
 ]
 
 # A type name is "hello", "ping" or "<noun>.<verb>": lowercase, so a forged type can never
@@ -194,3 +196,9 @@ def decode_command(text: str | bytes) -> Command:
 def encode(message: ServerMessage) -> str:
     """One server message as JSON text (text frames carry str in ASGI)."""
     return _encoder.encode(message).decode()
+
+
+def timestamp(at: datetime) -> str:
+    """The one form a time leaves the hub in: ISO 8601 UTC to the millisecond,
+    ``2026-11-25T15:00:00.123Z`` (an event's ``at`` on the wire and in the room log)."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

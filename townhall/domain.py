@@ -18,6 +18,7 @@ from facilitation.redaction import needs_redaction, redact
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
 from realtime.application import Principal, Refused
 from realtime.log import NewEvent, Record
+from realtime.wire import timestamp
 
 JOIN = "server:join"
 LEAVE = "server:leave"
@@ -62,22 +63,6 @@ class Member:
     personal: bool = False  # a roll member's personal link: no shared link to go stale
 
 
-def iso(at: datetime) -> str:
-    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_at(at: str) -> datetime:
-    return datetime.fromisoformat(at.replace("Z", "+00:00"))
-
-
-def to_new_events(events: list[Event]) -> list[NewEvent]:
-    out = []
-    for event in events:
-        name, data = codec.event_to_wire(event)
-        out.append(NewEvent(name, data, iso(event.at)))
-    return out
-
-
 def viewer_of(principal: Principal) -> views.Viewer:
     member = principal.info
     if isinstance(member, Member):
@@ -92,21 +77,15 @@ class TownhallDomain:
     def initial(self, room: str) -> RoomState:
         return initial_state(room)
 
-    def __init__(self) -> None:
-        # The hub renders a record for each audience right after applying it: keep the
-        # last decoded event so the hot path decodes each record once, not four times.
-        self._last: tuple[Record, Event] | None = None
+    def load(self, record: Record) -> Event:
+        return codec.event_from_wire(record.name, record.data, record.at)
 
-    def _event(self, record: Record) -> Event:
-        last = self._last
-        if last is not None and last[0] is record:
-            return last[1]
-        event = codec.event_from_wire(record.name, record.data, parse_at(record.at))
-        self._last = (record, event)
-        return event
+    def dump(self, event: Event) -> NewEvent:
+        name, data = codec.event_to_wire(event)
+        return NewEvent(name, data, event.at)
 
-    def apply(self, state: RoomState, record: Record) -> RoomState:
-        return evolve(state, self._event(record))
+    def apply(self, state: RoomState, event: Event) -> RoomState:
+        return evolve(state, event)
 
     def decide(
         self,
@@ -114,16 +93,15 @@ class TownhallDomain:
         principal: Principal,
         type: str,
         data: dict[str, Any],
-        at: str,
+        at: datetime,
         new_id: str,
-    ) -> tuple[list[NewEvent], dict[str, str]]:
-        when = parse_at(at)
+    ) -> tuple[list[Event], dict[str, str]]:
         try:
-            command = self._command(principal, type, data, when, new_id)
+            command = self._command(principal, type, data, at, new_id)
             events = decide(command, state)
         except DomainError as exc:
             raise Refused(exc.code, exc.message) from None
-        return to_new_events(events), codec.result_of(command)
+        return events, codec.result_of(command)
 
     def _command(
         self, principal: Principal, type: str, data: dict[str, Any], at: datetime, new_id: str
@@ -180,8 +158,8 @@ class TownhallDomain:
     def view(self, audience: str) -> str:
         return PROJECTION.get(audience, "public")
 
-    def render(self, state: RoomState, record: Record, view: str) -> dict[str, Any] | None:
-        data = views.project(self._event(record), state, view)
+    def render(self, state: RoomState, event: Event, view: str) -> dict[str, Any] | None:
+        data = views.project(event, state, view)
         # Every client sees every seq (gapless order is what lets it detect a loss);
         # an event this audience may not read arrives with its details withheld.
         return {"withheld": True} if data is None else data
@@ -190,14 +168,14 @@ class TownhallDomain:
         return needs_redaction(then, now)
 
     def replay(
-        self, then: RoomState, now: RoomState, record: Record, view: str
+        self, then: RoomState, now: RoomState, event: Event, view: str
     ) -> dict[str, Any] | None:
         """A replay never carries text withdrawn since (facilitation.redaction): a
         client resuming from an old seq used to get a hidden statement's full text."""
-        data = self.render(then, record, view)
+        data = self.render(then, event, view)
         if data is None or data.get("withheld"):
             return data
-        return redact(record.name, data, now, staff=view == "facilitator")
+        return redact(event.name, data, now, staff=view == "facilitator")
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         member = principal.info
@@ -210,5 +188,5 @@ class TownhallDomain:
         if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
             # When the connection ended: a leave the engine can only record later (the log
             # was unreachable) is then dropped if the person has joined again since.
-            return LEAVE, {"left_at": iso(datetime.now(UTC))}
+            return LEAVE, {"left_at": timestamp(datetime.now(UTC))}
         return None

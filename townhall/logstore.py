@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.log import Committed, Record
 from realtime.log.store import SaveEntry
+from realtime.wire import timestamp
 from townhall.ballots import (
     BallotVault,
     is_sealed,
@@ -74,7 +76,7 @@ class SqlStore:
                 .order_by(_log.c.seq)
             )
             records = [
-                Record(seq, name, json.loads(data), at, cause)
+                Record(seq, name, json.loads(data), datetime.fromisoformat(at), cause)
                 for seq, name, data, at, cause in rows
             ]
             records = await self._unsealed(room, records)
@@ -138,7 +140,7 @@ class SqlStore:
                         "seq": r.seq,
                         "name": r.name,
                         "data": _dumps(data),
-                        "at": r.at,
+                        "at": timestamp(r.at),
                         "cause": r.cause,
                     }
                 )
@@ -191,6 +193,5 @@ def _marker(room: str, epoch: str) -> dict[str, object]:
 
 
 def _now_key() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Orders a room's epoch markers (the latest epoch is the one with the greatest).
+    return timestamp(datetime.now(UTC))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 __all__ = [
@@ -38,7 +39,7 @@ class NewEvent:
 
     name: str  # "floor.granted"
     data: dict[str, Any]  # JSON-ready
-    at: str  # ISO 8601 UTC, e.g. "2026-11-25T15:00:00.000Z"
+    at: datetime  # aware UTC; stored and sent as realtime.wire.timestamp gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class Record:
     seq: int  # gapless from 1 within an epoch
     name: str
     data: dict[str, Any]
-    at: str
+    at: datetime
     cause: str | None  # the command key that produced it (None for server-made events)
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from realtime.engine import Engine, Principal, Refused
-from realtime.log import Record, RoomLog
+from realtime.log import NewEvent, Record, RoomLog
 from realtime.server import open_log
 from tests.realtime.toy import ToyDomain, ToyState
 
@@ -156,3 +156,43 @@ async def test_a_failing_on_applied_hook_is_logged_and_the_command_still_acked(
     assert seq == 1
     assert (await one.state("main")).total == 2
     assert any("on_applied hook failed" in r.getMessage() for r in caplog.records)
+
+
+class Counting(ToyDomain):
+    """Counts how often the engine decodes (load) and folds (apply) events."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+        self.applies = 0
+
+    def load(self, record: Record) -> NewEvent:
+        self.loads += 1
+        return super().load(record)
+
+    def apply(self, state: ToyState, event: NewEvent) -> ToyState:
+        self.applies += 1
+        return super().apply(state, event)
+
+
+async def test_each_event_is_decoded_and_folded_once_per_worker() -> None:
+    """The worker that decided a command folds its events once, while deciding, and
+    decodes none; a worker that reads them from the log decodes and folds each once."""
+    log = open_log("memory://")
+    await log.start()
+    mine, theirs = Counting(), Counting()
+    one, two = Engine(log, mine), Engine(log, theirs)
+    try:
+        await two.state("main")
+        for i in range(10):
+            await one.execute(who(i), "counter.add", {"n": 1}, f"p{i}:1")
+        await one.state("main")
+        for _ in range(200):
+            if (await two.state("main")).total == 10:
+                break
+            await asyncio.sleep(0.01)
+        assert (mine.loads, mine.applies) == (0, 10)
+        assert (theirs.loads, theirs.applies) == (10, 10)
+    finally:
+        await one.close()
+        await two.close()
+        await log.close()

@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from realtime.log import (
 from realtime.log.memory import MemoryLog, SaveEntry, Store
 from realtime.log.redis.log import RedisLog
 from realtime.server import open_log
+from realtime.wire import timestamp
 from tests.realtime.appends import append, lookup
 
 
@@ -57,7 +59,9 @@ class JsonlStore:
             saved = json.loads(line)
             if saved["epoch"] != epoch:  # a new epoch replaces everything before it
                 epoch, records, commands = saved["epoch"], [], {}
-            new = tuple(Record(**r) for r in saved["records"])
+            new = tuple(
+                Record(**{**r, "at": datetime.fromisoformat(r["at"])}) for r in saved["records"]
+            )
             records.extend(new)
             if saved["key"] is not None:
                 commands[saved["key"]] = Committed(new, saved["result"], False)
@@ -68,7 +72,13 @@ class JsonlStore:
             {
                 "epoch": epoch,
                 "records": [
-                    {"seq": r.seq, "name": r.name, "data": r.data, "at": r.at, "cause": r.cause}
+                    {
+                        "seq": r.seq,
+                        "name": r.name,
+                        "data": r.data,
+                        "at": timestamp(r.at),
+                        "cause": r.cause,
+                    }
                     for r in records
                 ],
                 "key": command_key,
@@ -136,7 +146,7 @@ async def log(backend: Backend) -> RoomLog:
 
 
 def ev(name: str, **data: Any) -> NewEvent:
-    return NewEvent(name, data, "2026-11-25T15:00:00.000Z")
+    return NewEvent(name, data, datetime(2026, 11, 25, 15, tzinfo=UTC))
 
 
 def room_id() -> str:
@@ -345,7 +355,8 @@ async def test_a_store_that_returns_a_gap_is_refused(tmp_path: Path) -> None:
         "key": None,
         "result": {},
         "records": [
-            {"seq": s, "name": "a.b", "data": {}, "at": "t", "cause": None} for s in (1, 3)
+            {"seq": s, "name": "a.b", "data": {}, "at": "2026-11-25T15:00:00.000Z", "cause": None}
+            for s in (1, 3)
         ],
     }
     (tmp_path / f"{room}.jsonl").write_text(json.dumps(line) + "\n")

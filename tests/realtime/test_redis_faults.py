@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ async def opened(private_redis: PrivateRedis) -> AsyncIterator[Opener]:
 
 
 def ev(name: str) -> NewEvent:
-    return NewEvent(name, {}, "2026-11-25T15:00:00.000Z")
+    return NewEvent(name, {}, datetime(2026, 11, 25, 15, tzinfo=UTC))
 
 
 async def append_with_retry(log: RoomLog, room: str, key: str) -> Committed:
@@ -214,7 +215,7 @@ async def test_a_full_redis_refuses_appends_loudly(
     used = int((await admin.info("memory"))["used_memory"])
     await admin.config_set("maxmemory-policy", "noeviction")
     await admin.config_set("maxmemory", str(used + 1_000_000))
-    big = NewEvent("e.n", {"blob": "x" * 100_000}, "2026-11-25T15:00:00.000Z")
+    big = NewEvent("e.n", {"blob": "x" * 100_000}, datetime(2026, 11, 25, 15, tzinfo=UTC))
     head = 0
     refused: ResponseError | None = None
     while refused is None and head < 100:

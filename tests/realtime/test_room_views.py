@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from realtime.log import Record
+from realtime.log import NewEvent, Record
 from realtime.replica import Replica
 from tests.realtime.toy import Recording, ToyDomain, ToyState
 
@@ -14,14 +15,14 @@ class SharedView(ToyDomain):
     """Observers see what participants see (as townhall's "public" view)."""
 
     def __init__(self) -> None:
-        self.renders: list[tuple[int, str]] = []
+        self.renders: list[tuple[str, str]] = []
 
     def view(self, audience: str) -> str:
         return "facilitator" if audience == "facilitator" else "public"
 
-    def render(self, state: ToyState, record: Record, audience: str) -> dict[str, Any] | None:
-        self.renders.append((record.seq, audience))
-        return super().render(state, record, audience)
+    def render(self, state: ToyState, event: NewEvent, audience: str) -> dict[str, Any] | None:
+        self.renders.append((event.name, audience))
+        return super().render(state, event, audience)
 
 
 def test_participants_and_observers_share_one_rendering() -> None:
@@ -33,16 +34,24 @@ def test_participants_and_observers_share_one_rendering() -> None:
         room.fanout.add(audience, box)
     seen = {audience: box.pushed for audience, box in boxes.items()}
     records = [
-        Record(1, "counter.added", {"total": 1, "by": "p1"}, "2026-11-25T15:00:00.000Z", None),
-        Record(2, "note.added", {"text": "staff"}, "2026-11-25T15:00:01.000Z", None),
+        Record(
+            1,
+            "counter.added",
+            {"total": 1, "by": "p1"},
+            datetime(2026, 11, 25, 15, tzinfo=UTC),
+            None,
+        ),
+        Record(
+            2, "note.added", {"text": "staff"}, datetime(2026, 11, 25, 15, 0, 1, tzinfo=UTC), None
+        ),
     ]
     room.apply(records)
     # One render per record per view, not per audience.
     assert sorted(domain.renders) == [
-        (1, "facilitator"),
-        (1, "public"),
-        (2, "facilitator"),
-        (2, "public"),
+        ("counter.added", "facilitator"),
+        ("counter.added", "public"),
+        ("note.added", "facilitator"),
+        ("note.added", "public"),
     ]
     assert seen["participant"] == seen["observer"]
     assert seen["participant"][0] is seen["observer"][0]  # the same text object

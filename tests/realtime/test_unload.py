@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -89,7 +90,16 @@ async def test_a_new_epoch_reaches_a_connection_as_resync_then_snapshot_never_as
     before = len(box.pushed)
     await log.trim("main")  # as after an archive: another worker reuses the room
     await append(
-        log, "main", 0, [NewEvent("counter.added", {"total": 5, "by": "p9"}, "t")], None, {}
+        log,
+        "main",
+        0,
+        [
+            NewEvent(
+                "counter.added", {"total": 5, "by": "p9"}, datetime(2026, 11, 25, 15, tzinfo=UTC)
+            )
+        ],
+        None,
+        {},
     )
     for _ in range(200):
         if any('"resync"' in text for text in box.pushed[before:]):

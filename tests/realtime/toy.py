@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from realtime.application import Principal, Refused
@@ -35,9 +36,18 @@ class ToyDomain:
     def initial(self, room: str) -> ToyState:
         return ToyState(room)
 
-    def apply(self, state: ToyState, record: Record) -> ToyState:
-        d = record.data
-        match record.name:
+    def load(self, record: Record) -> NewEvent:
+        return NewEvent(record.name, record.data, record.at)
+
+    def dump(self, event: NewEvent) -> NewEvent:
+        return event
+
+    def command_key(self, principal: Principal, type: str, id: str) -> str:
+        return f"{principal.key}:{id}"
+
+    def apply(self, state: ToyState, event: NewEvent) -> ToyState:
+        d = event.data
+        match event.name:
             case "counter.added":
                 return replace(state, total=d["total"])
             case "chat.said":
@@ -60,7 +70,7 @@ class ToyDomain:
         principal: Principal,
         type: str,
         data: dict[str, Any],
-        at: str,
+        at: datetime,
         new_id: str,
     ) -> tuple[list[NewEvent], dict[str, str]]:
         who = principal.key
@@ -113,18 +123,18 @@ class ToyDomain:
     def view(self, audience: str) -> str:
         return audience
 
-    def render(self, state: ToyState, record: Record, audience: str) -> dict[str, Any] | None:
-        if record.name == "note.added" and audience != "facilitator":
+    def render(self, state: ToyState, event: NewEvent, audience: str) -> dict[str, Any] | None:
+        if event.name == "note.added" and audience != "facilitator":
             return None
-        return record.data
+        return event.data
 
     def stale(self, then: ToyState, now: ToyState) -> bool:
         return False  # the toy withdraws nothing
 
     def replay(
-        self, then: ToyState, now: ToyState, record: Record, view: str
+        self, then: ToyState, now: ToyState, event: NewEvent, view: str
     ) -> dict[str, Any] | None:
-        return self.render(then, record, view)
+        return self.render(then, event, view)
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         return ("member.join", {}) if principal.can_send else None

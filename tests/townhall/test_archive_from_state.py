@@ -37,8 +37,7 @@ class Session:
         for event in decide(command, self.state):
             self.state = evolve(self.state, event)
             name, data = event_to_wire(event)
-            at = event.at.isoformat().replace("+00:00", "Z")
-            self.records.append(Record(len(self.records) + 1, name, data, at, None))
+            self.records.append(Record(len(self.records) + 1, name, data, event.at, None))
 
     def wire(self, actor: Actor, type: str, data: dict[str, Any], new_id: str = "") -> None:
         self.seconds += 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ from townhall.logwriter import SqliteWriter, sqlite_path
 
 def rec(seq: int, cause: str | None = None) -> Record:
     return Record(
-        seq, "statement.posted", {"text": f"n{seq}", "가": "나"}, f"2026-11-26T00:00:0{seq}Z", cause
+        seq,
+        "statement.posted",
+        {"text": f"n{seq}", "가": "나"},
+        datetime(2026, 11, 26, 0, 0, seq, tzinfo=UTC),
+        cause,
     )
 
 

@@ -22,6 +22,7 @@ from facilitation.polls import ballot_key
 from facilitation.room import RoomState
 from facilitation.tally import Tally
 from realtime.log import Record
+from realtime.wire import timestamp
 from townhall.archive.bundle import (
     AgendaItem,
     ArchiveBundle,
@@ -240,8 +241,12 @@ def _redacted_log(state: RoomState, records: Sequence[Record], epoch: str) -> tu
             rewritten[n] = {"poll": poll_id, "ballot": f"b{k + 1}", "participant": None,
                             "choice": choice}  # fmt: skip
     return tuple(
-        LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=rewritten[n], at=r.at, cause=None)
+        LogEntry(
+            epoch=epoch, seq=r.seq, name=r.name, data=rewritten[n], at=timestamp(r.at), cause=None
+        )
         if n in rewritten
-        else LogEntry(epoch=epoch, seq=r.seq, name=r.name, data=r.data, at=r.at, cause=r.cause)
+        else LogEntry(
+            epoch=epoch, seq=r.seq, name=r.name, data=r.data, at=timestamp(r.at), cause=r.cause
+        )
         for n, r in enumerate(records)
     )

@@ -38,6 +38,7 @@ from realtime.log.redis.scripts import (
     LOOKUP,
     TRIM,
     encode,
+    record_body,
     seq_of,
     to_committed,
     to_record,
@@ -173,7 +174,7 @@ class RedisLog:
         for entry in entries:
             key = entry.command_key
             args.extend((key or "", encode(entry.result).decode(), len(entry.events)))
-            args.extend(encode((e.name, e.data, e.at, key)).decode() for e in entry.events)
+            args.extend(record_body(e.name, e.data, e.at, key) for e in entry.events)
         # If a reply is lost to a dropped connection, the retry meets the first attempt's
         # keys (DuplicateKeys) or its moved head (Conflict): never appended twice.
         reply = await self._retry(lambda: self._append_batch(keys=keys, args=args))

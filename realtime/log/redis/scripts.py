@@ -8,17 +8,20 @@ cause]``. A command entry is ``"<first seq>:<last seq>:<result JSON>"``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from realtime.log.contract import Committed, Record
+from realtime.wire import timestamp
 
 __all__ = [
     "APPEND_BATCH",
     "LOOKUP",
     "TRIM",
     "encode",
+    "record_body",
     "seq_of",
     "to_committed",
     "to_record",
@@ -110,6 +113,13 @@ return 1
 
 encode = msgspec.json.Encoder().encode
 _decode_body = msgspec.json.Decoder(tuple[str, dict[str, Any], str, str | None]).decode
+
+
+def record_body(name: str, data: dict[str, Any], at: datetime, cause: str | None) -> str:
+    """A record as its stream entry's field ``r`` holds it."""
+    return encode((name, data, timestamp(at), cause)).decode()
+
+
 _decode_result = msgspec.json.Decoder(dict[str, str]).decode
 
 Entry = tuple[str, dict[str, str]] | list[Any]
@@ -124,7 +134,7 @@ def to_record(entry: Entry) -> Record:
     # XRANGE through redis-py gives a dict of fields; a Lua reply gives a flat list.
     body = fields["r"] if isinstance(fields, dict) else fields[1]
     name, data, at, cause = _decode_body(body)
-    return Record(seq_of(entry_id), name, data, at, cause)
+    return Record(seq_of(entry_id), name, data, datetime.fromisoformat(at), cause)
 
 
 def to_committed(done: str, entries: Sequence[Entry]) -> Committed:
