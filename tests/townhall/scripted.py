@@ -432,6 +432,7 @@ async def _turns(x: Expected, f: Client, ps: list[Client], k: int, item: str) ->
             await act(x, p, "floor.yield")
         elif t % 4 == 2:
             await act(x, f, "floor.end")
+            x.moderation.append(("floor.end", you(p)))  # ending someone's turn is on the record
         # otherwise the next grant (or completing the item) ends the turn
 
 
@@ -446,6 +447,7 @@ async def _questions(x: Expected, f: Client, ps: list[Client]) -> None:
     await act(x, f, "question.answer", {"question": ids[0]})
     await act(x, f, "question.to_queue", {"question": ids[1]})
     await act(x, f, "question.dismiss", {"question": ids[2]})
+    x.moderation.append(("question.dismiss", you(ps[3])))
     statuses = ("answered", "queued", "dismissed")
     for qid, text, who, status in zip(ids, QUESTIONS, voters, statuses, strict=True):
         x.questions[qid] = (text, len(who), status)
