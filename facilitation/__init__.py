@@ -1,4 +1,5 @@
-"""Townhall's deliberation rules: pure functions, standard library only.
+"""Townhall's deliberation rules: pure functions on the standard library and ``immutables``
+(persistent maps, decision 0005); import-linter checks that nothing else is imported.
 
 Entry points: `facilitation.room` (`RoomState`, `initial_state`, `decide`, `evolve`,
 `fold`, `next_deadlines`, `TimerExpired`), `facilitation.roles.can`,
