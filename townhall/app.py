@@ -72,91 +72,93 @@ class _FrameCache:
     origins: tuple[str, ...] = ()
 
 
+async def _start_services(
+    settings: Settings, url: str, stack: contextlib.AsyncExitStack
+) -> Services:
+    """Build and start what one worker runs; ``stack`` closes each part, last first."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.migrate:
+        await migrate_exclusively(url, settings.data_dir)
+    else:  # a rolling upgrade: `townhall migrate` ran first; never change the schema
+        await check_schema(url)
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    sessions = session_factory(engine)
+    secret = load_server_secret(settings.secret_key, settings.data_dir)
+    vault = open_vault(settings.redis_url if settings.distributed else None, settings.data_dir)
+    stack.push_async_callback(vault.close)
+    store = None
+    if not settings.distributed:
+        path = sqlite_path(url)
+        writer = SqliteWriter(path) if path is not None else None
+        store = SqlStore(sessions, writer, vault)
+        stack.push_async_callback(store.close)
+    log = open_log(settings.bus_url, store=store)
+    limits = Limits(
+        rate=settings.rate_per_s,
+        burst=settings.rate_burst,
+        max_connections=settings.max_connections,
+    )
+    authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s, vault)
+    authenticator.limits = JoinLimits(
+        JoinRates(
+            hello_per_s=settings.hello_rate_per_s,
+            hello_burst=max(1, int(settings.hello_rate_per_s * 6)),
+            join_per_min=settings.join_rate_per_min,
+            join_burst=settings.join_burst,
+            link_join_per_min=settings.link_join_rate_per_min,
+            link_join_burst=max(1, int(settings.link_join_rate_per_min * 5 / 3)),
+        )
+    )
+    realtime: Realtime[RoomState] = Realtime(
+        log,
+        TownhallDomain(),
+        authenticator,
+        RealtimeConfig(origins=settings.origins, limits=limits),
+    )
+    lost = None
+    if settings.distributed:  # (the embedded log is in the SQL database itself)
+        lost = LostRooms(sessions, log, realtime.states, realtime.state)
+        authenticator.verify = lost.verify  # a hello to a lost room: state_lost
+    archiver = Archiver(
+        sessions,
+        log,
+        settings.log_retention_s,
+        vault,
+        live_copy_elsewhere=settings.distributed,
+    )
+    live = LiveRooms(
+        realtime,
+        archiver,
+        lambda names: access.link_versions(sessions, names),
+        lost=lost,
+    )
+    metrics = default_metrics()
+    metrics.observe_realtime(realtime)
+    await realtime.start()
+    stack.push_async_callback(realtime.close)
+    await live.start(await archiver.unfinished_rooms())
+    stack.push_async_callback(live.close)
+    if metrics.shared_dir:  # several workers: each copies its values for the scrape
+        forget_dead_workers(metrics.shared_dir)
+        metrics.start_sync()
+    stack.push_async_callback(metrics.stop_sync)
+    return Services(sessions, realtime, live, await database_id(sessions), lost, archiver, secret)
+
+
 def create_app(settings: Settings | None = None) -> SocketFirst:
     settings = settings or load_settings()
     url = settings.effective_database_url
-    holder: dict[str, Services] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if settings.migrate:
-            await migrate_exclusively(url, settings.data_dir)
-        else:  # a rolling upgrade: `townhall migrate` ran first; never change the schema
-            await check_schema(url)
-        engine = create_engine(url)
-        sessions = session_factory(engine)
-        secret = load_server_secret(settings.secret_key, settings.data_dir)
-        vault = open_vault(settings.redis_url if settings.distributed else None, settings.data_dir)
-        store = None
-        if not settings.distributed:
-            path = sqlite_path(url)
-            writer = SqliteWriter(path) if path is not None else None
-            store = SqlStore(sessions, writer, vault)
-        log = open_log(settings.bus_url, store=store)
-        limits = Limits(
-            rate=settings.rate_per_s,
-            burst=settings.rate_burst,
-            max_connections=settings.max_connections,
-        )
-        authenticator = LinkAuthenticator(sessions, secret, settings.log_retention_s, vault)
-        authenticator.limits = JoinLimits(
-            JoinRates(
-                hello_per_s=settings.hello_rate_per_s,
-                hello_burst=max(1, int(settings.hello_rate_per_s * 6)),
-                join_per_min=settings.join_rate_per_min,
-                join_burst=settings.join_burst,
-                link_join_per_min=settings.link_join_rate_per_min,
-                link_join_burst=max(1, int(settings.link_join_rate_per_min * 5 / 3)),
-            )
-        )
-        realtime: Realtime[RoomState] = Realtime(
-            log,
-            TownhallDomain(),
-            authenticator,
-            RealtimeConfig(origins=settings.origins, limits=limits),
-        )
-        lost = None
-        if settings.distributed:  # (the embedded log is in the SQL database itself)
-            lost = LostRooms(sessions, log, realtime.states, realtime.state)
-            authenticator.verify = lost.verify  # a hello to a lost room: state_lost
-        archiver = Archiver(
-            sessions,
-            log,
-            settings.log_retention_s,
-            vault,
-            live_copy_elsewhere=settings.distributed,
-        )
-        live = LiveRooms(
-            realtime,
-            archiver,
-            lambda names: access.link_versions(sessions, names),
-            lost=lost,
-        )
-        metrics = default_metrics()
-        metrics.observe_realtime(realtime)
-        if metrics.shared_dir:  # several workers: each copies its values for the scrape
-            forget_dead_workers(metrics.shared_dir)
-            metrics.start_sync()
-        await realtime.start()
-        await live.start(await archiver.unfinished_rooms())
-        holder["services"] = Services(
-            sessions, realtime, live, await database_id(sessions), lost, archiver, secret
-        )
-        app.state.services = holder["services"]
-        try:
-            yield
-        finally:
-            await metrics.stop_sync()
-            await live.close()
-            await realtime.close()
-            if store is not None:
-                await store.close()
-            await vault.close()
-            await engine.dispose()
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
+        """The worker's services, in Starlette's lifespan state: every request (and every
+        socket) finds them in its scope's ``state``; torn down in reverse order."""
+        async with contextlib.AsyncExitStack() as stack:
+            yield {"services": await _start_services(settings, url, stack)}
 
     async def health(request: Request) -> JSONResponse:
-        services = holder.get("services")
+        services: Services | None = getattr(request.state, "services", None)
         bus = services.realtime.health() if services else {}
         lost = services.lost.health() if services and services.lost else {"ok": True}
         ok = bool(bus.get("log", {}).get("ok", True)) and lost["ok"]
@@ -183,7 +185,7 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
     async def page_policy_of(scope: Scope) -> str:
         # The page may frame the stream players configured on town halls not yet over,
         # and nothing else (read at most every 5 s: a page load is not a query).
-        services = holder.get("services")
+        services: Services | None = scope.get("state", {}).get("services")
         now = time.monotonic()
         if services is not None and now - frames.at > 5:
             urls = await rooms.stream_urls(services.sessions)
@@ -191,8 +193,8 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
             frames.at = now
         return page_policy(frames.origins, settings.frame_ancestors)
 
-    def api_deps() -> ApiDeps:
-        services = holder["services"]
+    def api_deps(request: Request) -> ApiDeps:
+        services: Services = request.state.services
         return ApiDeps(
             sessions=services.sessions, room_commands=services.live, secret=services.secret
         )
@@ -204,19 +206,14 @@ def create_app(settings: Settings | None = None) -> SocketFirst:
         Mount("/", FrontendFiles(str(frontend_dir()), page_policy_of), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.settings = settings
     # Sockets to /ws reach the hub directly, past Starlette's middleware and router.
-    return SocketFirst(app, "/ws", _LazyRealtime(holder))
+    return SocketFirst(app, "/ws", _socket)
 
 
-class _LazyRealtime:
-    """The ``/ws`` endpoint; the hub itself is built in the lifespan."""
-
-    def __init__(self, holder: dict[str, Services]) -> None:
-        self._holder = holder
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._holder["services"].realtime(scope, receive, send)
+async def _socket(scope: Scope, receive: Receive, send: Send) -> None:
+    """The ``/ws`` endpoint: the worker's hub, from the lifespan state in the scope."""
+    services: Services = scope["state"]["services"]
+    await services.realtime(scope, receive, send)
 
 
 def app_factory() -> SocketFirst:

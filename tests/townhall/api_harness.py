@@ -106,9 +106,9 @@ async def harness(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     recording = RecordingRooms()
     metrics = Metrics()
     settings = Settings(data_dir=tmp_path, public_url=BASE, organiser_key=ENV_KEY)
-    # The services handed over lazily, as the app does once its lifespan built them.
+    # The services given as they are (an app built in a lifespan passes a provider).
     deps = ApiDeps(sessions=sessions, room_commands=recording, secret=SECRET)
-    app = Starlette(routes=api_routes(settings, lambda: deps, metrics=metrics))
+    app = Starlette(routes=api_routes(settings, deps, metrics=metrics))
     key = await rooms.create_api_key(sessions, "tests")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

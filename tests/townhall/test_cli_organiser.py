@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner, Result
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 from tests.services import free_port
 from tests.townhall.api_harness import RecordingRooms, token_of
@@ -101,19 +102,19 @@ def api_server(tmp_path: Path) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     recording = RecordingRooms()
-    holder: dict[str, ApiDeps] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, ApiDeps]]:
         engine = create_engine(db_url)  # in the server's own event loop
-        holder["deps"] = ApiDeps(session_factory(engine), recording)
-        yield
+        yield {"deps": ApiDeps(session_factory(engine), recording)}
         await engine.dispose()
 
+    def deps(request: Request) -> ApiDeps:
+        services: ApiDeps = request.state.deps
+        return services
+
     settings = Settings(data_dir=tmp_path, public_url=url)
-    app = Starlette(
-        routes=api_routes(settings, lambda: holder["deps"], metrics=Metrics()), lifespan=lifespan
-    )
+    app = Starlette(routes=api_routes(settings, deps, metrics=Metrics()), lifespan=lifespan)
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -271,9 +271,10 @@ def _dispatcher(api: Api, table: dict[str, Endpoint]) -> Callable[[Request], obj
             if endpoint is None:
                 allowed = ", ".join(sorted(table))
                 raise ApiError("method_not_allowed", f"allowed: {allowed}")
+            serving = api.serving(request)
             if endpoint.auth:
-                await api.authorize(request, facilitator_link=endpoint.facilitator_link)
-            response = await endpoint.handler(api, request)
+                await serving.authorize(request, facilitator_link=endpoint.facilitator_link)
+            response = await endpoint.handler(serving, request)
         except ApiError as exc:
             response = error_response(exc)
             if exc.code == "method_not_allowed":
@@ -303,14 +304,15 @@ async def _api_not_found(request: Request) -> Response:
 
 def api_routes(
     settings: Settings,
-    deps: ApiDeps | Callable[[], ApiDeps],
+    deps: ApiDeps | Callable[[Request], ApiDeps],
     *,
     metrics: Metrics | None = None,
 ) -> list[BaseRoute]:
     """The API's routes: mount them before the static files.
 
-    ``deps`` may be a callable returning the services, for apps that build them in their
-    lifespan; it is called once per request. ``metrics`` defaults to this process's.
+    ``deps`` may be a callable taking the request and returning the services, for apps
+    that build them in their lifespan (``request.state``); it is called once per request.
+    ``metrics`` defaults to this process's.
     Installs ``townhall.api.logging``'s query-string filter on uvicorn's loggers.
     """
     # The links this API hands out carry tokens in the page URL, so whatever serves it
@@ -325,7 +327,7 @@ def api_routes(
     ]
 
     async def short(request: Request) -> Response:
-        return await meeting.short_link(api, request)
+        return await meeting.short_link(api.serving(request), request)
 
     routes.append(Route("/j/{code}", short, methods=["GET", "HEAD"]))
     # Unknown /api paths answer JSON, instead of falling through to the UI's 404 page.

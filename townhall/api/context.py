@@ -3,6 +3,7 @@ endpoints that both the router and the OpenAPI document are built from."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -91,17 +92,27 @@ class Api:
     def __init__(
         self,
         settings: Settings,
-        deps: ApiDeps | Callable[[], ApiDeps],
+        deps: ApiDeps | Callable[[Request], ApiDeps],
         metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
-        self._deps = deps
+        self._provider = None if isinstance(deps, ApiDeps) else deps
+        self._deps = deps if isinstance(deps, ApiDeps) else None
         self._exporters: dict[int, MinutesExporter] = {}
+
+    def serving(self, request: Request) -> Api:
+        """This API with the services of ``request`` (an app's lifespan state)."""
+        if self._provider is None:
+            return self
+        bound = copy.copy(self)  # shares settings, metrics and the exporters' cache
+        bound._deps = self._provider(request)
+        return bound
 
     @property
     def deps(self) -> ApiDeps:
-        return self._deps if isinstance(self._deps, ApiDeps) else self._deps()
+        assert self._deps is not None, "Api.serving(request) gives the services of a request"
+        return self._deps
 
     @property
     def sessions(self) -> SessionFactory:
