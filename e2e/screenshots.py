@@ -85,7 +85,7 @@ def console_views(browser: Browser, base: str, lang: str, out: Path) -> list[Pat
     waiting.screenshot(path=str(path), full_page=True)
     saved.append(path)
     # The staged rooms above ended? No: end this one and show the ended view and the PDF.
-    room = create_room(base, title=TITLES[lang], agenda=[])
+    room = create_room(base, title=TITLES[lang], agenda=[], language=lang)
     staged = stage(browser, room, lang, DESKTOP)
     staged.facilitator.locator("[data-k='end-session']").click()
     staged.facilitator.locator("[data-banner='ended']").wait_for()

@@ -40,6 +40,7 @@ def create_room(
     title: str = "Riverside park renovation",
     agenda: list[dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> Room:
     """A town hall made as an organiser would make it: POST /api/townhalls."""
     body: dict[str, Any] = {
@@ -50,6 +51,8 @@ def create_room(
     }
     if settings:
         body["settings"] = settings
+    if language:
+        body["language"] = language
     response = httpx.post(
         f"{base}/api/townhalls",
         json=body,
