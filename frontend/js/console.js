@@ -163,7 +163,7 @@ function drawTop() {
 
 function signInView(main) {
   const key = h("input", { type: "password", name: "key", autocomplete: "off", spellcheck: "false", required: true,
-    maxlength: 200, "data-k": "key" });
+    "data-k": "key" });
   const form = h("form", { class: "card join console-sign-in", onsubmit: async (e) => {
     e.preventDefault();
     if (!key.value.trim()) return key.focus();
@@ -240,7 +240,7 @@ function formView(main, th) {
     selected: (th?.visibility || "private") === v }, t(`console.visibility.${v}`))));
   const starts = h("input", { type: "datetime-local", "data-k": "starts",
     value: th?.starts_at ? localValue(th.starts_at, th.timezone || viewerZone()) : "" });
-  const stream = h("input", { type: "url", inputmode: "url", maxlength: 2000, placeholder: "https://", "data-k": "stream",
+  const stream = h("input", { type: "url", inputmode: "url", placeholder: "https://", "data-k": "stream",
     value: th?.stream_url || "" });
   const place = h("input", { type: "text", maxlength: LIMITS.title, value: th?.place || "" });
   const chair = h("input", { type: "text", maxlength: LIMITS.title, value: th?.chair || "" });
