@@ -11,9 +11,16 @@ extension ``realtime.frames`` holding a ``FrameWriter`` for the connection (sele
 with ``ws="realtime.transport.protocol:FrameProtocol"``, as ``UVICORN_WS_OPTIONS`` does). Under
 another server the extension is absent and the hub falls back to ASGI ``send``.
 
-The subclass reaches into uvicorn's protocol (its transport and its close handshake),
-so pyproject pins uvicorn's minor version and tests/realtime/test_transport.py checks
-the attributes it relies on.
+What it relies on is kept small and checked for its effects, not only its names
+(tests/realtime/test_transport.py, run against the locked uvicorn and, in ``make
+test-latest``, the newest): websockets' public sans-I/O connection (``conn``: its
+``state``, ``send_close`` and ``data_to_send``) and the asyncio transport for writing and
+closing; of uvicorn's own protocol, the constructor, ``handle_connect`` and ``send`` it
+extends, the ``queue`` and ``writable`` it replaces with lighter objects, the parsed
+handshake it drops, and three fields of its close handshake: ``close_sent`` (the app
+closed: uvicorn completes the handshake itself and queues nothing more for the app),
+``close_timer`` (which uvicorn cancels, closing the transport, once the peer answers)
+and ``read_paused`` (so that answer is read).
 """
 
 from __future__ import annotations
@@ -22,10 +29,14 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from realtime.transport.frames import EXTENSION
 
-__all__ = ["FrameProtocol", "FrameWriter"]
+__all__ = ["CLOSE_TIMEOUT", "FrameProtocol", "FrameWriter"]
+
+# How long a peer has to answer our close frame before its socket is closed (as uvicorn).
+CLOSE_TIMEOUT = 10.0
 
 
 class FrameWriter:
@@ -38,18 +49,15 @@ class FrameWriter:
 
     @property
     def open(self) -> bool:
+        """Frames may still go out: websockets' connection is open and so is the socket."""
         p = self._p
-        return not (p.close_sent or p.disconnected or p.transport.is_closing())
+        return p.conn.state is State.OPEN and not p.transport.is_closing()
 
     def write(self, frame: bytes) -> bool:
         """Queue ``frame`` on the transport (never blocks); False once the socket is gone."""
-        p = self._p
-        if p.close_sent or p.disconnected:
+        if not self.open:
             return False
-        transport = p.transport
-        if transport.is_closing():
-            return False
-        transport.write(frame)
+        self._p.transport.write(frame)
         return True
 
     def buffered(self) -> int:
@@ -62,14 +70,18 @@ class FrameWriter:
         p = self._p
         if not self.open:
             return
+        # The app's next receive() is the disconnect (the inbox is ours: FrameProtocol's).
         p.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
         p.conn.send_close(code, reason)
         p.transport.write(b"".join(p.conn.data_to_send()))
         p.close_sent = True
-        if p.read_paused:
+        if p.read_paused:  # the peer's answer must be read for the handshake to end
             p.read_paused = False
             p.transport.resume_reading()
-        p.close_timer = p.loop.call_later(p.close_timeout, p.transport.close)
+        # A peer that does not answer in time is cut off: abort(), since close() would
+        # wait for the buffered frames to drain, which a peer that does not read never
+        # lets happen (uvicorn cancels this timer and closes once the peer answers).
+        p.close_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, p.transport.abort)
 
 
 class _Inbox:

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Generator
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import uvicorn
-from uvicorn.server import ServerState
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from realtime.client import Client
 from realtime.fanout import Flusher, Outbox, RoomFanout, Traffic
+from realtime.transport import protocol as protocol_module
 from realtime.transport.frames import EXTENSION, text_frame
-from realtime.transport.protocol import FrameProtocol, _Flag, _Inbox
+from realtime.transport.protocol import FrameProtocol, FrameWriter, _Flag, _Inbox
 from realtime.wire import CloseCode
 from tests.realtime.conftest import ServeFn
 
@@ -201,27 +205,158 @@ async def test_flag_blocks_while_cleared() -> None:
     assert flag.is_set()
 
 
-async def test_the_uvicorn_internals_frame_writer_relies_on_exist() -> None:
-    # async: the protocol takes the running loop (a sync test found none after others ran)
-    async def app(scope: Any, receive: Any, send: Any) -> None: ...
+@dataclass
+class Direct:
+    """A bare ASGI app on a real uvicorn server with FrameProtocol: each socket is
+    accepted, then ``script`` runs with its FrameWriter; what the app receives after
+    that is kept in ``received``."""
 
-    config = uvicorn.Config(app, ws="realtime.transport.protocol:FrameProtocol")
-    config.load()
-    assert config.ws_protocol_class is FrameProtocol
-    protocol = FrameProtocol(config, ServerState(), {})
-    for name in (
-        "close_sent",
-        "handshake_complete",
-        "disconnected",
-        "read_paused",
-        "close_timeout",
-        "close_timer",
-    ):
-        assert hasattr(protocol, name), name
-    for name in ("conn", "loop", "queue", "writable", "transport"):
-        assert name in vars(protocol), name
-    assert isinstance(protocol.queue, _Inbox)
-    assert isinstance(protocol.writable, _Flag)
+    url: str
+    server: uvicorn.Server
+    writers: list[FrameWriter] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def direct() -> AsyncIterator[Callable[[Script], Awaitable[Direct]]]:
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def start(script: Script) -> Direct:
+        made: list[Direct] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "websocket":
+                return
+            here = made[0]
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            writer = scope["extensions"][EXTENSION]["writer"]
+            assert isinstance(writer, FrameWriter)
+            here.writers.append(writer)
+            await script(writer)
+            while True:
+                message = await receive()
+                here.received.append(message)
+                if message["type"] == "websocket.disconnect":
+                    here.done.set()
+                    return
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            app, ws="realtime.transport.protocol:FrameProtocol", log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        servers.append((server, task))
+        for _ in range(1000):
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        made.append(Direct(f"ws://127.0.0.1:{sock.getsockname()[1]}/", server))
+        return made[0]
+
+    yield start
+    for server, task in servers:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+Script = Callable[[FrameWriter], Awaitable[None]]
+
+
+async def test_frames_and_the_close_reach_a_real_client_and_the_handshake_ends(
+    direct: Callable[[Script], Awaitable[Direct]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the hub relies on, checked on uvicorn itself: frames written below ``send``
+    arrive whole and in order, the close frame after them; the app's next receive is
+    the disconnect; once the peer answers, uvicorn closes the socket; later writes are
+    refused; nothing is logged as an error."""
+
+    async def script(writer: FrameWriter) -> None:
+        for n in range(3):
+            assert writer.write(text_frame(json.dumps({"n": n}).encode()))
+        writer.close(CloseCode.SLOW_CONSUMER, "slow_consumer")
+        assert not writer.open
+        assert not writer.write(text_frame(b'"late"'))
+
+    served = await direct(script)
+    async with connect(served.url) as ws:
+        got = [json.loads(await ws.recv()) for _ in range(3)]
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert got == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4009, "slow_consumer")
+    await asyncio.wait_for(served.done.wait(), 10)
+    assert served.received[0] == {
+        "type": "websocket.disconnect",
+        "code": CloseCode.SLOW_CONSUMER,
+        "reason": "slow_consumer",
+    }
+    for _ in range(500):  # the socket is closed once the handshake is over
+        if not served.server.server_state.connections:
+            break
+        await asyncio.sleep(0.01)
+    assert not served.server.server_state.connections
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_a_peer_that_never_reads_is_closed_after_the_close_timeout(
+    direct: Callable[[Script], Awaitable[Direct]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A slow consumer: the kernel buffers fill, the transport holds the rest
+    (``buffered``), the close frame goes behind it without waiting for the peer, and
+    the socket is closed when the peer does not answer in time."""
+    monkeypatch.setattr(protocol_module, "CLOSE_TIMEOUT", 0.2)
+
+    async def script(writer: FrameWriter) -> None:
+        chunk = text_frame(b'"' + b"x" * 60_000 + b'"')
+        while writer.buffered() < 1_000_000:
+            assert writer.write(chunk)
+            await asyncio.sleep(0)
+        writer.close(CloseCode.SLOW_CONSUMER, "slow_consumer")
+
+    served = await direct(script)
+    host, port = served.url.removeprefix("ws://").rstrip("/").split(":")
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await asyncio.wait_for(served.done.wait(), 10)  # the app's receive ends at once
+    for _ in range(500):  # and the socket goes once the peer failed to answer
+        if not served.server.server_state.connections:
+            break
+        await asyncio.sleep(0.01)
+    assert not served.server.server_state.connections
+    writer.close()
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_the_protocol_is_lighter_than_uvicorns_and_drops_the_handshake(
+    direct: Callable[[Script], Awaitable[Direct]],
+) -> None:
+    async def script(writer: FrameWriter) -> None:
+        return None
+
+    served = await direct(script)
+    async with connect(served.url) as ws:
+        await ws.ping()  # served: the app is past the accept
+        (protocol,) = served.server.server_state.connections
+        assert isinstance(protocol, FrameProtocol)
+        assert isinstance(protocol.queue, _Inbox)
+        assert isinstance(protocol.writable, _Flag)
+        assert not hasattr(protocol, "request")  # the parsed handshake is not kept
+        await ws.send("hello")  # the lighter inbox still carries what the peer sends
+        for _ in range(500):
+            if served.received:
+                break
+            await asyncio.sleep(0.01)
+        assert served.received[0] == {"type": "websocket.receive", "text": "hello"}
 
 
 @pytest.mark.parametrize("ws", ["realtime.transport.protocol:FrameProtocol", "websockets-sansio"])
