@@ -17,10 +17,11 @@ TEMPLATE = re.compile(r"\bt\(`([a-z_.]+)\.\$\{")
 PLURAL = re.compile(r"\bplural\(\"([a-z_]+(?:\.[a-z_]+)+)\"")
 DYNAMIC = {
     "agenda.status": {"pending", "running", "paused", "done", "overrun"},
-    "banner.tag": {"removed", "ended", "reconnecting", "lobby", "muted", "scheduled"},
+    "banner.tag": {"removed", "ended", "reconnecting", "lobby", "muted", "scheduled", "members"},
     "hand.kind": {"speak", "point_of_order", "reply"},
     "lang": {"en", "ko"},
     "people.status": {"present", "waiting", "left", "removed"},
+    "poll.eligible": {"present", "roll"},
     "poll.kind": {"single", "multiple", "yes_no_abstain", "ranked", "score"},
     "poll.results": {"live", "on_close"},
     "poll.status": {"draft", "open", "closed", "published"},

@@ -80,6 +80,9 @@ class RoomState:
     clock: datetime | None = None  # `at` of the last event: views compute from it
     seq: int = 0  # events folded in: the log's seq when folded from the start
     withdrawn: int = 0  # seq of the last event that withdrew text (facilitation.redaction)
+    # The record's head (facilitation.record): kept by whoever folds the log's records
+    # (townhall), since it hashes the log's own time strings; evolve leaves it alone.
+    head: str = "0" * 64  # facilitation.record.GENESIS
 
 
 @dataclass(frozen=True, kw_only=True)

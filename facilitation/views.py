@@ -139,6 +139,9 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
         "moderation": [moderation_view(m) for m in state.moderation],
         "you": you_view(state, viewer),
         **({"equity": equity_view(of_room(state))} if staff else {}),
+        # The hash chain's head after event `seq` (SPEC §8): people note it and check
+        # the published minutes later.
+        "record": {"seq": state.seq, "head": state.head},
     }
 
 
@@ -214,6 +217,14 @@ def you_view(state: RoomState, viewer: Viewer) -> Json | None:
         # this member's ballot also counts.
         "proxy_holder": roll.proxies.get(person.id),
         "proxies_held": roll.held_by(person.id),
+        # Their names from the roll: they need not be in the room (nor in this snapshot).
+        "proxy_names": {
+            p: roll.members.get(p, p)
+            for p in (
+                *roll.held_by(person.id),
+                *([roll.proxies[person.id]] if person.id in roll.proxies else []),
+            )
+        },
         "reaction": current_of(state, state.agenda.current, person.id),
     }
 

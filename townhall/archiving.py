@@ -28,6 +28,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from anyio import to_thread
 
 from facilitation.room import RoomState
 from realtime.log import RoomLog
@@ -37,6 +38,7 @@ from townhall.ballots import BallotVault
 from townhall.db import SessionFactory
 from townhall.db.models import TownHallRow
 from townhall.metrics import default_metrics
+from townhall.record import record_of
 
 log = logging.getLogger("townhall.archiving")
 
@@ -177,7 +179,17 @@ class Archiver:
         secret = None if self._vault is None else await self._vault.secret(room, create=False)
         records = await self._log.read(room, 0)
         epoch = await self._log.epoch(room)
-        bundle = bundle_from_state(state, records, epoch=epoch, ballot_secret=secret, townhall=row)
+        # A fold of the whole log (the record's hash of every event): off the loop, so
+        # the live rooms of this worker keep being served meanwhile.
+        record = await to_thread.run_sync(record_of, room, records)
+        if record.head != state.head:
+            log.error(
+                "room %s: the record's head %s differs from the live head %s",
+                room, record.head, state.head,
+            )  # fmt: skip
+        bundle = bundle_from_state(
+            state, records, epoch=epoch, ballot_secret=secret, townhall=row, record=record
+        )
         now = self._clock()
         secret_votes = any(p.secret and p.ballots for p in bundle.polls)
         at_once = self._drop_secret_copies and secret_votes

@@ -268,10 +268,12 @@ def demo(server: str | None, key: str | None, **flags: Any) -> None:
 
 def _register() -> None:
     # Kept apart (townhall/cli_roll.py): the roll, proxies and the record's checks.
-    from townhall.cli_roll import proxy, roll
+    from townhall.cli_roll import proxy, recount, roll, verify
 
     main.add_command(roll)
     main.add_command(proxy)
+    main.add_command(recount)
+    main.add_command(verify)
 
 
 _register()

@@ -165,3 +165,43 @@ def proxy_remove(
     """Revoke member GIVER's proxy (before the start)."""
     _call(server, key, flags, "DELETE", f"/api/townhalls/{townhall_id}/proxies/{giver}")
     click.echo(f"{giver} votes in person again")
+
+
+@click.command()
+@click.argument("minutes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify(minutes_file: Path) -> None:
+    """Check the record of a session's JSON minutes: the hash chain of every event, and
+    that attendance, statements, tallies and decisions agree with the events. Exits 0
+    with ``verified N events, head H``, or 1 naming the first mismatch."""
+    from townhall.verify import Mismatch, verify_file
+
+    try:
+        done = verify_file(minutes_file)
+    except Mismatch as exc:
+        click.echo(f"mismatch: {exc}")
+        raise SystemExit(1) from None
+    click.echo(f"verified {done.events} events, head {done.head}")
+
+
+@click.command()
+@click.argument("townhall_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the server's answer as JSON.")
+@_options
+def recount(
+    townhall_id: str, as_json: bool, server: str | None, key: str | None, **flags: Any
+) -> None:
+    """Recount every poll of an archived session from its stored ballots and compare with
+    the recorded results; exits 1 when any poll does not match."""
+    answer = _call(server, key, flags, "GET", f"/api/townhalls/{townhall_id}/recount")
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        for p in answer["polls"]:
+            got = p["recounted"]
+            line = f"{p['poll']}\t{'match' if p['match'] else 'MISMATCH'}\t{p['question']}"
+            click.echo(f"{line}\tturnout {got['turnout']}, counts {got['counts']}")
+            if not p["match"]:
+                click.echo(f"\trecorded:  {json.dumps(p['recorded'], ensure_ascii=False)}")
+                click.echo(f"\trecounted: {json.dumps(got, ensure_ascii=False)}")
+    if not all(p["match"] for p in answer["polls"]):
+        raise SystemExit(1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
+from facilitation.record import link, public_data
 from facilitation.redaction import needs_redaction, redact
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
 from realtime.application import Principal, Refused
@@ -50,6 +51,7 @@ AUDIENCE_FOR = {
     Role.OBSERVER: "observer",
 }
 PROJECTION = {"facilitator": "facilitator", "participant": "public", "observer": "public"}
+HEAD_SHOWN = 8  # hex digits of the record's head sent with each event (SPEC §8)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,17 @@ class TownhallDomain:
         return NewEvent(name, data, event.at)
 
     def apply(self, state: RoomState, event: Event) -> RoomState:
-        return evolve(state, event)
+        # Every worker folds every event in log order, so every worker holds the same
+        # head of the record's hash chain (SPEC §8), computed from the event's stored
+        # form and the log's own time string.
+        after = evolve(state, event)
+        name, data = codec.event_to_wire(event)
+        public = public_data(name, data, after)
+        head = link(state.head, after.seq, name, public, timestamp(event.at))
+        # ``after`` is the fresh object evolve made for this event and nobody holds it
+        # yet: setting its head in place saves copying the whole state a second time.
+        object.__setattr__(after, "head", head)
+        return after
 
     def decide(
         self,
@@ -162,7 +174,11 @@ class TownhallDomain:
         data = views.project(event, state, view)
         # Every client sees every seq (gapless order is what lets it detect a loss);
         # an event this audience may not read arrives with its details withheld.
-        return {"withheld": True} if data is None else data
+        if data is None:
+            data = {"withheld": True}
+        # The record's head after this event, as the room's footer shows it.
+        data["head"] = state.head[:HEAD_SHOWN]
+        return data
 
     def stale(self, then: RoomState, now: RoomState) -> bool:
         return needs_redaction(then, now)

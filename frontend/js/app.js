@@ -99,6 +99,13 @@ function scheduleRender() {
 function renderChrome() {
   // AGPL-3.0 section 13: everyone using the server can get its source (/source).
   document.getElementById("source-link").textContent = t("footer.source");
+  const record = app.state?.record;
+  const shown = document.getElementById("record");
+  if (record && record.head) {
+    shown.textContent = t("footer.record", { seq: record.seq, head: record.head });
+    shown.title = t("footer.record_help", { seq: record.seq });
+    shown.hidden = false;
+  } else shown.hidden = true;
   const title = app.state?.session.title || meeting()?.title || "";
   document.title = title ? `${title} · ${t("app.name")}` : t("app.name");
   document.getElementById("room-title").textContent = title || t("app.name");

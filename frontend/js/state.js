@@ -59,6 +59,12 @@ export function fromWelcome(welcome) {
     decisions: asList(snap.decisions),
     moderation: asList(snap.moderation),
     lastEvent: null,
+    // The record's hash chain (SPEC §8): its head after event `seq`, 8 hex digits shown.
+    record: { seq: snap.record?.seq ?? welcome.seq ?? 0, head: String(snap.record?.head || "").slice(0, 8) },
+    access: snap.access || "open",
+    // Roll access (SPEC §7): who holds this member's proxy, and whose this member holds.
+    proxy: { holder: snap.you?.proxy_holder ?? null, held: asList(snap.you?.proxies_held),
+      names: snap.you?.proxy_names || {} },
   };
   // The transcript is part of the turns in the snapshot; the feed shows it in time order.
   for (const turn of turns) {
@@ -348,6 +354,7 @@ const REDUCERS = {
   "decision.recorded": (s, d, at) => s.decisions.push({ id: d.decision, item: d.item, text: d.text,
     dissent: d.dissent || "", poll: d.poll ?? null, at, by: d.by, result: d.result ?? null }),
 
+  "room.access_changed": (s, d) => { s.access = d.access; },
   "poll.created": (s, d, at) => {
     s.polls[d.poll] = { id: d.poll, question: d.question, kind: d.kind, options: d.options || [],
       max_choices: d.max_choices, secret: d.secret, results: d.results, duration_s: d.duration_s,
@@ -432,7 +439,10 @@ function adoptQueue(state, queue) {
 export function applyEvent(state, event) {
   const reducer = REDUCERS[event.name];
   state.lastEvent = event;
-  const data = event.data || {};
+  // Every event, withheld ones too, moves the record's head on; the reducers never see
+  // it (several copy an event's data into the state as it is).
+  const { head, ...data } = event.data || {};
+  if (typeof head === "string") state.record = { seq: event.seq, head };
   // An event this viewer may not read keeps its seq (the order stays gapless) but none
   // of its details: nothing to apply.
   if (data.withheld) return false;

@@ -209,3 +209,7 @@ def test_roll_is_shown_to_facilitators_only() -> None:
     assert public["roll"] is None
     you = public["you"]
     assert (you["member"], you["proxy_holder"], you["proxies_held"]) == (True, None, ["m2"])
+    assert you["proxy_names"] == {"m2": "Lee"}
+    giver = snapshot(state_of(*ROLL, ProxyRecorded(at=t(1), giver="m2", holder="m1"),
+                              joined(M2)), Viewer("m2", Role.PARTICIPANT))["you"]  # fmt: skip
+    assert (giver["proxy_holder"], giver["proxy_names"]) == ("m1", {"m1": "Kim"})

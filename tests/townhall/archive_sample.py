@@ -7,6 +7,7 @@ misses its quorum, and a score poll; a decision with dissent; a hidden statement
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from townhall.archive.bundle import (
@@ -21,8 +22,12 @@ from townhall.archive.bundle import (
     ModerationEntry,
     Participant,
     Poll,
+    Proxy,
     Question,
     ReactionCount,
+    Record,
+    RecordEvent,
+    RollMember,
     Session,
     Statement,
     TallyEntry,
@@ -52,7 +57,47 @@ def log_entries(count: int, epoch: str = "e1") -> tuple[LogEntry, ...]:
     )
 
 
-def sample_bundle(room: str = "th-sample", *, korean: bool = False, log: int = 30) -> ArchiveBundle:
+def with_roll(bundle: ArchiveBundle) -> ArchiveBundle:
+    """The sample as a roll-access session: a roll (one member never came), a proxy
+    (p4 votes for m5 as well), the first poll's frozen eligible list, and a record."""
+    v1, *others = bundle.polls
+    v1 = dataclasses.replace(
+        v1, eligible=5, turnout=4, by_proxy=1, quorum_share=0.5, quorum_needed=3,
+        eligible_list=("m5", "p1", "p2", "p3", "p4"), proxies=(Proxy(giver="m5", holder="p4"),),
+        ballots=(*v1.ballots, Ballot(participant=None, choice=0)),
+        tally=(TallyEntry(option=0, votes=3), *v1.tally[1:]),
+    )  # fmt: skip
+    events = (
+        RecordEvent(seq=1, name="session.started", data={}, at="2026-11-25T17:00:00.000Z",
+                    hash="1" * 64),
+        RecordEvent(seq=2, name="statement.posted", at="2026-11-25T17:01:00.000Z",
+                    data={"statement": "s1", "participant": "p1", "text": "안녕", "turn": None,
+                          "item": None}, hash="2" * 64),
+    )  # fmt: skip
+    return dataclasses.replace(
+        bundle,
+        session=dataclasses.replace(bundle.session, access="roll"),
+        polls=(v1, *others),
+        roll=tuple(
+            RollMember(participant=p, name=n)
+            for p, n in (
+                ("p1", "Bob"),
+                ("p2", "김민수"),
+                ("p3", "Carol"),
+                ("p4", "Dana"),
+                ("m5", "Erin"),
+            )
+        ),
+        proxies=(Proxy(giver="m5", holder="p4"),),
+        record=Record(head="2" * 64, events=events),
+    )
+
+
+def sample_bundle(
+    room: str = "th-sample", *, korean: bool = False, log: int = 30, roll: bool = False
+) -> ArchiveBundle:
+    if roll:
+        return with_roll(sample_bundle(room, korean=korean, log=log))
     title = "강변 공원 개선 타운홀" if korean else "Riverside park renovation"
     return ArchiveBundle(
         session=Session(

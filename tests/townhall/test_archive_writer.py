@@ -58,8 +58,9 @@ def _canonical(content: ArchiveContent) -> ArchiveContent:
     return dataclasses.replace(content_of(content), polls=polls)
 
 
-async def test_archive_then_load_gives_back_the_bundle(engine: AsyncEngine) -> None:
-    bundle = sample_bundle()
+@pytest.mark.parametrize("roll", [False, True], ids=["open", "roll"])
+async def test_archive_then_load_gives_back_the_bundle(engine: AsyncEngine, roll: bool) -> None:
+    bundle = sample_bundle(roll=roll)
     await archive(engine, bundle)
     minutes = await load_minutes(engine, ROOM)
     assert _canonical(minutes) == _canonical(bundle)
@@ -73,6 +74,7 @@ async def test_archive_rows_hold_the_session(engine: AsyncEngine) -> None:
         "attendance": 6, "agenda_item": 3, "turn": 3, "statement": 3, "transcript": 2,
         "question": 3, "poll": 3, "ballot": 10, "poll_voter": 10, "tally": 8,
         "irv_round": 5, "decision": 1, "reaction": 5, "moderation": 4,
+        "poll_eligible": 0, "poll_proxy": 0, "roll_member": 0, "proxy": 0, "record_event": 0,
     }  # fmt: skip
     assert len(rows["room_log"]) == 250
     assert len(rows["participant"]) == 5

@@ -18,6 +18,8 @@ ALL_TABLES = {
     "poll", "ballot", "poll_voter", "tally", "irv_round", "decision", "reaction",
     "moderation", "instance", "member", "console_session", "upload", "minutes_version",
     "minutes_render",
+    "poll_eligible", "poll_proxy", "roll_member",
+    "proxy", "record_event",
 }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from townhall.api.models import (
     ProxyList,
     PublicTownHall,
     PublicTownHallList,
+    Recount,
     Roll,
     RollAdd,
     RollAdded,
@@ -182,6 +183,13 @@ def endpoints() -> list[Endpoint]:
             name="townhall_link_qr", method="GET", path=f"{ONE}/links/{{role}}/qr.svg",
             handler=townhalls.qr, summary="The QR code of one role's link", tag="town halls",
             media=("image/svg+xml",), errors=("not_found",),
+        ),
+        Endpoint(
+            name="recount", method="GET", path=f"{ONE}/recount", handler=roll.get_recount,
+            summary="Recount every poll from the archived ballots", tag="minutes",
+            response=Recount, errors=("not_found", "not_archived"),
+            description="`match` is false for a poll whose ballots no longer give the "
+            "recorded result.",
         ),
         *_minutes_endpoints(public=False),
         Endpoint(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
+from facilitation.record import sealed
 from townhall import rooms
 from townhall.db import SessionFactory
 from townhall.minutes import (
@@ -48,11 +49,23 @@ FORMATS: dict[str, Format] = {
 def public_edition(minutes: Minutes) -> Minutes:
     """The minutes as published without a key: a hidden statement keeps its place, author,
     time and the reason it was hidden, but not its text. The human formats already print
-    only that it was hidden; the JSON and CSV keep the text for the organiser's record."""
+    only that it was hidden; the JSON and CSV keep the text for the organiser's record.
+    In the record, the hidden text's event carries the text's SHA-256 instead, which is
+    what the chain hashes anyway: the public edition verifies as well."""
     statements = tuple(
         dataclasses.replace(s, text="") if s.hidden else s for s in minutes.statements
     )
-    return dataclasses.replace(minutes, statements=statements)
+    record = minutes.record
+    hidden = {s.id for s in minutes.statements if s.hidden}
+    if record is not None and hidden:
+        events = tuple(
+            dataclasses.replace(e, data=sealed(e.data))
+            if e.name == "statement.posted" and e.data.get("statement") in hidden
+            else e
+            for e in record.events
+        )
+        record = dataclasses.replace(record, events=events)
+    return dataclasses.replace(minutes, statements=statements, record=record)
 
 
 def _render(minutes: Minutes, fmt: str, pdf_font: str | None) -> bytes:

@@ -353,6 +353,21 @@ class TownHallList(BaseModel):
     townhalls: list[TownHall]
 
 
+class PollRecount(BaseModel):
+    poll: str
+    question: str
+    match: bool = Field(description="The recount from the ballot rows equals the record.")
+    recorded: dict[str, Any] = Field(
+        description="turnout, counts (per option; score polls: sums), winner, quorum_met, "
+        "rounds (instant runoff), as archived at the close."
+    )
+    recounted: dict[str, Any] = Field(description="The same, recomputed from the ballots.")
+
+
+class Recount(BaseModel):
+    polls: list[PollRecount]
+
+
 class PublicTownHall(BaseModel):
     id: str
     title: str

@@ -21,9 +21,11 @@ from townhall.api.errors import ApiError, read_body
 from townhall.api.models import (
     MemberIn,
     PersonalLink,
+    PollRecount,
     Proxy,
     ProxyIn,
     ProxyList,
+    Recount,
     Roll,
     RollAdd,
     RollAdded,
@@ -31,10 +33,13 @@ from townhall.api.models import (
 )
 from townhall.db.models import MemberRow, TownHallRow
 from townhall.domain import PROXY, ROLL, UNPROXY
+from townhall.minutes import MinutesNotFound
+from townhall.recount import recount
 
 __all__ = [
     "add_proxy",
     "enrol",
+    "get_recount",
     "get_roll",
     "list_proxies",
     "post_roll",
@@ -157,3 +162,14 @@ async def remove_proxy(api: Api, request: Request) -> Response:
     giver = _by_ref(roll, request.path_params["ref"])
     await api.room_commands.run_as_organiser(row.id, UNPROXY, {"from": giver})
     return Response(status_code=204)
+
+
+async def get_recount(api: Api, request: Request) -> Response:
+    """Every poll recounted from the archived ballots (SPEC §8)."""
+    row = await _row(api, request)
+    try:
+        polls = await recount(api.sessions, row.id)
+    except MinutesNotFound:
+        raise ApiError("not_archived") from None
+    body = Recount(polls=[PollRecount(**p) for p in polls])
+    return JSONResponse(body.model_dump(mode="json"))

@@ -27,8 +27,12 @@ __all__ = [
     "ModerationEntry",
     "Participant",
     "Poll",
+    "Proxy",
     "Question",
     "ReactionCount",
+    "Record",
+    "RecordEvent",
+    "RollMember",
     "Session",
     "Statement",
     "TallyEntry",
@@ -59,6 +63,7 @@ class Session:
     place: str = ""
     chair: str = ""
     secretary: str = ""
+    access: str = "open"  # open | roll (SPEC §7)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,8 +144,25 @@ class Question:
 
 @dataclass(frozen=True, kw_only=True)
 class Ballot:
+    """One counted ballot. A proxy holder's vote is several ballots: their own and, in a
+    named poll, one per giver (``participant`` the giver, ``holder`` who cast it); in a
+    secret poll the copies are as anonymous as every other ballot."""
+
     participant: str | None  # always None in a secret poll
     choice: Choice
+    holder: str | None = None  # named polls: who cast this giver's ballot by proxy
+
+
+@dataclass(frozen=True, kw_only=True)
+class Proxy:
+    giver: str  # the member who gave their proxy
+    holder: str  # the member whose ballot counts for them
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollMember:
+    participant: str
+    name: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,7 +199,13 @@ class Poll:
     quorum: int | None = None
     status: str = "closed"  # draft | open | closed | published
     eligible: int = 0  # participants eligible when it opened
-    turnout: int = 0  # ballots counted
+    turnout: int = 0  # ballots counted (in person and by proxy)
+    by_proxy: int = 0  # of the turnout, ballots counted through a proxy holder
+    electorate: str = "present"  # roll access: present at opening, or the whole roll
+    quorum_share: float | None = None  # the quorum as a share of the eligible list
+    quorum_needed: int | None = None  # ballots the quorum asked for (None: no quorum)
+    eligible_list: tuple[str, ...] = ()  # who was eligible (frozen at opening), sorted
+    proxies: tuple[Proxy, ...] = ()  # the eligible givers of a proxy, frozen at opening
     quorum_met: bool | None = None  # None: no quorum set
     winner: int | None = None
     opened_at: datetime | None = None
@@ -229,6 +257,26 @@ class LogEntry:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordEvent:
+    """One event of the record (SPEC §8): its public data, and the chain's hash after it."""
+
+    seq: int
+    name: str
+    data: dict[str, Any]
+    at: str  # ISO 8601 UTC, exactly as the log holds it
+    hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """The session's hash-chained record; docs/minutes.md says how to verify it."""
+
+    algorithm: str = "sha256"
+    head: str  # the hash of the last event (64 zeros for an empty session)
+    events: tuple[RecordEvent, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ArchiveContent:
     """Everything the minutes show about one session."""
 
@@ -244,6 +292,9 @@ class ArchiveContent:
     decisions: tuple[Decision, ...] = ()
     reactions: tuple[ReactionCount, ...] = ()
     moderation: tuple[ModerationEntry, ...] = ()
+    roll: tuple[RollMember, ...] = ()  # roll access: the members, in roll order
+    proxies: tuple[Proxy, ...] = ()  # every proxy recorded before the session
+    record: Record | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

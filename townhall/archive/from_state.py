@@ -20,6 +20,7 @@ from facilitation.decisions import PollResult
 from facilitation.polls import Poll as StatePoll
 from facilitation.polls import ballot_key
 from facilitation.room import RoomState
+from facilitation.tally import Choice as StateChoice
 from facilitation.tally import Tally
 from realtime.log import Record
 from realtime.wire import timestamp
@@ -36,14 +37,17 @@ from townhall.archive.bundle import (
     ModerationEntry,
     Participant,
     Poll,
+    Proxy,
     Question,
     ReactionCount,
+    RollMember,
     Session,
     Statement,
     TallyEntry,
     TranscriptSegment,
     Turn,
 )
+from townhall.archive.bundle import Record as ArchiveRecord
 
 __all__ = ["bundle_from_state"]
 
@@ -84,26 +88,42 @@ def _poll(
     poll: StatePoll, state: RoomState, secret: bytes | None, published: datetime | None
 ) -> Poll:
     result = poll.result or poll.tally()
+    quorum = bool(poll.quorum) or poll.quorum_share is not None
+    proxies = tuple(Proxy(giver=g, holder=h) for g, h in sorted(poll.proxies.items()))
     if poll.secret:
         # Candidates: everyone eligible at opening, plus anyone else the room knew.
         keys = set(poll.ballots)
-        people = sorted(set(poll.eligible) | set(state.people.by_id))
+        people = sorted(set(poll.eligible) | set(state.people.by_id) | set(state.roll.members))
         voters = [p for p in people if secret and ballot_key(secret, poll.id, p) in keys]
-        ballots = tuple(Ballot(participant=None, choice=_choice(c)) for c in poll.ballots.values())
+        # A holder's ballot counts once more per proxy: as many anonymous copies.
+        ballots = tuple(
+            Ballot(participant=None, choice=_choice(c))
+            for key, c in poll.ballots.items()
+            for _ in range(1 + poll.proxied.get(key, 0))
+        )
     else:
         voters = sorted(poll.ballots)
+        own: list[tuple[str, StateChoice, str | None]] = [
+            (p, c, None) for p, c in poll.ballots.items()
+        ]
+        by_proxy: list[tuple[str, StateChoice, str | None]] = [
+            (g, poll.ballots[h], h) for g, h in poll.proxies.items() if h in poll.ballots
+        ]
         ballots = tuple(
-            Ballot(participant=p, choice=_choice(c)) for p, c in sorted(poll.ballots.items())
+            Ballot(participant=p, choice=_choice(c), holder=h) for p, c, h in sorted(own + by_proxy)
         )
     return Poll(
         id=poll.id, item=poll.item, question=poll.question, kind=poll.kind,
         options=tuple(poll.options), secret=poll.secret, results=poll.results,
         max_choices=poll.max_choices, quorum=poll.quorum or None, status=poll.status,
         eligible=len(poll.eligible), turnout=result.turnout,
-        quorum_met=result.quorum_met if poll.quorum else None, winner=result.winner,
+        quorum_met=result.quorum_met if quorum else None, winner=result.winner,
         opened_at=poll.opened, closed_at=poll.closed, published_at=published,
         ballots=ballots, voters=tuple(voters), tally=_tally(poll, result),
-        irv_rounds=_rounds(result),
+        irv_rounds=_rounds(result), by_proxy=result.by_proxy, electorate=poll.electorate,
+        quorum_share=poll.quorum_share,
+        quorum_needed=poll.needed if quorum else None,
+        eligible_list=tuple(sorted(poll.eligible)), proxies=proxies,
     )  # fmt: skip
 
 
@@ -136,6 +156,7 @@ def bundle_from_state(
     epoch: str,
     ballot_secret: bytes | None,
     townhall: Any = None,
+    record: ArchiveRecord | None = None,
 ) -> ArchiveBundle:
     """The archive of a finished session. ``townhall`` (the ``townhall`` table row, if
     any) supplies what the log does not know: visibility and creation time."""
@@ -146,7 +167,7 @@ def bundle_from_state(
         visibility=getattr(townhall, "visibility", "private"),
         created_at=getattr(townhall, "created_at", None), started_at=s.started,
         ended_at=s.ended, settings=asdict(state.settings),
-        peak_observers=state.people.observers_peak,
+        peak_observers=state.people.observers_peak, access=state.roll.access,
     )  # fmt: skip
     people = [p for p in state.people.by_id.values() if p.role != "observer"]
     attendance = sorted(
@@ -211,12 +232,37 @@ def bundle_from_state(
                             reason=m.reason)
             for m in state.moderation
         ),
+        roll=tuple(RollMember(participant=p, name=n) for p, n in state.roll.members.items()),
+        proxies=tuple(Proxy(giver=g, holder=h) for g, h in sorted(state.roll.proxies.items())),
+        record=record,
         log=_redacted_log(state, records, epoch),
     )  # fmt: skip
 
 
 def _canonical(choice: int | tuple[int, ...]) -> str:
     return json.dumps(_choice(choice))
+
+
+def _final_ballots(poll: StatePoll, places: int) -> list[tuple[StateChoice, int]]:
+    """A secret poll's final ballots for the archived log: (choice, proxies carried).
+
+    A proxy holder's ballot counts once more per proxy; here it becomes that many
+    anonymous ballots, so no rewritten record carries a weight that points at a holder.
+    Only when there are more of them than vote records to hold them (a holder who voted
+    once stands for two ballots) are equal choices merged into one record that carries
+    the others as proxies: its weight then tells only how many chose that option, which
+    the tally says anyway."""
+    units = sorted(
+        (c for key, c in poll.ballots.items() for _ in range(1 + poll.proxied.get(key, 0))),
+        key=_canonical,
+    )
+    if len(units) <= places:
+        return [(c, 0) for c in units]
+    merged: dict[str, tuple[StateChoice, int]] = {}
+    for c in units:
+        key = _canonical(c)
+        merged[key] = (c, merged[key][1] + 1) if key in merged else (c, 0)
+    return [merged[key] for key in sorted(merged)]
 
 
 def _redacted_log(state: RoomState, records: Sequence[Record], epoch: str) -> tuple[LogEntry, ...]:
@@ -234,12 +280,13 @@ def _redacted_log(state: RoomState, records: Sequence[Record], epoch: str) -> tu
     rewritten: dict[int, dict[str, Any]] = {}
     for poll_id, places in slots.items():
         poll = state.polls.get(poll_id)
-        final = sorted(poll.ballots.values(), key=_canonical) if poll is not None else []
+        final = _final_ballots(poll, len(places)) if poll is not None else []
         for i, n in enumerate(places):
             k = min(i, len(final) - 1)
-            choice = _choice(final[k]) if final else None
+            choice, carried = final[k] if final else (None, 0)
             rewritten[n] = {"poll": poll_id, "ballot": f"b{k + 1}", "participant": None,
-                            "choice": choice}  # fmt: skip
+                            "choice": _choice(choice) if choice is not None else None,
+                            "proxies": carried}  # fmt: skip
     return tuple(
         LogEntry(
             epoch=epoch, seq=r.seq, name=r.name, data=rewritten[n], at=timestamp(r.at), cause=None

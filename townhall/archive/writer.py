@@ -32,6 +32,7 @@ __all__ = ["ARCHIVE_TABLES", "archive", "pending_archives"]
 ARCHIVE_TABLES = (
     "attendance", "agenda_item", "turn", "statement", "transcript", "question", "poll",
     "ballot", "poll_voter", "tally", "irv_round", "decision", "reaction", "moderation",
+    "poll_eligible", "poll_proxy", "roll_member", "proxy", "record_event",
 )  # fmt: skip
 
 _T = metadata.tables
@@ -107,6 +108,7 @@ async def _upsert_townhall(
         "archive_failures": 0,
         "archive_error": None,
         "archive_retry_at": None,
+        "access": s.access,
     }
     query = sa.select(town.c.archived_at).where(town.c.id == s.room)
     if conn.dialect.name == "postgresql":
@@ -183,12 +185,16 @@ def _poll_rows(room: str, n: int, poll: Poll) -> dict[str, list[dict[str, Any]]]
             "status": poll.status, "eligible": poll.eligible, "turnout": poll.turnout,
             "quorum_met": poll.quorum_met, "winner": poll.winner, "opened_at": poll.opened_at,
             "closed_at": poll.closed_at, "published_at": poll.published_at,
+            "electorate": poll.electorate, "quorum_share": poll.quorum_share,
+            "quorum_needed": poll.quorum_needed, "by_proxy": poll.by_proxy,
         }],
         "ballot": [
             {**key, "n": i, "participant": None if poll.secret else b.participant,
-             "choice": b.choice}
+             "choice": b.choice, "holder": None if poll.secret else b.holder}
             for i, b in enumerate(ballots)
         ],
+        "poll_eligible": [{**key, "participant": p} for p in sorted(set(poll.eligible_list))],
+        "poll_proxy": [{**key, "giver": x.giver, "holder": x.holder} for x in poll.proxies],
         "poll_voter": [{**key, "participant": p} for p in sorted(set(poll.voters))],
         "tally": [
             {**key, "option": t.option, "votes": t.votes, "score": t.score} for t in poll.tally
@@ -214,7 +220,8 @@ def _archive_rows(bundle: ArchiveBundle) -> list[tuple[str, list[dict[str, Any]]
              "left_at": a.left_at}
         )  # fmt: skip
     polls: dict[str, list[dict[str, Any]]] = {
-        "poll": [], "ballot": [], "poll_voter": [], "tally": [], "irv_round": []
+        "poll": [], "ballot": [], "poll_voter": [], "tally": [], "irv_round": [],
+        "poll_eligible": [], "poll_proxy": [],
     }  # fmt: skip
     for n, poll in enumerate(bundle.polls):
         for name, rows in _poll_rows(room, n, poll).items():
@@ -269,5 +276,15 @@ def _archive_rows(bundle: ArchiveBundle) -> list[tuple[str, list[dict[str, Any]]
             {**r, "n": n, "at": m.at, "actor": m.actor, "action": m.action,
              "target": m.target, "reason": m.reason, "detail": m.detail}
             for n, m in enumerate(bundle.moderation)
+        ]),
+        ("roll_member", [
+            {**r, "n": n, "participant": m.participant, "name": m.name}
+            for n, m in enumerate(bundle.roll)
+        ]),
+        ("proxy", [{**r, "giver": x.giver, "holder": x.holder} for x in bundle.proxies]),
+        ("record_event", [
+            {**r, "seq": e.seq, "name": e.name, "data": dumps(e.data), "at": e.at,
+             "hash": e.hash}
+            for e in (bundle.record.events if bundle.record else ())
         ]),
     ]  # fmt: skip

@@ -18,10 +18,15 @@ __all__ = [
     "DecisionRow",
     "IrvRoundRow",
     "ModerationRow",
+    "PollEligibleRow",
+    "PollProxyRow",
     "PollRow",
     "PollVoterRow",
+    "ProxyRow",
     "QuestionRow",
     "ReactionRow",
+    "RecordEventRow",
+    "RollMemberRow",
     "StatementRow",
     "TallyRow",
     "TranscriptRow",
@@ -136,6 +141,10 @@ class PollRow(SQLModel, table=True):
     opened_at: datetime | None = time_field()
     closed_at: datetime | None = time_field()
     published_at: datetime | None = time_field()
+    electorate: str = Field(default="present", max_length=16)  # present | roll
+    quorum_share: float | None = None
+    quorum_needed: int | None = None
+    by_proxy: int = 0  # of the turnout, ballots counted through a proxy holder
 
 
 class BallotRow(SQLModel, table=True):
@@ -149,6 +158,7 @@ class BallotRow(SQLModel, table=True):
     n: int = Field(primary_key=True)
     participant: str | None = Field(default=None, max_length=64)
     choice: Any = Field(sa_type=JSONText, nullable=False)
+    holder: str | None = Field(default=None, max_length=64)  # named: cast by proxy by
 
 
 class PollVoterRow(SQLModel, table=True):
@@ -159,6 +169,59 @@ class PollVoterRow(SQLModel, table=True):
     room: str = Field(primary_key=True, max_length=64)
     poll: str = Field(primary_key=True, max_length=64)
     participant: str = Field(primary_key=True, max_length=64)
+
+
+class PollEligibleRow(SQLModel, table=True):
+    """Who was eligible to vote in a poll: the list frozen at its opening."""
+
+    __tablename__ = "poll_eligible"
+
+    room: str = Field(primary_key=True, max_length=64)
+    poll: str = Field(primary_key=True, max_length=64)
+    participant: str = Field(primary_key=True, max_length=64)
+
+
+class PollProxyRow(SQLModel, table=True):
+    """An eligible giver of a proxy in a poll and its holder, frozen at the opening."""
+
+    __tablename__ = "poll_proxy"
+
+    room: str = Field(primary_key=True, max_length=64)
+    poll: str = Field(primary_key=True, max_length=64)
+    giver: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=64)
+
+
+class RollMemberRow(SQLModel, table=True):
+    """The roll as the session had it (roll access), in order."""
+
+    __tablename__ = "roll_member"
+
+    room: str = Field(primary_key=True, max_length=64)
+    n: int = Field(primary_key=True)
+    participant: str = Field(max_length=64)
+    name: str
+
+
+class ProxyRow(SQLModel, table=True):
+    __tablename__ = "proxy"
+
+    room: str = Field(primary_key=True, max_length=64)
+    giver: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=64)
+
+
+class RecordEventRow(SQLModel, table=True):
+    """One event of the hash-chained record (SPEC §8): its public data and hash."""
+
+    __tablename__ = "record_event"
+
+    room: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    name: str = Field(max_length=64)
+    data: str = Field(sa_type=sa.Text)  # JSON text of the public data
+    at: str = Field(max_length=40)
+    hash: str = Field(max_length=64)
 
 
 class TallyRow(SQLModel, table=True):

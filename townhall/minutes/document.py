@@ -71,12 +71,14 @@ class _Builder:
         if m.session.description:
             self.add(Para(m.session.description))
         self.attendance()
+        self.roll()
         self.agenda()
         for n, item in enumerate(m.items, 1):
             self.section(item.id, f"{n}. {item.title}")
         if m.has_content(None):
             self.section(None, w["outside_items"])
         self.moderation()
+        self.record()
         return Document(
             language=m.session.language, title=title, blocks=tuple(self.blocks), minutes=m
         )
@@ -136,6 +138,44 @@ class _Builder:
             for person, (count, seconds) in ranked
         )
         self.add(Table((w["name"], w["turns"], w["speaking_total"]), rows))
+
+    def roll(self) -> None:
+        """Roll access: the members, who came, and the proxies recorded before the start."""
+        m, w = self.m, self.w
+        if m.session.access != "roll" and not m.roll:
+            return
+        self.add(Heading(2, w["roll"]))
+        came = {a.participant for a in m.attendance}
+        holder = {x.giver: x.holder for x in m.proxies}
+        rows = tuple(
+            (
+                str(n),
+                member.name,
+                w["present"] if member.participant in came else w["absent"],
+                m.name_of(holder[member.participant]) if member.participant in holder else "",
+            )
+            for n, member in enumerate(m.roll, 1)
+        )
+        present = sum(1 for member in m.roll if member.participant in came)
+        self.add(Para(w["roll_counts"].format(members=len(m.roll), present=present)))
+        if rows:
+            self.add(Table(("#", w["name"], w["attended"], w["proxy_to"]), rows))
+        if m.proxies:
+            lines = ", ".join(
+                w["proxy_line"].format(giver=m.name_of(x.giver), holder=m.name_of(x.holder))
+                for x in m.proxies
+            )
+            self.add(Para(lines, strong=f"{w['proxies']}:"))
+
+    def record(self) -> None:
+        """The hash chain's head: anyone can check these minutes against it."""
+        m, w = self.m, self.w
+        if m.record is None:
+            return
+        self.add(Heading(2, w["record"]))
+        count = len(m.record.events)
+        self.add(Para(w["record_text"].format(events=count, algorithm=m.record.algorithm)))
+        self.add(Para(m.record.head, strong=f"{w['record_head']}:"))
 
     def agenda(self) -> None:
         m, w = self.m, self.w

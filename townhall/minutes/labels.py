@@ -141,6 +141,27 @@ EN: dict[str, str] = {
     "action.statement.hide": "hid a statement",
     "action.question.hide": "hid a question",
     "action.proposal.hide": "hid a proposal",
+    "roll": "Roll and proxies",
+    "roll_counts": "{members} members on the roll, {present} attended.",
+    "present": "attended",
+    "absent": "absent",
+    "attended": "Attendance",
+    "proxy_to": "Proxy held by",
+    "proxies": "Proxies",
+    "proxy_line": "{giver} → {holder}",
+    "proxy_votes": "Votes by proxy",
+    "proxy_unused": "not used: the holder did not vote",
+    "by_proxy_of": "by proxy, cast by {holder}",
+    "turnout_split": "({in_person} in person, {by_proxy} by proxy)",
+    "eligible_list": "Eligible",
+    "electorate.present": "members present at the opening, and those they held proxies for",
+    "electorate.roll": "the whole roll",
+    "of_eligible": "of the eligible",
+    "record": "Record",
+    "record_text": "Every one of the {events} events of this session is chained by {algorithm} "
+    "into the head below; the JSON minutes list them, and the command townhall verify checks "
+    "them.",
+    "record_head": "Head",
 }
 
 KO: dict[str, str] = {
@@ -280,6 +301,26 @@ KO: dict[str, str] = {
     "action.statement.hide": "의견 숨김",
     "action.question.hide": "질문 숨김",
     "action.proposal.hide": "제안 숨김",
+    "roll": "명부와 위임",
+    "roll_counts": "명부 {members}명, 출석 {present}명.",
+    "present": "출석",
+    "absent": "불참",
+    "attended": "출석 여부",
+    "proxy_to": "위임받은 사람",
+    "proxies": "위임",
+    "proxy_line": "{giver} → {holder}",
+    "proxy_votes": "위임 투표",
+    "proxy_unused": "미사용: 위임받은 사람이 투표하지 않음",
+    "by_proxy_of": "위임, {holder} 투표",
+    "turnout_split": "(직접 {in_person}, 위임 {by_proxy})",
+    "eligible_list": "투표권자 명단",
+    "electorate.present": "투표 개시 때 출석한 회원과 그들이 위임받은 회원",
+    "electorate.roll": "명부 전체",
+    "of_eligible": "투표권자 중",
+    "record": "기록",
+    "record_text": "이 회의의 사건 {events}개가 모두 {algorithm}로 연결되어 아래의 헤드가 "
+    "됩니다. JSON 회의록에 전부 실려 있고 townhall verify 명령으로 확인할 수 있습니다.",
+    "record_head": "헤드",
 }
 
 LABELS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

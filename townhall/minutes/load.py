@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,8 +22,12 @@ from townhall.archive.bundle import (
     ModerationEntry,
     Participant,
     Poll,
+    Proxy,
     Question,
     ReactionCount,
+    Record,
+    RecordEvent,
+    RollMember,
     Session,
     Statement,
     TallyEntry,
@@ -75,6 +80,7 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
         ended_at=row["ended_at"], settings=row["settings"],
         peak_observers=row["peak_observers"], timezone=row["timezone"],
         place=row["place"], chair=row["chair"], secretary=row["secretary"],
+        access=row["access"],
     )  # fmt: skip
     attendance = [
         Attendance(participant=a["participant"], joined_at=a["joined_at"], left_at=a["left_at"])
@@ -143,15 +149,38 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
                             target=m["target"], reason=m["reason"], detail=m["detail"])
             for m in await _rows(conn, "moderation", room, "n")
         ),
+        roll=tuple(
+            RollMember(participant=m["participant"], name=m["name"])
+            for m in await _rows(conn, "roll_member", room, "n")
+        ),
+        proxies=tuple(
+            Proxy(giver=x["giver"], holder=x["holder"])
+            for x in await _rows(conn, "proxy", room, "giver")
+        ),
+        record=await _record(conn, room),
     )  # fmt: skip
+
+
+async def _record(conn: AsyncConnection, room: str) -> Record | None:
+    """The hash-chained record; None for a session archived before records existed."""
+    events = tuple(
+        RecordEvent(seq=e["seq"], name=e["name"], data=json.loads(e["data"]), at=e["at"],
+                    hash=e["hash"])
+        for e in await _rows(conn, "record_event", room, "seq")
+    )  # fmt: skip
+    return Record(head=events[-1].hash, events=events) if events else None
 
 
 async def _polls(conn: AsyncConnection, room: str) -> tuple[Poll, ...]:
     by_poll: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for b in await _rows(conn, "ballot", room, "poll", "n"):
         by_poll[b["poll"]]["ballots"].append(
-            Ballot(participant=b["participant"], choice=b["choice"])
+            Ballot(participant=b["participant"], choice=b["choice"], holder=b["holder"])
         )
+    for e in await _rows(conn, "poll_eligible", room, "poll", "participant"):
+        by_poll[e["poll"]]["eligible_list"].append(e["participant"])
+    for x in await _rows(conn, "poll_proxy", room, "poll", "giver"):
+        by_poll[x["poll"]]["proxies"].append(Proxy(giver=x["giver"], holder=x["holder"]))
     for v in await _rows(conn, "poll_voter", room, "poll", "participant"):
         by_poll[v["poll"]]["voters"].append(v["participant"])
     for t in await _rows(conn, "tally", room, "poll", "option"):
@@ -180,6 +209,9 @@ async def _polls(conn: AsyncConnection, room: str) -> tuple[Poll, ...]:
                  winner=p["winner"], opened_at=p["opened_at"], closed_at=p["closed_at"],
                  published_at=p["published_at"], ballots=tuple(parts["ballots"]),
                  voters=tuple(parts["voters"]), tally=tuple(parts["tally"]),
-                 irv_rounds=tuple(parts["irv_rounds"]))
+                 irv_rounds=tuple(parts["irv_rounds"]), electorate=p["electorate"],
+                 quorum_share=p["quorum_share"], quorum_needed=p["quorum_needed"],
+                 by_proxy=p["by_proxy"], eligible_list=tuple(parts["eligible_list"]),
+                 proxies=tuple(parts["proxies"]))
         )  # fmt: skip
     return tuple(polls)

@@ -64,7 +64,9 @@ class Minutes(ArchiveContent):
         if participant is None:
             return ""
         person = self._people.get(participant)
-        return participant if person is None else person.name
+        if person is not None:
+            return person.name
+        return self._roll.get(participant, participant)  # a member who never came in
 
     def item_title(self, item: str | None) -> str:
         if item is None:
@@ -123,6 +125,10 @@ class Minutes(ArchiveContent):
     @cached_property
     def _people(self) -> dict[str, Participant]:
         return {p.id: p for p in self.participants}
+
+    @cached_property
+    def _roll(self) -> dict[str, str]:
+        return {m.participant: m.name for m in self.roll}
 
     @cached_property
     def _agenda(self) -> dict[str, AgendaItem]:

@@ -53,11 +53,19 @@ def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
         )
     )
     share = f" ({p.turnout / p.eligible:.0%})" if p.eligible else ""
-    if p.quorum is None:
+    needed = p.quorum_needed if p.quorum_needed is not None else p.quorum
+    if needed is None:
         quorum = w["no_quorum"]
     else:
-        quorum = f"{p.quorum} — {w['quorum_met'] if p.quorum_met else w['quorum_not_met']}"
+        met = w["quorum_met"] if p.quorum_met else w["quorum_not_met"]
+        share_text = f"{p.quorum_share * 100:g}%" if p.quorum_share is not None else ""
+        of = f" ({share_text} {w['of_eligible']})" if share_text else ""
+        quorum = f"{needed}{of} — {met}"
     turnout = f"{w['turnout']}: {p.turnout}{share}"
+    if p.by_proxy:
+        turnout += " " + w["turnout_split"].format(
+            in_person=p.turnout - p.by_proxy, by_proxy=p.by_proxy
+        )
     out.append(Para(f"{w['eligible']}: {p.eligible} · {turnout} · {w['quorum']}: {quorum}"))
     rows: tuple[tuple[str, ...], ...]
     if p.kind == "score":
@@ -97,8 +105,27 @@ def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
         winner = option_label(p, p.winner, w) if p.winner is not None else w["no_winner"]
         out.append(Para(winner, strong=f"{w['winner']}:"))
     if not p.secret and p.ballots:
-        named = tuple((m.name_of(b.participant), choice_text(p, b.choice, w)) for b in p.ballots)
+        named = tuple(
+            (
+                m.name_of(b.participant)
+                + (f" ({w['by_proxy_of'].format(holder=m.name_of(b.holder))})" if b.holder else ""),
+                choice_text(p, b.choice, w),
+            )
+            for b in p.ballots
+        )
         out.append(Table((w["participant"], w["ballots"]), named))
+    if p.eligible_list and (m.session.access == "roll" or p.proxies):
+        names = ", ".join(m.name_of(e) for e in p.eligible_list)
+        electorate = w.get(f"electorate.{p.electorate}", p.electorate)
+        out.append(Para(f"{names} ({electorate})", strong=f"{w['eligible_list']}:"))
     if p.voters:
         out.append(Para(", ".join(m.name_of(v) for v in p.voters), strong=f"{w['voters']}:"))
+    voted = set(p.voters)
+    if p.proxies:
+        lines = ", ".join(
+            w["proxy_line"].format(giver=m.name_of(x.giver), holder=m.name_of(x.holder))
+            + ("" if x.holder in voted else f" ({w['proxy_unused']})")
+            for x in p.proxies
+        )
+        out.append(Para(lines, strong=f"{w['proxy_votes']}:"))
     return out

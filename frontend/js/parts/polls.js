@@ -116,7 +116,20 @@ function pollCard(state, poll, ctx, redrawAll) {
   };
   const draw = () => {
     const parts = [];
-    const canVote = !readOnly && poll.status === "open" && ctx.you.role !== "observer";
+    // A member whose proxy another member holds is counted through that member's ballot.
+    const givenAway = Boolean(state.proxy?.holder);
+    // In a roll-access room only members vote (a facilitator is not one by their link).
+    const voter = state.access !== "roll" || Boolean(state.people[ctx.you.participant]?.member);
+    const canVote = !readOnly && poll.status === "open" && ctx.you.role !== "observer" && !givenAway && voter;
+    if (!readOnly && poll.status === "open" && givenAway) {
+      const holder = state.proxy.holder;
+      parts.push(h("p", { class: "note proxy-note" }, t("poll.proxy_given",
+        { name: state.proxy.names[holder] || state.people[holder]?.name || t("poll.another_member") })));
+    } else if (canVote && state.proxy?.held.length) {
+      const names = state.proxy.held.map((id) => state.proxy.names[id] || state.people[id]?.name
+        || t("poll.another_member"));
+      parts.push(h("p", { class: "note proxy-note" }, t("poll.proxy_held", { n: names.length, names: names.join(", ") })));
+    }
     if (canVote) {
       const draft = draftOf(poll, mine);
       parts.push(h("form", { class: "ballot", onsubmit: (e) => {
@@ -140,12 +153,19 @@ function pollCard(state, poll, ctx, redrawAll) {
         poll.status === "open" ? ` ${t("poll.change_until_close")}` : ""));
     }
     parts.push(results(poll, optionsOf(poll)));
+    if (poll.tally?.by_proxy) {
+      parts.push(h("p", { class: "muted by-proxy" }, t("poll.in_person_by_proxy",
+        { in_person: formatNumber(poll.tally.in_person), by_proxy: formatNumber(poll.tally.by_proxy) })));
+    }
     swap(body, parts);
   };
   draw();
   const status = h("span", { class: "badge" }, t(`poll.status.${poll.status}`));
   const meta = [t(`poll.kind.${poll.kind}`), poll.secret ? t("poll.secret") : t("poll.named")];
-  if (poll.quorum) meta.push(t("poll.quorum", { n: poll.quorum }));
+  if (poll.quorum_share !== null && poll.quorum_share !== undefined) {
+    meta.push(t("poll.quorum_share", { share: Math.round(poll.quorum_share * 10000) / 100, n: poll.quorum_needed }));
+  } else if (poll.quorum) meta.push(t("poll.quorum", { n: poll.quorum }));
+  if (poll.electorate === "roll") meta.push(t("poll.electorate_roll"));
   const controls = [];
   if (facilitator) {
     if (poll.status === "draft") controls.push(h("button", { type: "button", class: "primary", "data-k": `ctl-${poll.id}`,
@@ -173,13 +193,16 @@ export function pollsPart(ctx, { which = "all", builder: withBuilder = ctx.facil
   const el = h("section", { class: `polls polls-${which}`, "aria-labelledby": headingId });
   const list = h("div");
   el.append(h("h2", { id: headingId }, t(which === "open" ? "poll.open_now" : "poll.title")), list);
-  if (withBuilder) el.append(builder(ctx.send));
   let last = null;
+  const form = withBuilder ? builder(ctx.send, () => last?.access) : null;
+  if (form) el.append(form);
   const api = {
     el,
-    topics: ["poll.", "vote.", "session.", "me."],
+    topics: ["poll.", "vote.", "session.", "me.", "room.access"],
     update(state) {
       last = state;
+      const rollOnly = form?.querySelector(".roll-only");
+      if (rollOnly) rollOnly.hidden = state.access !== "roll"; // the electorate: roll access only
       for (const p of Object.values(state.polls)) {
         if (state.myVotes[p.id] === undefined) {
           const saved = sessionStorage.getItem(`townhall:vote:${p.id}`);
@@ -243,7 +266,7 @@ export function livePollPart({ send }) {
 
 const order = (poll) => ({ open: 0, draft: 1, closed: 2, published: 2 })[poll.status] ?? 3;
 
-function builder(send) {
+function builder(send, access) {
   const question = h("input", { type: "text", maxlength: LIMITS.question, required: true });
   const kind = h("select", {}, KINDS.map((k) => h("option", { value: k }, t(`poll.kind.${k}`))));
   const options = h("textarea", { rows: 4, maxlength: LIMITS.options * (LIMITS.option + 1) });
@@ -252,6 +275,9 @@ function builder(send) {
   const live = h("select", {}, ["live", "on_close"].map((r) => h("option", { value: r }, t(`poll.results.${r}`))));
   const duration = h("input", { type: "number", min: 0, value: 0, inputmode: "numeric" });
   const quorum = h("input", { type: "number", min: 0, value: 0, inputmode: "numeric" });
+  const share = h("input", { type: "number", min: 0, max: 100, step: "any", value: "", inputmode: "decimal" });
+  const eligible = h("select", {}, ["present", "roll"].map((r) => h("option", { value: r }, t(`poll.eligible.${r}`))));
+  const rollOnly = h("div", { class: "roll-only" }, field(t("poll.eligible_label"), eligible));
   const form = h("form", { class: "card builder", onsubmit: (e) => {
     e.preventDefault();
     const data = { question: question.value.trim(), kind: kind.value, secret: secret.checked, results: live.value };
@@ -261,6 +287,8 @@ function builder(send) {
     if (kind.value === "multiple") data.max_choices = Number(max.value);
     if (Number(duration.value) > 0) data.duration_s = Number(duration.value);
     if (Number(quorum.value) > 0) data.quorum = Number(quorum.value);
+    if (share.value !== "" && !data.quorum) data.quorum_share = Math.round(Number(share.value) * 100) / 10000;
+    if (access() === "roll") data.eligible = eligible.value;
     send("poll.create", data).then(clearSent([question, options]));
   } },
   h("h3", {}, t("poll.builder")),
@@ -272,6 +300,9 @@ function builder(send) {
   field(t("poll.results_label"), live),
   field(t("poll.duration"), duration),
   field(t("poll.quorum_label"), quorum),
+  field(t("poll.quorum_share_label"), share, t("poll.quorum_share_hint")),
+  rollOnly,
   h("button", { type: "submit" }, t("poll.create")));
+  rollOnly.hidden = true; // until the room says it has roll access (pollsPart.update)
   return form;
 }

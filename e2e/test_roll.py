@@ -1,0 +1,171 @@
+"""A roll-access general assembly with proxies, end to end in Chromium (SPEC §7-§8).
+
+The shared participant link shows a members-only page; members come in by their personal
+links (no name to type; a second device and a reload are the same member); the giver of
+a proxy cannot vote and is told who votes for them; the holder's ballot counts twice; the
+tally says how many ballots came in person and by proxy; the footer shows the record's
+head, which the published minutes end with and which verifies.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.support import (
+    ORGANISER_KEY,
+    new_page,
+    open_view,
+    page_errors,
+    show_tab,
+    start_session,
+)
+from townhall import verify
+
+pytestmark = pytest.mark.browser
+
+AUTH = {"Authorization": f"Bearer {ORGANISER_KEY}"}
+
+
+def member_page(browser: Browser, url: str, lang: str = "en") -> Page:
+    page = new_page(browser, lang=lang)
+    page.goto(url)  # a personal link: straight in, no name to give
+    expect(page.locator("body[data-status='live']")).to_be_attached()
+    return page
+
+
+def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
+    body = {
+        "title": "2027 정기총회",
+        "access": "roll",
+        "roll": [
+            {"name": "Kim", "ref": "A-1"},
+            {"name": "Lee", "ref": "A-2"},
+            {"name": "Park", "ref": "A-3"},
+        ],
+        "proxies": [{"from": "A-2", "to": "A-1"}],
+        "agenda": [{"title": "Budget", "duration_s": 600}],
+    }
+    created = httpx.post(f"{server}/api/townhalls", json=body, headers=AUTH, timeout=10).json()
+    links = created["links"]
+    personal = {m["ref"]: m["url"] for m in links["personal"]}
+
+    stranger = new_page(browser, lang="ko")
+    stranger.goto(links["participant"])
+    expect(stranger.get_by_role("heading", name="회원 전용")).to_be_visible()
+    expect(stranger.locator("[data-banner='members']")).to_contain_text("개인 링크")
+    expect(stranger.get_by_label("이름", exact=True)).to_have_count(0)
+
+    fac = new_page(browser)
+    open_view(fac, links["facilitator"])
+    kim = member_page(browser, personal["A-1"])
+    lee = member_page(browser, personal["A-2"])
+    park = member_page(browser, personal["A-3"])
+    park_phone = member_page(browser, personal["A-3"])  # a second device: the same member
+    assert park.evaluate("townhall.state.you.participant") == park_phone.evaluate(
+        "townhall.state.you.participant"
+    )
+    expect(kim.locator("#role")).to_have_text("Participant")
+    expect(fac.locator(".people-list")).to_contain_text("Park")
+    start_session(fac)
+    show_tab(fac, "polls")
+
+    fac.get_by_label("Question", exact=True).fill("Adopt the budget?")
+    fac.get_by_label("Kind", exact=True).select_option("yes_no_abstain")
+    fac.get_by_label("Quorum as a share of the eligible (%)").fill("50")
+    fac.get_by_label("Who may vote").select_option("roll")
+    fac.get_by_role("button", name="Create poll", exact=True).click()
+    card = fac.locator(".poll", has_text="Adopt the budget?")
+    card.get_by_role("button", name="Open poll").click()
+
+    lee_card = lee.locator(".poll", has_text="Adopt the budget?")
+    expect(lee_card.locator(".proxy-note")).to_contain_text("Kim holds your proxy")
+    expect(lee_card.get_by_role("button", name="Vote")).to_have_count(0)
+    kim_card = kim.locator(".poll", has_text="Adopt the budget?")
+    expect(kim_card.locator(".proxy-note")).to_contain_text("also counts for Lee")
+    kim_card.get_by_label("Yes").check()
+    kim_card.get_by_role("button", name="Vote").click()
+    expect(kim_card.locator(".my-vote")).to_contain_text("Yes")
+    phone_card = park_phone.locator(".poll", has_text="Adopt the budget?")
+    phone_card.get_by_label("No").check()
+    phone_card.get_by_role("button", name="Vote").click()
+    expect(card).to_contain_text("2 in person, 1 by proxy")
+
+    # A reload is the same member, and the page remembers nothing it should not.
+    kim.reload()
+    expect(kim.locator("body[data-status='live']")).to_be_attached()
+    assert kim.evaluate("townhall.state.you.name") == "Kim"
+
+    # The open poll's "Close poll" is on the facilitator's board.
+    fac.locator(".live-poll", has_text="Adopt the budget?").get_by_role(
+        "button", name="Close poll"
+    ).click()
+    expect(kim_card.locator(".results .winner")).to_contain_text("Yes")
+    fac.get_by_role("button", name="End session").click()
+    expect(fac.locator("[data-banner='ended']")).to_be_visible()
+
+    footer = fac.locator("#record")
+    expect(footer).to_contain_text("Record #")
+    head = footer.inner_text().rsplit("·", 1)[1].strip()
+    assert len(head) == 8
+    doc = None
+    for _ in range(100):
+        response = httpx.get(
+            f"{server}/api/townhalls/{created['id']}/minutes.json", headers=AUTH, timeout=10
+        )
+        if response.status_code == 200:
+            doc = response.json()
+            break
+        fac.wait_for_timeout(200)
+    assert doc is not None, "the session was not archived"
+    assert doc["record"]["head"].startswith(head)
+    assert verify.verify(doc).head == doc["record"]["head"]
+    for page in (stranger, fac, kim, lee, park, park_phone):
+        assert page_errors(page) == []
+
+
+def test_open_mode_one_browser_is_one_participant(browser: Browser, server: str) -> None:
+    created = httpx.post(
+        f"{server}/api/townhalls", json={"title": "Open hall"}, headers=AUTH, timeout=10
+    ).json()
+    link = created["links"]["participant"]
+    fac = new_page(browser)
+    open_view(fac, created["links"]["facilitator"])
+    start_session(fac)
+    tab = new_page(browser)
+    tab.goto(link)
+    tab.get_by_label("Your name", exact=True).fill("Ana")
+    tab.get_by_role("button", name="Join", exact=True).click()
+    expect(tab.locator("body[data-status='live']")).to_be_attached()
+    me = tab.evaluate("townhall.state.you.participant")
+    tab.get_by_role("button", name="Raise hand", exact=True).click()
+
+    # A second tab of the same browser: no name asked, the same person, hand and all.
+    second = tab.context.new_page()
+    second.goto(link)
+    expect(second.locator("body[data-status='live']")).to_be_attached()
+    assert second.evaluate("townhall.state.you.participant") == me
+    expect(second.get_by_role("button", name="Lower hand", exact=True)).to_be_visible()
+    tab.reload()
+    expect(tab.locator("body[data-status='live']")).to_be_attached()
+    assert tab.evaluate("townhall.state.you.participant") == me
+    expect(fac.locator(".people-list")).to_contain_text("Ana")
+    assert fac.evaluate(
+        "Object.values(townhall.state.people).filter((p) => p.role === 'participant').length"
+    ) == 1  # fmt: skip
+
+    show_tab(fac, "people")
+    fac.get_by_role("button", name="Mute Ana").click()
+    for page in (tab, second):
+        expect(page.locator("[data-banner='muted']")).to_be_visible()
+    fac.get_by_role("button", name="Remove Ana").click()
+    for page in (tab, second):
+        expect(page.locator("[data-banner='removed']")).to_be_visible()
+    # Coming back through the link in this browser is the same (removed) person.
+    again = tab.context.new_page()
+    again.goto(link)
+    expect(again.locator("[data-banner='removed']")).to_be_visible()
+    expect(again.get_by_label("Your name", exact=True)).to_have_count(0)
+    for page in (fac, tab, second, again):
+        assert page_errors(page) == []
