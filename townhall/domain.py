@@ -87,9 +87,16 @@ class TownhallDomain:
         return NewEvent(name, data, event.at)
 
     def apply(self, state: RoomState, event: Event) -> RoomState:
-        # Every worker folds every event in log order, so every worker holds the same
-        # head of the record's hash chain (SPEC §8), computed from the event's stored
-        # form and the log's own time string.
+        return self.advance(state, event)[0]
+
+    @staticmethod
+    def advance(state: RoomState, event: Event) -> tuple[RoomState, str, dict[str, Any]]:
+        """Fold one event and chain it: (the state after, its name, its public data).
+
+        Every worker folds every event in log order, so every worker holds the same head
+        of the record's hash chain (SPEC §8), computed from the event's stored form and
+        the log's own time string; the archive's record (townhall.record) comes from here
+        too, so the two cannot differ."""
         after = evolve(state, event)
         name, data = codec.event_to_wire(event)
         public = public_data(name, data, after)
@@ -97,7 +104,7 @@ class TownhallDomain:
         # ``after`` is the fresh object evolve made for this event and nobody holds it
         # yet: setting its head in place saves copying the whole state a second time.
         object.__setattr__(after, "head", head)
-        return after
+        return after, name, public
 
     def decide(
         self,
