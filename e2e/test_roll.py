@@ -102,6 +102,11 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
         "button", name="Close poll"
     ).click()
     expect(kim_card.locator(".results .winner")).to_contain_text("Yes")
+    # The big screen shows the same head as the facilitator's footer, for the room to note.
+    projector = new_page(browser)
+    open_view(projector, links["observer"] + "&view=projector")
+    live_head = fac.locator("#record").inner_text().rsplit("·", 1)[1].strip()
+    expect(projector.locator("#record")).to_contain_text(live_head)
     fac.get_by_role("button", name="End session").click()
     expect(fac.locator("[data-banner='ended']")).to_be_visible()
 
@@ -109,6 +114,7 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
     expect(footer).to_contain_text("Record #")
     head = footer.inner_text().rsplit("·", 1)[1].strip()
     assert len(head) == 8
+
     doc = None
     for _ in range(100):
         response = httpx.get(
@@ -121,7 +127,7 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
     assert doc is not None, "the session was not archived"
     assert doc["record"]["head"].startswith(head)
     assert verify.verify(doc).head == doc["record"]["head"]
-    for page in (stranger, fac, kim, lee, park, park_phone):
+    for page in (stranger, fac, kim, lee, park, park_phone, projector):
         assert page_errors(page) == []
 
 

@@ -247,3 +247,40 @@ async def _resolve(url: str, token: str) -> tuple[str, str] | None:
     finally:
         await engine.dispose()
     return (grant.room, grant.role) if grant else None
+
+
+ROLL_YAML = """\
+title: 2027 정기총회
+access: roll
+roll:
+  - {name: 김민준, ref: A-001}
+  - {name: Lee Seo-yeon, ref: A-002}
+  - {name: Park}
+proxies:
+  - {from: A-002, to: A-001}
+"""
+
+
+def test_create_from_yaml_with_a_roll_prints_personal_links(server: Server, tmp_path: Path) -> None:
+    agenda = tmp_path / "assembly.yaml"
+    agenda.write_text(ROLL_YAML, encoding="utf-8")
+    result = run("create", str(agenda), "--server", server.url, "--key", server.key)
+    assert result.exit_code == 0, result.output
+    personal = [
+        line.removeprefix("personal: ").split("\t")
+        for line in result.stdout.splitlines()
+        if line.startswith("personal: ")
+    ]
+    assert [(ref, name) for ref, name, _ in personal][:2] == [
+        ("A-001", "김민준"),
+        ("A-002", "Lee Seo-yeon"),
+    ]
+    assert len({url for _, _, url in personal}) == 3
+    room = result.stdout.splitlines()[0].removeprefix("id: ")
+    commands = server.rooms.commands(room)
+    assert ("server:access", {"access": "roll"}) in commands
+    added = [data for type, data in commands if type == "server:roll"]
+    assert [m["name"] for m in added[0]["members"]] == ["김민준", "Lee Seo-yeon", "Park"]
+    ids = {m["name"]: m["participant"] for m in added[0]["members"]}
+    proxy = {"from": ids["Lee Seo-yeon"], "to": ids["김민준"]}
+    assert ("server:proxy", proxy) in commands
