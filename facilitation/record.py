@@ -5,7 +5,9 @@
 
 with hash(0) = 64 zeros. The *public data* of an event is what the published minutes
 may show of it (``public_data``): the stored data, except that a secret poll's vote
-shows only its poll and the turnout after it, and a poll's closing carries its tally.
+shows only its poll and the turnout after it, a poll's closing carries its tally, and
+the members of ``PRIVATE`` (who reacted or cheered, an anonymous asker, names in the
+lobby) are left out.
 *Sealed*, a ``text`` member enters as ``text_sha256``, the SHA-256 of its UTF-8 bytes,
 so a statement hidden after the fact can be published as its hash and the chain still
 verifies. *Canonical JSON*: keys sorted by code point, no insignificant whitespace,
@@ -76,16 +78,39 @@ def link(prev: str, seq: int, name: str, data: dict[str, Any], at: str) -> str:
     return hashlib.sha256(prev.encode("ascii") + body).hexdigest()
 
 
+# Stored members the published record leaves out (SPEC §8: "the event's public form"):
+# what the minutes never show. Every event's fields were reviewed for this table
+# (tests/facilitation/test_record.py fails when an event or a field is added, so that
+# whoever adds one decides here whether the record may publish it).
+PRIVATE: dict[str, frozenset[str]] = {
+    "reaction.sent": frozenset({"participant"}),  # reactions are aggregates: never who
+    "cheer.sent": frozenset({"participant"}),  # cheers are counts: never who
+    "participant.waiting": frozenset({"display_name"}),  # the lobby is the staff's
+}
+
+
 def public_data(name: str, data: dict[str, Any], state_after: RoomState) -> dict[str, Any]:
     """What the record publishes of an event whose stored data is ``data``."""
-    if name not in ("vote.counted", "poll.closed"):
-        return data
-    poll = state_after.polls.get(str(data.get("poll")))
     if name == "vote.counted":
         if data.get("participant") is not None:  # a named ballot is public
             return data
         # Never who chose what in a secret poll: only that a ballot counted.
+        poll = state_after.polls.get(str(data.get("poll")))
         return {"poll": data.get("poll"), "turnout": poll.turnout if poll else 0}
-    if poll is None:
+    if name == "poll.closed":
+        poll = state_after.polls.get(str(data.get("poll")))
+        return data if poll is None else {**data, "tally": tally_view(poll.result or poll.tally())}
+    if name == "question.asked" and data.get("anonymous"):
+        return {k: v for k, v in data.items() if k != "participant"}  # the asker stays unnamed
+    if name == "attendance.recorded":
+        changes = [
+            {k: v for k, v in c.items() if k != "display_name"}
+            if c.get("status") == "waiting"
+            else c
+            for c in data.get("changes") or []
+        ]
+        return {**data, "changes": changes}
+    private = PRIVATE.get(name)
+    if private is None:
         return data
-    return {**data, "tally": tally_view(poll.result or poll.tally())}
+    return {k: v for k, v in data.items() if k not in private}

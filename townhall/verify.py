@@ -116,15 +116,28 @@ def _named(events: list[Json], *names: str) -> Iterator[Json]:
 
 def _attendance(events: list[Json]) -> list[tuple[str, Any, Any]]:
     stays: dict[str, list[list[Any]]] = {}
+
+    def arrive(who: Any, at: Any) -> None:
+        stays.setdefault(who, []).append([at, None])
+
+    def leave(who: Any, at: Any) -> None:
+        open_ = stays.get(who, [])
+        if open_ and open_[-1][1] is None:
+            open_[-1][1] = at
+
     for e in events:
         name, data, at = e["name"], e["data"], _instant(e["at"])
         who = data.get("participant")
         if name in ("participant.joined", "participant.admitted"):
-            stays.setdefault(who, []).append([at, None])
+            arrive(who, at)
         elif name in ("participant.left", "participant.removed"):
-            open_ = stays.get(who, [])
-            if open_ and open_[-1][1] is None:
-                open_[-1][1] = at
+            leave(who, at)
+        elif name == "attendance.recorded":  # one tick's arrivals and departures
+            for change in data.get("changes") or []:
+                if change.get("status") == "present":
+                    arrive(change.get("participant"), at)
+                elif change.get("status") == "left":
+                    leave(change.get("participant"), at)
         elif name == "session.ended":
             for person in stays.values():
                 if person and person[-1][1] is None:

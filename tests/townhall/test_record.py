@@ -82,6 +82,8 @@ async def play(base: str, ws: list[str]) -> tuple[str, str, dict[str, str]]:
         for c in (kim, park):
             await seen(c, "agenda.started")
         await call(kim, "statement.post", {"text": "예산안에 찬성합니다."})
+        await call(kim, "reaction.send", {"kind": "agree"})
+        await call(park, "question.ask", {"text": "Who pays?", "anonymous": True})
         hidden = (await call(park, "statement.post", {"text": HIDDEN}))["result"]["statement"]
         await call(f, "statement.hide", {"statement": hidden, "reason": "off topic"})
         secret = {"question": "Adopt the budget?", "kind": "yes_no_abstain",
@@ -216,6 +218,16 @@ def test_the_record_never_links_a_secret_voter_to_a_choice(played: Played) -> No
     )
     tally = closed["tally"]
     assert (tally["turnout"], tally["in_person"], tally["by_proxy"]) == (3, 2, 1)
+
+
+def test_the_record_names_no_reactor_and_no_anonymous_asker(played: Played) -> None:
+    events = played.doc["record"]["events"]
+    reactions = [e["data"] for e in events if e["name"] == "reaction.sent"]
+    assert reactions
+    assert all("participant" not in d for d in reactions)
+    asked = [e["data"] for e in events if e["name"] == "question.asked"]
+    assert asked
+    assert all(d["anonymous"] and "participant" not in d for d in asked)
 
 
 def test_two_implementations_of_the_chain_agree(played: Played) -> None:
