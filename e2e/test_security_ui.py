@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.support import Room, join, new_page, open_view, page_errors, start_session
+from e2e.support import Room, join, new_page, open_view, page_errors, show_tab, start_session
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_hostile_words_and_the_links_token(browser: Browser, room: Room) -> None
     for page, text in ((sam, "invoice\u202efdp.exe"), (other, "x" * 400)):
         page.get_by_label("Your statement").fill(text)
         page.get_by_role("button", name="Post statement", exact=True).click()
+    show_tab(fac, "statements")  # the console's workspace opens on the agenda
     fac.get_by_label("Your statement").fill("Order, please.")
     fac.get_by_role("button", name="Post statement", exact=True).click()
 

@@ -104,6 +104,11 @@ SETTING_FLAGS: dict[str, tuple[str, Any, str]] = {
         None,
         "Where the page's Source link leads (default: this server's /source.tar.gz).",
     ),
+    "minutes_templates": (
+        "--minutes-templates",
+        _PATH,
+        "A folder with your own minutes.html.j2 / minutes.md.j2 (a letterhead).",
+    ),
 }
 
 

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     # Where the page's "Source" link leads (AGPL-3.0 section 13); by default this server
     # hands out the source it runs (GET /source.tar.gz).
     source_url: str | None = None
+    # A folder with the organisation's own minutes.html.j2 / minutes.md.j2 (a letterhead;
+    # docs/minutes.md); the minutes renderers read it as TOWNHALL_MINUTES_TEMPLATES.
+    minutes_templates: Path | None = None
+
+    @field_validator("minutes_templates")
+    @classmethod
+    def _minutes_templates(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(
+                f"{value} is not a folder (it should hold minutes.html.j2 or minutes.md.j2)"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod
