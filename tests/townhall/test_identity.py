@@ -144,10 +144,23 @@ async def test_open_rejoin_by_resume_token_is_the_same_person(cluster: Cluster) 
         await seen(tab, "participant.muted")
         assert await refusal(tab, "statement.post", {"text": "hi"}) == "muted"
         assert await refusal(reloaded, "hand.raise") in ("muted", "hand_already_raised")
-        # A ban closes both tabs and refuses the stored token at the next hello.
+        # Closing every tab and coming back later does not lift the mute.
+        await tab.close()
+        await reloaded.close()
+        back = await connect(cluster.ws(1), a.resume_token, "A new name")
+        clients.append(back)
+        assert you(back) == me
+        mine = [p for p in back.welcome["snapshot"]["participants"] if p["id"] == me]
+        assert [p["muted"] for p in mine] == [True]
+        assert await refusal(back, "statement.post", {"text": "let me speak"}) == "muted"
+        # A ban closes every tab and refuses the stored token at the next hello.
+        second = await connect(cluster.ws(2), a.resume_token)
+        clients.append(second)
         await call(f, "participant.remove", {"participant": me, "ban": True})
-        await until(lambda: tab.close_code is not None, "the banned tab to be closed")
+        for closed in (back, second):
+            await until(lambda c=closed: c.close_code is not None, "the banned tabs to be closed")  # type: ignore[misc]
         assert await refused_hello(cluster.ws(1), a.resume_token) == "banned"
+        assert await refused_hello(cluster.ws(0), a.resume_token, None) == "banned"
     finally:
         await close_all(clients)
 
@@ -199,9 +212,21 @@ async def test_roll_personal_link_from_two_devices_is_one_member(cluster: Cluste
         await seen(laptop, "hand.raised")
         assert await refusal(laptop, "hand.raise") == "hand_already_raised"
         await call(laptop, "hand.lower")
-        # A ban binds the member: both devices are closed, the link is refused.
+        # A mute binds the member: every device, and a device that comes in later.
+        await call(f, "participant.mute", {"participant": member})
+        await seen(laptop, "participant.muted")
+        assert await refusal(laptop, "statement.post", {"text": "x"}) == "muted"
+        assert await refusal(phone, "question.ask", {"text": "y?"}) == "muted"
+        tablet = await connect(cluster.ws(0), personal(created, "A-1"))
+        clients.append(tablet)
+        assert you(tablet) == member
+        assert await refusal(tablet, "statement.post", {"text": "z"}) == "muted"
+        await call(f, "participant.unmute", {"participant": member})
+        await seen(tablet, "participant.unmuted")
+        await call(tablet, "statement.post", {"text": "허락받은 발언"})
+        # A ban binds the member: every device is closed, the link is refused.
         await call(f, "participant.remove", {"participant": member, "ban": True, "reason": "x"})
-        for device in (phone, laptop):
+        for device in (phone, laptop, tablet):
             await until(lambda d=device: d.close_code is not None, "the member to be closed")  # type: ignore[misc]
         assert await refused_hello(cluster.ws(0), personal(created, "A-1")) == "banned"
         # Other members still come in.
@@ -275,6 +300,89 @@ async def test_proxies_counted_once_each_and_refused_twice(cluster: Cluster) -> 
         # Proxies are fixed before the start.
         late = await rest(cluster.base, "DELETE", f"{path}/A-2")
         assert (late.status_code, late.json()["code"]) == (409, "session_not_scheduled")
+    finally:
+        await close_all(clients)
+
+
+def last(client: Client, name: str, poll: str) -> dict[str, Any]:
+    found = [
+        e["data"]
+        for e in client.history
+        if e["name"] == name and poll in (e["data"].get("poll"), e["data"].get("id"))
+    ]
+    assert found, (name, poll)
+    data: dict[str, Any] = found[-1]
+    return data
+
+
+async def test_eligible_present_or_roll_and_quorum_share_edges(cluster: Cluster) -> None:
+    """Four members; Lee gave Kim their proxy; Kim and Park come, Lee and Choi do not."""
+    roll = [*ROLL[:3], {"name": "Choi", "ref": "A-4"}]
+    created = await create(
+        cluster, access="roll", roll=roll, proxies=[{"from": "A-2", "to": "A-1"}]
+    )
+    f = await connect(cluster.ws(0), token_of(created["links"]["facilitator"]), "F")
+    kim = await connect(cluster.ws(1), personal(created, "A-1"))
+    park = await connect(cluster.ws(2), personal(created, "A-3"))
+    clients = [f, kim, park]
+    opened = 0
+
+    async def poll(spec: dict[str, Any], voters: list[Client]) -> tuple[dict[str, Any], ...]:
+        nonlocal opened
+        body = {"question": f"Q{opened}", "kind": "yes_no_abstain", **spec}
+        q = (await call(f, "poll.create", body))["result"]["poll"]
+        await call(f, "poll.open", {"poll": q})
+        opened += 1
+        for c in voters:
+            await seen(c, "poll.opened", opened)
+            await call(c, "poll.vote", {"poll": q, "choice": 0})
+        await call(f, "poll.close", {"poll": q})
+        await until(lambda: any(
+            e["name"] == "poll.closed" and e["data"]["poll"] == q for e in f.history
+        ), "the poll to close")  # fmt: skip
+        return last(f, "poll.opened", q), last(f, "poll.closed", q)["tally"]
+
+    try:
+        await call(f, "session.start")
+        for c in (kim, park):
+            await seen(c, "session.started")
+        # present (the default): Kim, Park, and Lee whose holder is here; not Choi.
+        view, tally = await poll({"quorum_share": 1}, [kim])
+        assert (view["eligible"], view["electorate"], view["quorum_needed"]) == (3, "present", 3)
+        assert (tally["turnout"], tally["in_person"], tally["by_proxy"]) == (2, 1, 1)
+        assert tally["quorum_met"] is False  # 2 of 3: a share of 1 needs everyone
+        # The same share reached: Park votes too.
+        view, tally = await poll({"quorum_share": 1}, [kim, park])
+        assert (tally["turnout"], tally["quorum_met"]) == (3, True)
+        # roll: all four members, present or not; 0.5 of 4 is 2, reached by Kim alone.
+        view, tally = await poll({"eligible": "roll", "quorum_share": 0.5}, [kim])
+        assert (view["eligible"], view["electorate"], view["quorum_needed"]) == (4, "roll", 2)
+        assert (tally["turnout"], tally["quorum_met"]) == (2, True)
+        # Rounded up, exactly from the decimal: 0.2501 of 4 is 1.0004, so 2 ballots.
+        view, tally = await poll({"eligible": "roll", "quorum_share": 0.2501}, [park])
+        assert (view["quorum_needed"], tally["turnout"], tally["quorum_met"]) == (2, 1, False)
+        # A share of 0 is no quorum: met with no ballot at all.
+        view, tally = await poll({"quorum_share": 0}, [])
+        assert (view["quorum_needed"], tally["turnout"], tally["quorum_met"]) == (0, 0, True)
+        # Park leaves: no longer eligible under "present"; Lee still is, through Kim.
+        await park.close()
+        clients.remove(park)
+        await until(lambda: any(
+            e["name"] in ("participant.left", "attendance.recorded") for e in f.history
+        ), "Park to leave")  # fmt: skip
+        await asyncio.sleep(1)  # any grace period for a leaving socket passes
+        view, tally = await poll({"quorum_share": 0.5}, [kim])
+        assert (view["eligible"], view["quorum_needed"]) == (2, 1)
+        assert (tally["turnout"], tally["by_proxy"], tally["quorum_met"]) == (2, 1, True)
+        # Park comes back too late for that poll: not eligible for it.
+        back = await connect(cluster.ws(2), personal(created, "A-3"))
+        clients.append(back)
+        q = await call(f, "poll.create", {"question": "Late", "kind": "yes_no_abstain"})
+        q_id = q["result"]["poll"]
+        await call(f, "poll.open", {"poll": q_id})
+        late = await connect(cluster.ws(1), personal(created, "A-4"))  # Choi arrives now
+        clients.append(late)
+        assert await refusal(late, "poll.vote", {"poll": q_id, "choice": 0}) == "not_eligible"
     finally:
         await close_all(clients)
 
