@@ -8,11 +8,17 @@ no import cycle, every import goes down a level or more (none back up), at most
 ``MAX_LEVELS`` levels.
 
     python -m tests.test_architecture      # print the figures and the levels
+
+The last tests keep docs/architecture.md true to the code: every path and every
+``realtime.``/``townhall.``/``facilitation.`` name it gives exists, and it links every
+decision of docs/decisions/.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,3 +149,45 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- docs/architecture.md stays true to the code ------------------------------------------
+
+DOC = ROOT / "docs" / "architecture.md"
+_PATH = re.compile(r"`((?:facilitation|realtime|townhall|tests|bench|frontend|docs)/[\w/.-]*)`")
+_NAME = re.compile(r"`((?:facilitation|realtime|townhall)(?:\.\w+)+)")
+
+
+def _resolves(dotted: str) -> bool:
+    """A module, or a name inside one (``realtime.server.open_log``)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(found, attr):
+                return False
+            found = getattr(found, attr)
+        return True
+    return False
+
+
+def test_every_path_the_architecture_doc_names_exists() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    missing = [p for p in _PATH.findall(text) if not (ROOT / p).exists()]
+    assert missing == []
+
+
+def test_every_module_and_name_the_architecture_doc_names_exists() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    missing = sorted({n for n in _NAME.findall(text) if not _resolves(n)})
+    assert missing == []
+
+
+def test_the_architecture_doc_links_every_decision() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    decisions = sorted(p.name for p in (ROOT / "docs" / "decisions").glob("[0-9]*.md"))
+    assert decisions
+    assert [d for d in decisions if f"(decisions/{d})" not in text] == []

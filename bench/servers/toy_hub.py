@@ -7,10 +7,11 @@ loop" reference. It is not the room log: no snapshot, no resume, no durability.
 
 Every command received is turned into one event with the next seq and fanned out to
 every connection, the sender included; the sender also gets an `ack`. The fan-out
-follows the rules of ARCHITECTURE.md ("Transport"): the event is encoded once, nothing
-awaits a recipient inside the broadcast, each connection has its own writer, and what
-piled up while a writer was busy leaves as one JSON array frame. A connection whose
-backlog passes the byte limit is closed with 4002 so that it would resume.
+follows the rules of docs/architecture.md ("Transport", "Fan-out"): the event is
+encoded once, nothing awaits a recipient inside the broadcast, each connection has its
+own writer, and what piled up while a writer was busy leaves as one JSON array frame. A
+connection whose backlog passes the byte limit is closed with 4002 so that it would
+resume.
 
 Environment: TOYHUB_COALESCE=0 sends one frame per event (the plain send loop);
 TOYHUB_REDIS_URL shares events between workers through Redis pub/sub (seq from INCR);

@@ -111,7 +111,7 @@ class RedisLog:
         # SET NX GET: the first caller's id wins and everybody reads the same one. A room
         # only looked at (no append yet, or its retired keys gone) must not leave a key
         # behind forever: the id is provisional for a day, and the first append makes it
-        # last as long as the stream (redis_scripts._ALIGN_TTLS).
+        # last as long as the stream (scripts._ALIGN_TTLS).
         old = await self._retry(
             lambda: self._client.set(
                 self._key(room, "epoch"), candidate, nx=True, get=True, ex=PROVISIONAL_EPOCH_S
