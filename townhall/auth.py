@@ -28,7 +28,11 @@ from townhall.tokens import (
     verify_resume,
 )
 
-DEFAULT_NAMES = {Role.FACILITATOR: "Facilitator", Role.OBSERVER: "Observer"}
+DEFAULT_NAMES = {
+    Role.FACILITATOR: "Facilitator",
+    Role.OBSERVER: "Observer",
+    Role.CAPTIONER: "Captioner",
+}
 
 
 def _clean_name(raw: object, role: Role) -> str:
@@ -91,7 +95,7 @@ class LinkAuthenticator:
         if role is Role.PARTICIPANT and found.access == "roll":
             # Before asking a name: the page says "use your personal link" at once.
             raise Refused("roll_only", "this town hall admits members only: use your personal link")
-        prefix = "o" if role is Role.OBSERVER else "p"
+        prefix = {Role.OBSERVER: "o", Role.CAPTIONER: "c"}.get(role, "p")
         name = _clean_name(hello.get("name"), role)
         if role is Role.PARTICIPANT:  # a new person in the room (observers are not)
             self.limits.new_participant(peer, f"{found.room}/{found.role}/{found.version}")
@@ -134,7 +138,7 @@ class LinkAuthenticator:
         # The ballot secret, from the vault (created at the room's first hello); an
         # archived room's was destroyed, and none is made again.
         ballot_secret = None
-        if self._vault is not None and role is not Role.OBSERVER:
+        if self._vault is not None and role not in (Role.OBSERVER, Role.CAPTIONER):
             ballot_secret = await self._vault.secret(claim.room, create=found.archived_at is None)
         member = Member(
             actor=Actor(claim.participant, role),

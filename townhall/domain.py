@@ -49,8 +49,16 @@ AUDIENCE_FOR = {
     Role.ORGANISER: "facilitator",
     Role.PARTICIPANT: "participant",
     Role.OBSERVER: "observer",
+    Role.CAPTIONER: "captioner",
 }
-PROJECTION = {"facilitator": "facilitator", "participant": "public", "observer": "public"}
+PROJECTION = {
+    "facilitator": "facilitator",
+    "participant": "public",
+    "observer": "public",
+    "captioner": "public",
+}
+# Roles that watch without being a person in the room: no join, no leave, no presence.
+NOT_PEOPLE = (Role.OBSERVER, Role.CAPTIONER)
 HEAD_SHOWN = 8  # hex digits of the record's head sent with each event (SPEC §8)
 
 
@@ -202,13 +210,13 @@ class TownhallDomain:
 
     def on_join(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         member = principal.info
-        if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
+        if isinstance(member, Member) and member.actor.role not in NOT_PEOPLE:
             return JOIN, {}
         return None
 
     def on_leave(self, principal: Principal) -> tuple[str, dict[str, Any]] | None:
         member = principal.info
-        if isinstance(member, Member) and member.actor.role is not Role.OBSERVER:
+        if isinstance(member, Member) and member.actor.role not in NOT_PEOPLE:
             # When the connection ended: a leave the engine can only record later (the log
             # was unreachable) is then dropped if the person has joined again since.
             return LEAVE, {"left_at": timestamp(datetime.now(UTC))}

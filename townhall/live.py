@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import Any
 
-from facilitation.base import ORGANISER, Role
+from facilitation.base import ORGANISER, Actor, Role
 from facilitation.room import Deadline, RoomState, next_deadlines
 from realtime.application import Principal, Refused
 from realtime.log import Record
@@ -53,6 +53,19 @@ def organiser_principal(room: str) -> Principal:
         you={"participant": ORGANISER.participant, "role": "organiser", "name": "Organiser"},
         resume_token=None,
         info=Member(actor=ORGANISER, name="Organiser", ballot_secret=None),
+    )
+
+
+def captioner_principal(room: str, captioner: str) -> Principal:
+    """A captioner posting over HTTP: no connection, no person in the room (SPEC §10)."""
+    return Principal(
+        room=room,
+        key=captioner,
+        audience="captioner",
+        can_send=True,
+        you={"participant": captioner, "role": "captioner", "name": "Captioner"},
+        resume_token=None,
+        info=Member(actor=Actor(captioner, Role.CAPTIONER), name="Captioner", ballot_secret=None),
     )
 
 
@@ -136,6 +149,19 @@ class LiveRooms:
         except Refused as exc:
             raise CommandRefused(exc.code, exc.message) from None
         return result
+
+    async def run_as_captioner(
+        self, room: str, captioner: str, text: str, key: str | None = None
+    ) -> int:
+        principal = captioner_principal(room, captioner)
+        command_key = f"{captioner}:{key}" if key else None
+        try:
+            seq, _ = await self._rt.execute(
+                principal, "transcript.append", {"text": text}, command_key
+            )
+        except Refused as exc:
+            raise CommandRefused(exc.code, exc.message) from None
+        return seq
 
     async def room_view(self, room: str) -> dict[str, Any]:
         state = await self._rt.state(room)

@@ -31,6 +31,15 @@ class RoomCommands(Protocol):
         """
         ...
 
+    async def run_as_captioner(
+        self, room: str, captioner: str, text: str, key: str | None = None
+    ) -> int:
+        """Append ``text`` to the room's transcript as the captioner ``captioner``, on the
+        same decide/append path as a WebSocket command; returns the event's seq.
+
+        Raises ``CommandRefused`` (``session_not_live``, ``text_empty`` ...)."""
+        ...
+
     async def room_view(self, room: str) -> dict[str, Any]:
         """The organiser's snapshot of the room's live state (agenda, status, counts)."""
         ...
@@ -49,6 +58,6 @@ class LinkGrant:
     """What a valid link token grants: a role in a room, at one link version."""
 
     room: str
-    role: str  # "facilitator" | "participant" | "observer"
+    role: str  # "facilitator" | "participant" | "observer" | "captioner"
     version: int
     expires_at: datetime | None

@@ -23,9 +23,11 @@ from townhall.ports import LinkGrant
 from townhall.tokens import digest, new_api_key, new_link_token
 
 __all__ = [
+    "CAPTIONER",
     "ENV_KEY_ID",
     "ROLES",
     "AlreadyStarted",
+    "captioner_link",
     "create_api_key",
     "create_townhall",
     "delete_townhall",
@@ -47,6 +49,9 @@ __all__ = [
 ]
 
 ROLES = ("facilitator", "participant", "observer")
+# The captioner link (SPEC §10) is made on request, not with the town hall: its holder
+# (a person typing or a speech-to-text bot) may only append transcript text.
+CAPTIONER = "captioner"
 
 # Core tables: typed column expressions for queries (the ORM rows are for results).
 _town = metadata.tables["townhall"]
@@ -192,6 +197,39 @@ async def rotate_links(
             tokens[role] = _token(secret, room, role, version)
             session.add(_link(room, role, version, tokens[role], now, expires_at, secret))
     return {role: link_url(base_url, token) for role, token in tokens.items()}
+
+
+async def captioner_link(
+    sessions: SessionFactory,
+    room: str,
+    *,
+    base_url: str,
+    secret: bytes | None = None,
+    rotate: bool = False,
+) -> tuple[str, str, bool]:
+    """The town hall's captioner link as ``(token, url, made)``: the live one again when
+    it can be shown (derived with the server ``secret``), else a new version that revokes
+    the old (also when ``rotate``); ``made`` says whether a new version was issued."""
+    if secret is not None and not rotate:
+        found = (await live_links(sessions, secret, room)).get(CAPTIONER)
+        if found is not None:
+            return found[0], link_url(base_url, found[0]), False
+    now = _now()
+    async with sessions.begin() as session:
+        latest = await session.scalar(
+            sa.select(sa.func.max(_links.c.version)).where(
+                _links.c.room == room, _links.c.role == CAPTIONER
+            )
+        )
+        await session.execute(
+            sa.update(_links)
+            .where(_links.c.room == room, _links.c.role == CAPTIONER, _links.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        version = (latest or 0) + 1
+        token = _token(secret, room, CAPTIONER, version)
+        session.add(_link(room, CAPTIONER, version, token, now, None, secret))
+    return token, link_url(base_url, token), True
 
 
 async def resolve_link(

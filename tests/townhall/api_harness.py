@@ -56,6 +56,15 @@ class RecordingRooms:
             self.agenda[room] = [i for i in items if i["id"] != data["item"]]
         return {}
 
+    async def run_as_captioner(
+        self, room: str, captioner: str, text: str, key: str | None = None
+    ) -> int:
+        self.calls.append((room, "transcript.append", {"text": text, "by": captioner}, key))
+        if "transcript.append" in self.refuse:
+            code = self.refuse["transcript.append"]
+            raise CommandRefused(code, f"transcript.append refused: {code}")
+        return len(self.calls)
+
     async def room_view(self, room: str) -> dict[str, Any]:
         return {
             "room": room,

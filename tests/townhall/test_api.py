@@ -247,7 +247,7 @@ async def test_delete_removes_everything_and_closes_connections(api: Harness) ->
     response = await api.client.delete(f"/api/townhalls/{room}", headers=api.auth())
     assert response.status_code == 204
     assert (await api.client.get(f"/api/townhalls/{room}", headers=api.auth())).status_code == 404
-    assert api.rooms.disconnected == [(room, frozenset(rooms.ROLES))]
+    assert api.rooms.disconnected == [(room, frozenset((*rooms.ROLES, rooms.CAPTIONER)))]
     assert api.rooms.dropped == [room]
     for url in created["links"].values():
         assert await rooms.resolve_link(api.sessions, token_of(url)) is None

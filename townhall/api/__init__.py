@@ -15,13 +15,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from townhall.api import calendar, console_auth, documents, filing, meeting, roll, townhalls
+from townhall.api import (
+    calendar,
+    captions,
+    console_auth,
+    documents,
+    filing,
+    meeting,
+    roll,
+    townhalls,
+)
 from townhall.api.context import Api, ApiDeps, Endpoint
 from townhall.api.errors import ApiError, error_response
 from townhall.api.logging import install_log_filter
 from townhall.api.minutes import FORMATS, MinutesExporter, sql_exporter
 from townhall.api.models import (
     ApproveMinutes,
+    CaptionAccepted,
+    CaptionerLink,
+    CaptionerLinkIn,
+    CaptionIn,
     CorrectMinutes,
     LinkInfo,
     LinkQuery,
@@ -143,6 +156,28 @@ def endpoints() -> list[Endpoint]:
             tag="town halls", body=RotateLinks, body_required=False, response=RotatedLinks,
             errors=("not_found",),
             description="Open connections that joined through a replaced link are closed.",
+        ),
+        Endpoint(
+            name="captioner_link", method="POST", path=f"{ONE}/links/captioner",
+            handler=captions.captioner_link,
+            summary="The captioner link (made on the first request, then shown again)",
+            tag="captions", body=CaptionerLinkIn, body_required=False, response=CaptionerLink,
+            errors=("not_found",),
+            description="Its holder may only append transcript text: a person typing in "
+            "the page it opens, or a speech-to-text bot posting to `captions_url`. "
+            "`rotate: true` replaces it (the old token stops working).",
+        ),
+        Endpoint(
+            name="post_caption", method="POST", path=f"{ONE}/captions",
+            handler=captions.post_caption,
+            summary="Append a caption to the live room (the captioner link's token as Bearer)",
+            tag="captions", auth=False, body=CaptionIn, status=201, response=CaptionAccepted,
+            errors=("forbidden", "not_found", "session_not_live", "session_ended",
+                    "text_empty", "text_too_long", "rate_limited"),
+            description="`Authorization: Bearer TOKEN` with the token of the captioner "
+            "link (`POST .../links/captioner`). The caption attaches to the current turn, "
+            "or to the running item when nobody holds the floor. An `Idempotency-Key` "
+            "header makes a retry count once.",
         ),
         Endpoint(
             name="get_roll", method="GET", path=f"{ONE}/roll", handler=roll.get_roll,

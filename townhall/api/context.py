@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from townhall.api import console_auth
 from townhall.api.errors import ApiError
 from townhall.api.minutes import MinutesExporter, sql_exporter
 from townhall.db import SessionFactory
+from townhall.joins import KeyedBuckets
 from townhall.metrics import Metrics
 from townhall.ports import RoomCommands
 from townhall.settings import Settings
@@ -24,6 +26,9 @@ from townhall.settings import Settings
 __all__ = ["Api", "ApiDeps", "Endpoint", "Handler", "Organiser", "bearer_key", "organiser"]
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Captions over HTTP (townhall.api.captions): per town hall and worker.
+CAPTION_RATE_PER_S = 5.0
+CAPTION_BURST = 20
 
 
 def organiser(request: Request) -> Organiser | None:
@@ -100,6 +105,8 @@ class Api:
         self._provider = None if isinstance(deps, ApiDeps) else deps
         self._deps = deps if isinstance(deps, ApiDeps) else None
         self._exporters: dict[int, MinutesExporter] = {}
+        # Shared by every request of this worker (``serving`` copies the reference).
+        self.caption_limits = KeyedBuckets(CAPTION_RATE_PER_S, CAPTION_BURST, time.monotonic)
 
     def serving(self, request: Request) -> Api:
         """This API with the services of ``request`` (an app's lifespan state)."""

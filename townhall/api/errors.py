@@ -38,6 +38,11 @@ CODES: dict[str, tuple[int, str]] = {
     "not_approved": (409, "approve the draft first; a correction follows an approved version"),
     "duplicate_ref": (409, "this ref is already on the town hall's roll"),
     "member_not_found": (404, "no member of the roll has this ref"),
+    "session_not_live": (409, "the session has not started; captions are taken while it is live"),
+    "session_ended": (409, "the session has ended"),
+    "text_empty": (422, "the text is empty"),
+    "text_too_long": (422, "the text is too long"),
+    "rate_limited": (429, "too many requests; wait a moment and retry"),
     "payload_too_large": (413, f"request bodies are limited to {MAX_BODY // 1024} KiB"),
     "unsupported_media_type": (415, "send the body as application/json"),
     "invalid_request": (422, "the request is not valid"),
@@ -72,6 +77,8 @@ def error_response(error: ApiError) -> JSONResponse:
     if error.fields is not None:
         body["fields"] = error.fields
     headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
+    if error.status == 429:
+        headers = {"retry-after": "1"}
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from facilitation.limits import MAX_DESCRIPTION, MAX_NAME, MAX_PARTICIPANTS, MAX_TITLE
+from facilitation.limits import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_PARTICIPANTS,
+    MAX_TEXT,
+    MAX_TITLE,
+)
 from facilitation.text import bad_character
 from townhall.archiving import QUARANTINE_AFTER
 from townhall.db.models import TownHallRow
@@ -18,6 +24,9 @@ from townhall.stream import StreamError, check_stream_url, embed_url
 Language = Literal["en", "ko"]
 Visibility = Literal["public", "private"]
 LinkRole = Literal["facilitator", "participant", "observer"]
+# Every role a link may have: the three made with a town hall, and the captioner link
+# made on request (SPEC §10).
+AnyLinkRole = Literal["facilitator", "participant", "observer", "captioner"]
 MinutesFormat = Literal["md", "html", "pdf", "json"]
 Access = Literal["open", "roll"]
 ALL_ROLES: tuple[LinkRole, ...] = ("facilitator", "participant", "observer")
@@ -423,7 +432,7 @@ class LinkInfo(BaseModel):
     """What a link opens, for the page before it connects (title, start, stream, join)."""
 
     room: str
-    role: LinkRole
+    role: AnyLinkRole
     title: str
     description: str
     language: str
@@ -446,7 +455,30 @@ class TownHallLinks(BaseModel):
     """The live links of a town hall; a role is missing when its link cannot be shown
     again (made before links were derived, or expired): rotate it."""
 
-    links: dict[LinkRole, LinkView]
+    links: dict[AnyLinkRole, LinkView]
+
+
+class CaptionerLinkIn(_Strict):
+    rotate: bool = Field(
+        default=False, description="Replace the captioner link; the old one stops working."
+    )
+
+
+class CaptionerLink(BaseModel):
+    """The captioner link: its holder may only append transcript text (SPEC §10)."""
+
+    url: str = Field(description="The page URL; its query parameter `token` holds the token.")
+    token: str = Field(description="For `POST .../captions` as `Authorization: Bearer TOKEN`.")
+    captions_url: str = Field(description="Where a speech-to-text bot posts its captions.")
+    made: bool = Field(description="Whether this request made a new link (else: shown again).")
+
+
+class CaptionIn(_Strict):
+    text: str = Field(description=f"What was said: 1 to {MAX_TEXT} characters, not blank.")
+
+
+class CaptionAccepted(BaseModel):
+    seq: int = Field(description="The room log's sequence number of the caption's event.")
 
 
 class MinutesVersion(BaseModel):

@@ -189,7 +189,7 @@ async def delete(api: Api, request: Request) -> Response:
     row = await owned_row(api, request)
     # Links stop resolving first, so nobody reconnects into the room being dropped.
     await rooms.delete_townhall(api.sessions, row.id)
-    await api.room_commands.disconnect(row.id, frozenset(rooms.ROLES))
+    await api.room_commands.disconnect(row.id, frozenset((*rooms.ROLES, rooms.CAPTIONER)))
     await api.room_commands.drop(row.id)
     # Trimming an embedded log records its new epoch in SQL: that row goes as well.
     await rooms.delete_townhall(api.sessions, row.id)
