@@ -47,9 +47,11 @@ def serve(**flags: Any) -> None:
     """Run the server."""
     import uvicorn
 
-    from townhall.runtime import uvicorn_options
+    from townhall.runtime import raise_open_files, uvicorn_options
 
     settings = settings_or_exit(**flags)
+    # Before uvicorn forks its workers: they inherit the limit.
+    before, files, files_warning = raise_open_files(settings.max_connections)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _export_to_env(settings)
     if settings.workers > 1:  # one scrape of /metrics gives every worker's values
@@ -63,6 +65,10 @@ def serve(**flags: Any) -> None:
         err=True,
     )
     click.echo(f"WebSocket origins accepted: {', '.join(settings.origins)}", err=True)
+    if files != before:
+        click.echo(f"Open files: soft limit raised from {before} to {files}", err=True)
+    if files_warning:
+        click.echo(f"Warning: {files_warning}", err=True)
     warning = settings.unreachable_warning
     if warning:
         click.echo(f"Warning: {warning}", err=True)
