@@ -15,8 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.support import (
     ORGANISER_KEY,
+    Room,
     new_page,
     open_view,
+    organiser_minutes,
     page_errors,
     show_tab,
     start_session,
@@ -56,6 +58,16 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
     expect(stranger.get_by_role("heading", name="회원 전용")).to_be_visible()
     expect(stranger.locator("[data-banner='members']")).to_contain_text("개인 링크")
     expect(stranger.get_by_label("이름", exact=True)).to_have_count(0)
+
+    # The same refusal in English: the page says to use the personal link, asks no name.
+    stranger_en = new_page(browser)
+    stranger_en.goto(links["participant"])
+    expect(stranger_en.get_by_role("heading", name="Members only")).to_be_visible()
+    expect(stranger_en.locator("[data-banner='members']")).to_contain_text(
+        "Use the personal link you received"
+    )
+    expect(stranger_en.get_by_label("Your name", exact=True)).to_have_count(0)
+    assert stranger_en.evaluate("townhall.state") is None  # never admitted
 
     fac = new_page(browser)
     open_view(fac, links["facilitator"])
@@ -127,7 +139,18 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
     assert doc is not None, "the session was not archived"
     assert doc["record"]["head"].startswith(head)
     assert verify.verify(doc).head == doc["record"]["head"]
-    for page in (stranger, fac, kim, lee, park, park_phone, projector):
+    # The minutes list the proxy and say how the ballots came: as the organiser exports
+    # them, and in the read-only view every link opens after the end.
+    markdown = organiser_minutes(Room(created["id"], server, {}))
+    assert "Lee → Kim" in markdown
+    assert "(2 in person, 1 by proxy)" in markdown
+    lee.reload()
+    expect(lee.locator("body[data-minutes='shown']")).to_be_attached(timeout=30_000)
+    shown = lee.locator(".minutes-body")
+    expect(shown).to_contain_text("Proxies")
+    expect(shown).to_contain_text("Lee → Kim")
+    expect(shown).to_contain_text("1 by proxy")
+    for page in (stranger, stranger_en, fac, kim, lee, park, park_phone, projector):
         assert page_errors(page) == []
 
 
@@ -165,6 +188,14 @@ def test_open_mode_one_browser_is_one_participant(browser: Browser, server: str)
     fac.get_by_role("button", name="Mute Ana").click()
     for page in (tab, second):
         expect(page.locator("[data-banner='muted']")).to_be_visible()
+    # The mute holds across a reload and for a tab opened after it.
+    tab.reload()
+    expect(tab.locator("[data-banner='muted']")).to_be_visible()
+    third = tab.context.new_page()
+    third.goto(link)
+    expect(third.locator("[data-banner='muted']")).to_be_visible()
+    assert third.evaluate("townhall.state.you.participant") == me
+    third.close()
     fac.get_by_role("button", name="Remove Ana").click()
     for page in (tab, second):
         expect(page.locator("[data-banner='removed']")).to_be_visible()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.townhall.api_harness import Harness, harness
+from tests.townhall.api_harness import Harness, harness, token_of
 
 
 @pytest.fixture
@@ -106,3 +106,18 @@ async def test_proxies_by_ref(api: Harness) -> None:
         path, json={"from": "A-2", "to": "A-1", "why": "x"}, headers=api.auth()
     )
     assert extra.status_code == 422
+
+
+async def test_a_personal_link_opens_what_the_participant_link_opens(api: Harness) -> None:
+    """POST /api/link and /api/link/minutes: the page asks what its token opens (the
+    waiting view, and after the end the read-only minutes), a personal link included."""
+    created = await api.create(title="총회", access="roll", roll=[{"name": "Kim", "ref": "A-1"}])
+    url = created["links"]["personal"][0]["url"]
+    info = await api.client.post("/api/link", json={"token": token_of(url)})
+    assert info.status_code == 200, info.text
+    assert (info.json()["role"], info.json()["title"]) == ("participant", "총회")
+    early = await api.client.post("/api/link/minutes", json={"token": token_of(url)})
+    assert (early.status_code, early.json()["code"]) == (409, "not_archived")
+    almost = token_of(url)[:-1] + ("A" if token_of(url)[-1] != "A" else "B")
+    wrong = await api.client.post("/api/link", json={"token": almost})
+    assert (wrong.status_code, wrong.json()["code"]) == (404, "not_found")

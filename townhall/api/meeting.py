@@ -24,6 +24,11 @@ async def _grant(api: Api, request: Request) -> access.RoomAccess:
     body = await read_body(request, LinkQuery)
     found = await access.link_access(api.sessions, body.token)
     if found is None:
+        # A roll member's personal link opens the same views as the participant link
+        # (the waiting view, the room, and after the end the read-only minutes).
+        member = await access.member_access(api.sessions, body.token)
+        found = None if member is None else member.room
+    if found is None:
         raise ApiError("not_found", "this link is not valid, expired or was replaced")
     return found
 
