@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from townhall.minutes import Minutes, load_minutes
 from townhall.minutes.export import render_csv, render_json
 from townhall.minutes.html import render_html
 from townhall.minutes.markdown import render_markdown
+from townhall.minutes.pdf import render_pdf
 
 HOSTILE = [
     "~~~\nthe rest of the minutes would be code",
@@ -102,3 +104,31 @@ def test_json_keeps_the_words_exactly_as_data(minutes: Minutes) -> None:
     texts = {s["text"] for s in document["statements"]}
     assert "invoice\u202efdp.exe" in texts  # data, exact; the page shows the control
     assert HOSTILE[5] in texts
+
+
+def test_reading_editions_show_bidi_controls_instead_of_obeying_them(minutes: Minutes) -> None:
+    # A browser or PDF viewer obeys U+202E: "invoice\u202efdp.exe" would read
+    # "invoiceexe.pdf" in the HTML minutes. Markdown, HTML and PDF print the control.
+    assert "\u202e" not in render_markdown(minutes)
+    assert "invoice\\[U+202E\\]fdp.exe" in render_markdown(minutes)
+    page = render_html(minutes)
+    assert "\u202e" not in page
+    assert "invoice[U+202E]fdp.exe" in page
+
+
+def test_pdf_prints_every_hostile_statement_as_plain_text(minutes: Minutes, tmp_path: Path) -> None:
+    (tmp_path / "minutes.pdf").write_bytes(render_pdf(minutes))
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "minutes.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = " ".join(text.split())
+    assert "invoice[U+202E]fdp.exe" in flat
+    assert "\u202e" not in text
+    assert "\x00" not in text
+    assert "\x1b" not in text
+    assert "nulbyte and esc[31m red" in flat  # the controls went, the words stayed
+    assert '=HYPERLINK("http://evil.example","x")' in flat
+    assert "<script>alert(1)</script>" in flat  # text, not markup: a PDF runs no script

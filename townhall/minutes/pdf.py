@@ -10,6 +10,7 @@ from townhall.minutes.document import Heading, Para, Quote, Table, build_documen
 from townhall.minutes.fonts import find_cjk_font
 from townhall.minutes.labels import labels_for
 from townhall.minutes.model import Minutes
+from townhall.minutes.text import readable
 
 __all__ = ["render_pdf"]
 
@@ -52,7 +53,7 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
     face = find_cjk_font(font)
     doc = build_document(minutes)
     pdf = _PDF(format="A4")
-    pdf.set_title(doc.title)
+    pdf.set_title(readable(doc.title))
     pdf.set_lang(doc.language)
     pdf.set_creator("Townhall")
     pdf.add_font(FAMILY, "", face.path, collection_font_number=face.index)
@@ -65,7 +66,7 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
     if filing is not None:
         state = words["approved" if filing.status == "approved" else "draft"]
         state += f", {words['version_n'].format(n=filing.version)}"
-    pdf.running = f"{doc.title} · {state}".strip(" ·")
+    pdf.running = f"{readable(doc.title)} · {state}".strip(" ·")
     pdf.page_words = words["page_of"]
     pdf.add_page()
     for block in doc.blocks:
@@ -74,7 +75,7 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
             if pdf.will_page_break(SIZES.get(block.level, BODY) + KEEP_WITH_NEXT):
                 pdf.add_page()
             pdf.ln(2 if block.level > 2 else 4)
-            pdf.start_section(block.text, level=block.level - 1)
+            pdf.start_section(readable(block.text), level=block.level - 1)
             pdf.set_font(FAMILY, "B", SIZES.get(block.level, BODY))
             _lines(pdf, SIZES.get(block.level, BODY) * 0.5, block.text)
             pdf.ln(1)
@@ -82,9 +83,9 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
             pdf.set_font(FAMILY, "", BODY)
             if block.strong:
                 pdf.set_font(FAMILY, "B", BODY)
-                pdf.write(5, block.strong + " ")
+                pdf.write(5, readable(block.strong) + " ")
                 pdf.set_font(FAMILY, "", BODY)
-            pdf.write(5, block.text)
+            pdf.write(5, readable(block.text))
             pdf.ln(7)
         elif isinstance(block, Quote):
             pdf.set_font(FAMILY, "", BODY - 1)
@@ -106,7 +107,7 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
 
 
 def _lines(pdf: FPDF, height: float, text: str) -> None:
-    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, height, readable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _table(pdf: FPDF, block: Table) -> None:
@@ -121,7 +122,9 @@ def _table(pdf: FPDF, block: Table) -> None:
         pdf.set_font(FAMILY, "B", BODY - 1)
         word = max((pdf.get_string_width(w) for w in header.split()), default=0.0) + 4
         pdf.set_font(FAMILY, "", BODY - 1)
-        content = max((pdf.get_string_width(c) for c in (header, *cells)), default=0.0) + 3
+        content = (
+            max((pdf.get_string_width(readable(c)) for c in (header, *cells)), default=0.0) + 3
+        )
         widths.append(max(8.0, word, min(60.0, content)))
     with pdf.table(
         col_widths=widths,
@@ -134,5 +137,5 @@ def _table(pdf: FPDF, block: Table) -> None:
         for values in (block.headers, *block.rows):
             row = table.row()
             for value in values:
-                row.cell(value)
+                row.cell(readable(value))
     pdf.ln(3)

@@ -27,8 +27,8 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
-from facilitation.text import clean_text
 from townhall.minutes.blocks import Document, Quote, Table
+from townhall.minutes.text import readable
 
 __all__ = ["TEMPLATES_ENV", "environment", "render_template"]
 
@@ -44,13 +44,13 @@ _LINE_START = re.compile(r"^([#>+=-]|\d+(?=[.)]))")
 def md_escape(text: str) -> str:
     # A list number is escaped on its dot ("1\. x"): a backslash before a digit is literal.
     # Leading blanks go: four of them would start an indented code block.
-    text = _SPECIAL.sub(r"\\\1", clean_text(text).lstrip(" \t"))
+    text = _SPECIAL.sub(r"\\\1", readable(text).lstrip(" \t"))
     return _LINE_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
 
 
 def md_cell(text: str) -> str:
     # Inside a table row or after "## " nothing starts a block: inline escapes suffice.
-    return _SPECIAL.sub(r"\\\1", " ".join(clean_text(str(text)).split()))
+    return _SPECIAL.sub(r"\\\1", " ".join(readable(str(text)).split()))
 
 
 def md_lines(text: str) -> str:
@@ -75,14 +75,14 @@ def md_table(block: Table) -> str:
 
 
 def html_lines(text: str) -> Markup:
-    return Markup("<br>").join(escape(clean_text(line)) for line in str(text).splitlines())
+    return Markup("<br>").join(escape(readable(line)) for line in str(text).splitlines())
 
 
 def _finalize(value: object) -> object:
     # Control characters stored before the input rule (NUL...) never reach a document.
     if isinstance(value, Markup):  # already escaped output (a macro's)
         return value
-    return clean_text(value) if isinstance(value, str) else value
+    return readable(value) if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=8)
