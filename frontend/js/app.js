@@ -15,6 +15,7 @@ import { mountEnded } from "./views/ended.js";
 import { loadMeeting, meeting, onMeeting } from "./meeting.js";
 import { formatZoned, viewerZone } from "./i18n.js";
 import { statusBanner } from "./parts/banner.js";
+import "./formats.js"; // issue 15: battles, dot votes, proposals, cheering
 
 const params = new URLSearchParams(location.search);
 const LINK_KEY = "townhall:link";

@@ -5,6 +5,7 @@
 // never breaks the page; an event the page does not know is ignored, never fatal.
 
 import { t } from "./i18n.js";
+import { FORMAT_REDUCERS, formatsFromWelcome } from "./state_formats.js";
 
 const asList = (value) => (Array.isArray(value) ? value : Object.values(value || {}));
 const byId = (value, key = "id") => {
@@ -89,6 +90,7 @@ export function fromWelcome(welcome) {
   for (const q of asList(snap.questions)) {
     state.questions[q.id] = { ...q, voted: Boolean(q.upvoted) };
   }
+  formatsFromWelcome(state, snap);
   return state;
 }
 
@@ -381,6 +383,12 @@ const REDUCERS = {
     ...(d.result !== undefined ? { tally: d.result } : {}),
     ...(d.tally !== undefined ? { tally: d.tally } : {}) }),
 };
+
+// Issue 15's formats (state_formats.js) run after the reducer of the same event here.
+for (const [name, extra] of Object.entries(FORMAT_REDUCERS)) {
+  const base = REDUCERS[name];
+  REDUCERS[name] = base ? (...args) => { base(...args); extra(...args); } : extra;
+}
 
 function setQuestion(state, id, status) {
   const q = state.questions[id];

@@ -20,6 +20,21 @@ export function nextItem(state) {
     .find((item) => item && item.status === "pending") || null;
 }
 
+/** Presenters typed one per line (SPEC §9: an item's `presenters`, for cheering). */
+function presentersInput(item) {
+  return h("textarea", { rows: 2, maxlength: LIMITS.presenters * (LIMITS.name + 1), "data-k": `presenters-${item?.id || "new"}`,
+    value: (item?.presenters || []).join("\n") });
+}
+
+function presentersOf(input) {
+  return [...new Set(input.value.split("\n").map((s) => s.trim()).filter(Boolean))];
+}
+
+function presentersLine(item) {
+  return item.presenters?.length ? h("p", { class: "muted presenters" }, t("agenda.presenters_line",
+    { names: item.presenters.join(", ") })) : null;
+}
+
 function idleText(state) {
   if (agendaFinished(state)) return t("agenda.all_done");
   if (!state.agenda.order.length) return t("agenda.empty");
@@ -39,6 +54,7 @@ export function currentItemPart() {
           ? [h("p", { class: "item-title" }, item.title),
             item.description ? h("p", { class: "muted" }, linkify(item.description)) : null,
             documentsList(item),
+            presentersLine(item),
             h("p", {}, countdown({ deadline: item.deadline, remaining: item.remaining_s,
               paused: item.status === "paused" })),
             h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
@@ -120,15 +136,18 @@ export function agendaPart({ send, facilitator = false }) {
   const list = h("div");
   const title = h("input", { type: "text", maxlength: LIMITS.title, required: true });
   const minutes = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, value: 10, required: true, inputmode: "numeric" });
+  const presenters = presentersInput(null);
   const addForm = facilitator ? h("form", { class: "inline-form", onsubmit: (e) => {
     e.preventDefault();
     if (!title.value.trim()) return title.focus();
-    const done = clearSent([title]);
-    send("agenda.add", { title: title.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) })
-      .then(done);
+    const done = clearSent([title, presenters]);
+    const data = { title: title.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) };
+    if (presentersOf(presenters).length) data.presenters = presentersOf(presenters);
+    send("agenda.add", data).then(done);
     return undefined;
   } }, h("h3", {}, t("agenda.add_title")), field(t("agenda.item_title"), title),
-  field(t("agenda.minutes"), minutes), h("button", { type: "submit" }, t("agenda.add"))) : null;
+  field(t("agenda.minutes"), minutes), field(t("agenda.presenters"), presenters, t("agenda.presenters_hint")),
+  h("button", { type: "submit" }, t("agenda.add"))) : null;
   el.append(h("h2", { id: "agenda-h" }, t("agenda.title")), list);
   if (addForm) el.append(addForm);
 
@@ -139,11 +158,14 @@ export function agendaPart({ send, facilitator = false }) {
     const titleInput = h("input", { type: "text", maxlength: LIMITS.title, required: true, value: item.title, "data-k": `edit-title-${item.id}` });
     const minutesInput = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, inputmode: "numeric",
       value: Math.max(1, Math.round(item.duration_s / 60)) });
+    const presentersEdit = presentersInput(item);
     const form = h("form", { class: "inline-form", onsubmit: (e) => {
       e.preventDefault();
       send("agenda.update", { item: item.id, title: titleInput.value.trim(),
-        duration_s: Math.round(Number(minutesInput.value) * 60) }).then(() => { editing = null; redraw(); });
+        duration_s: Math.round(Number(minutesInput.value) * 60), presenters: presentersOf(presentersEdit) })
+        .then(() => { editing = null; redraw(); });
     } }, field(t("agenda.item_title"), titleInput), field(t("agenda.minutes"), minutesInput),
+    field(t("agenda.presenters"), presentersEdit, t("agenda.presenters_hint")),
     h("button", { type: "submit", class: "primary" }, t("agenda.save")),
     h("button", { type: "button", onclick: () => { editing = null; redraw(); } }, t("agenda.cancel")));
     editing = { id: item.id, form };
@@ -206,6 +228,7 @@ export function agendaPart({ send, facilitator = false }) {
         h("span", { class: "badge" }, statusText(item)),
         h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }),
           spent !== null ? ` · ${t("agenda.actual", { time: formatDuration(spent) })}` : ""),
+        presentersLine(item),
         controls(state, item, index));
       });
       const pending = state.agenda.order.some((id) => state.agenda.items[id]?.status !== "done");

@@ -6,8 +6,11 @@ import { h, swap, field, uid, clearSent } from "../dom.js";
 import { t, formatNumber, plural } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { results } from "./results.js";
+import { battleBallot, battleBoard } from "./battle.js";
+import { describeDots, dotChoice, dotInputs, dotsOf } from "./dot.js";
+import { sortedProposals } from "../state_formats.js";
 
-const KINDS = ["single", "multiple", "yes_no_abstain", "ranked", "score"];
+const KINDS = ["single", "multiple", "yes_no_abstain", "ranked", "score", "battle", "dot"];
 const drafts = new Map(); // poll id -> the ballot being filled in (survives re-renders)
 
 export function optionsOf(poll) {
@@ -20,7 +23,8 @@ export function optionsOf(poll) {
 function draftOf(poll, current) {
   if (!drafts.has(poll.id)) {
     const n = optionsOf(poll).length;
-    if (current !== undefined && current !== null) drafts.set(poll.id, structuredClone(current));
+    if (poll.kind === "dot") drafts.set(poll.id, dotsOf(current, n));
+    else if (current !== undefined && current !== null) drafts.set(poll.id, structuredClone(current));
     else if (poll.kind === "ranked") drafts.set(poll.id, [...Array(n).keys()]);
     else if (poll.kind === "multiple") drafts.set(poll.id, []);
     else if (poll.kind === "score") drafts.set(poll.id, Object.fromEntries([...Array(n).keys()].map((i) => [String(i), 0])));
@@ -32,6 +36,7 @@ function draftOf(poll, current) {
 function describeVote(poll, choice) {
   const options = optionsOf(poll);
   if (choice === undefined || choice === null) return t("poll.not_voted");
+  if (poll.kind === "dot") return describeDots(options, choice);
   if (poll.kind === "score") {
     return Object.entries(choice).map(([i, v]) => `${options[i]}: ${v}`).join(", ");
   }
@@ -39,8 +44,9 @@ function describeVote(poll, choice) {
   return options[choice];
 }
 
-function ballotInputs(poll, draft, redraw) {
+function ballotInputs(poll, draft, redraw, announce) {
   const options = optionsOf(poll);
+  if (poll.kind === "dot") return dotInputs(poll, options, draft, redraw, announce);
   const name = `poll-${poll.id}`;
   if (poll.kind === "single" || poll.kind === "yes_no_abstain") {
     return h("fieldset", {}, h("legend", {}, t("poll.choose_one")),
@@ -130,29 +136,39 @@ function pollCard(state, poll, ctx, redrawAll) {
         || t("poll.another_member"));
       parts.push(h("p", { class: "note proxy-note" }, t("poll.proxy_held", { n: names.length, names: names.join(", ") })));
     }
-    if (canVote) {
+    const saved = (choice) => {
+      state.myVotes[poll.id] = structuredClone(choice);
+      sessionStorage.setItem(`townhall:vote:${poll.id}`, JSON.stringify(choice));
+      redrawAll();
+    };
+    // A final poll takes one ballot: asked to confirm, then no ballot any more.
+    const confirmFinal = () => !poll.final || window.confirm(t("poll.final_confirm"));
+    const cast = poll.final && mine !== undefined && mine !== null;
+    if (canVote && !cast && poll.kind === "battle") {
+      parts.push(battleBallot(poll, mine, { send, announce, confirmFinal, onVoted: saved }));
+    } else if (canVote && !cast) {
       const draft = draftOf(poll, mine);
       parts.push(h("form", { class: "ballot", onsubmit: (e) => {
         e.preventDefault();
-        const choice = drafts.get(poll.id);
+        let choice = drafts.get(poll.id);
+        if (poll.kind === "dot") choice = Object.keys(dotChoice(choice)).length ? dotChoice(choice) : null;
         if (choice === null || choice === undefined || (Array.isArray(choice) && !choice.length)) {
           announce(t("poll.pick_first"), { urgent: true });
           return;
         }
+        if (!confirmFinal()) return;
         send("poll.vote", { poll: poll.id, choice }).then(() => {
-          state.myVotes[poll.id] = structuredClone(choice);
-          sessionStorage.setItem(`townhall:vote:${poll.id}`, JSON.stringify(choice));
           announce(t("poll.vote_counted"));
-          redrawAll();
+          saved(choice);
         });
-      } }, ballotInputs(poll, draft, redraw),
+      } }, ballotInputs(poll, draft, redraw, announce),
       h("button", { type: "submit", class: "primary", "data-k": `vote-${poll.id}` }, t("poll.vote"))));
     }
-    if (!readOnly && mine !== undefined) {
+    if (!readOnly && mine !== undefined && mine !== null) {
       parts.push(h("p", { class: "my-vote" }, t("poll.your_vote", { vote: describeVote(poll, mine) }),
-        poll.status === "open" ? ` ${t("poll.change_until_close")}` : ""));
+        poll.status !== "open" ? "" : ` ${t(poll.final ? "poll.final_cast" : "poll.change_until_close")}`));
     }
-    parts.push(results(poll, optionsOf(poll)));
+    parts.push(poll.kind === "battle" && poll.tally ? battleBoard(poll) : results(poll, optionsOf(poll)));
     if (poll.tally?.by_proxy) {
       parts.push(h("p", { class: "muted by-proxy" }, t("poll.in_person_by_proxy",
         { in_person: formatNumber(poll.tally.in_person), by_proxy: formatNumber(poll.tally.by_proxy) })));
@@ -166,6 +182,9 @@ function pollCard(state, poll, ctx, redrawAll) {
     meta.push(t("poll.quorum_share", { share: Math.round(poll.quorum_share * 10000) / 100, n: poll.quorum_needed }));
   } else if (poll.quorum) meta.push(t("poll.quorum", { n: poll.quorum }));
   if (poll.electorate === "roll") meta.push(t("poll.electorate_roll"));
+  if (poll.kind === "dot") meta.push(plural("dot.meta", poll.votes_per_person || 1, { n: formatNumber(poll.votes_per_person || 1) }));
+  if (poll.final) meta.push(t("poll.final"));
+  if (poll.proposals?.length) meta.push(t("proposal.from_meta"));
   const controls = [];
   if (facilitator) {
     if (poll.status === "draft") controls.push(h("button", { type: "button", class: "primary", "data-k": `ctl-${poll.id}`,
@@ -198,11 +217,12 @@ export function pollsPart(ctx, { which = "all", builder: withBuilder = ctx.facil
   if (form) el.append(form);
   const api = {
     el,
-    topics: ["poll.", "vote.", "session.", "me.", "room.access"],
+    topics: ["poll.", "vote.", "session.", "me.", "room.access", ...(form ? ["proposal."] : [])],
     update(state) {
       last = state;
       const rollOnly = form?.querySelector(".roll-only");
       if (rollOnly) rollOnly.hidden = state.access !== "roll"; // the electorate: roll access only
+      form?.showProposals(state);
       for (const p of Object.values(state.polls)) {
         if (state.myVotes[p.id] === undefined) {
           const saved = sessionStorage.getItem(`townhall:vote:${p.id}`);
@@ -258,7 +278,7 @@ export function livePollPart({ send }) {
         h("p", { class: "muted" }, h("span", { class: "badge" }, t(`poll.status.${poll.status}`)), " ",
           t(`poll.kind.${poll.kind}`), " · ", t("poll.turnout", { n: formatNumber(poll.turnout || poll.tally?.turnout || 0) }),
           open && poll.closes ? [" · ", countdown({ deadline: poll.closes })] : null),
-        results(poll, optionsOf(poll), { compact: true }),
+        poll.kind === "battle" && poll.tally ? battleBoard(poll, { compact: true }) : results(poll, optionsOf(poll), { compact: true }),
         open ? h("div", { class: "buttons" }, closeButton(poll, send, "board-close")) : null);
     },
   };
@@ -278,6 +298,18 @@ function builder(send, access) {
   const share = h("input", { type: "number", min: 0, max: 100, step: "any", value: "", inputmode: "decimal" });
   const eligible = h("select", {}, ["present", "roll"].map((r) => h("option", { value: r }, t(`poll.eligible.${r}`))));
   const rollOnly = h("div", { class: "roll-only" }, field(t("poll.eligible_label"), eligible));
+  const perPerson = h("input", { type: "number", min: 1, max: LIMITS.dots, value: 3, inputmode: "numeric" });
+  const perOption = h("input", { type: "number", min: 0, max: LIMITS.dots, value: 0, inputmode: "numeric" });
+  const dotOnly = h("div", { class: "dot-only" }, field(t("dot.per_person"), perPerson),
+    field(t("dot.per_option"), perOption, t("dot.per_option_hint")));
+  const final = h("input", { type: "checkbox" });
+  // Proposals chosen to become the options (from_proposals): kept across redraws.
+  const chosen = new Set();
+  const proposalList = h("div", { class: "from-proposals-list" });
+  const fromProposals = h("fieldset", { class: "from-proposals" },
+    h("legend", {}, t("proposal.from_legend")), h("p", { class: "hint" }, t("proposal.from_hint")), proposalList);
+  const kindChanged = () => { dotOnly.hidden = kind.value !== "dot"; };
+  kind.addEventListener("change", kindChanged);
   const form = h("form", { class: "card builder", onsubmit: (e) => {
     e.preventDefault();
     const data = { question: question.value.trim(), kind: kind.value, secret: secret.checked, results: live.value };
@@ -289,14 +321,31 @@ function builder(send, access) {
     if (Number(quorum.value) > 0) data.quorum = Number(quorum.value);
     if (share.value !== "" && !data.quorum) data.quorum_share = Math.round(Number(share.value) * 100) / 10000;
     if (access() === "roll") data.eligible = eligible.value;
-    send("poll.create", data).then(clearSent([question, options]));
+    if (kind.value === "battle") delete data.results; // a battle is always live
+    if (kind.value === "dot") {
+      data.votes_per_person = Number(perPerson.value);
+      if (Number(perOption.value) > 0) data.max_per_option = Number(perOption.value);
+    }
+    if (final.checked && kind.value !== "battle") data.final = true;
+    if (chosen.size && kind.value !== "yes_no_abstain") {
+      data.from_proposals = [...chosen];
+      delete data.options;
+    }
+    send("poll.create", data).then(() => {
+      clearSent([question, options])();
+      chosen.clear();
+      form.showProposals(null);
+    });
   } },
   h("h3", {}, t("poll.builder")),
   field(t("poll.question"), question),
   field(t("poll.kind_label"), kind),
   field(t("poll.options"), options, t("poll.options_hint")),
   field(t("poll.max_choices"), max),
+  dotOnly,
+  fromProposals,
   h("label", { class: "choice" }, secret, " ", t("poll.secret_ballot")),
+  h("label", { class: "choice" }, final, " ", t("poll.final_label")),
   field(t("poll.results_label"), live),
   field(t("poll.duration"), duration),
   field(t("poll.quorum_label"), quorum),
@@ -304,5 +353,18 @@ function builder(send, access) {
   rollOnly,
   h("button", { type: "submit" }, t("poll.create")));
   rollOnly.hidden = true; // until the room says it has roll access (pollsPart.update)
+  kindChanged();
+  let lastState = null;
+  form.showProposals = (state) => {
+    lastState = state || lastState;
+    const open = lastState ? sortedProposals(lastState).filter((p) => p.status === "open" || p.status === "promoted") : [];
+    for (const id of [...chosen]) if (!open.some((p) => p.id === id)) chosen.delete(id);
+    fromProposals.hidden = !open.length;
+    swap(proposalList, open.map((p) => h("label", { class: "choice" },
+      h("input", { type: "checkbox", checked: chosen.has(p.id), "data-k": `from-${p.id}`,
+        onchange: (e) => { if (e.target.checked) chosen.add(p.id); else chosen.delete(p.id); } }),
+      " ", h("span", { class: "poll-option" }, p.text), " ",
+      h("span", { class: "muted" }, plural("proposal.support_count", p.support || 0, { n: formatNumber(p.support || 0) })))));
+  };
   return form;
 }

@@ -1,7 +1,7 @@
 // Poll results as text and bars: every number is written out, the bar only repeats it.
 
 import { h } from "../dom.js";
-import { t, formatNumber } from "../i18n.js";
+import { t, formatNumber, plural } from "../i18n.js";
 
 export function results(poll, options, { big = false, compact = false } = {}) {
   const tally = poll.tally || poll.result;
@@ -15,7 +15,12 @@ export function results(poll, options, { big = false, compact = false } = {}) {
   const rows = options.map((text, i) => h("li", { class: i === winner ? "winner" : "" },
     h("span", { class: "opt" }, text, i === winner ? ` — ${t(poll.status === "open" ? "poll.leading" : "poll.winner")}` : ""),
     h("span", { class: "bar", "aria-hidden": "true" }, h("span", { style: `width:${Math.round(((counts[i] || 0) / total) * 100)}%` })),
-    h("span", { class: "num" }, formatNumber(counts[i] || 0))));
+    // Dot polls: the dots, and how many ballots gave the option any.
+    Array.isArray(tally.voters)
+      ? h("span", { class: "num" }, plural("dot.dots", counts[i] || 0, { n: formatNumber(counts[i] || 0) }),
+        h("span", { class: "voters" }, " · ", plural("dot.voters", tally.voters[i] || 0,
+          { n: formatNumber(tally.voters[i] || 0) })))
+      : h("span", { class: "num" }, formatNumber(counts[i] || 0))));
   const rounds = (tally.rounds || []).length > 1 ? h("details", { class: "rounds" },
     h("summary", {}, t("poll.rounds", { n: tally.rounds.length })),
     h("ol", {}, tally.rounds.map((round) => h("li", {},

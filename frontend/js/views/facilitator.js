@@ -74,7 +74,7 @@ export function mountFacilitator(root, base) {
       { id: extra.id, label: extra.label, badge: extra.badge, el: part.el });
   }
   const workspace = tabsPart({ name: "console", label: t("console.workspace"), tabs, initial: "agenda" });
-  workspace.topics = ["question.", "participant.", "presence.", "poll.", "session.", "me."];
+  workspace.topics = ["question.", "participant.", "presence.", "poll.", "session.", "me.", "proposal."];
   parts.tabs = workspace;
   root.append(h("div", { class: "console-layout" },
     h("div", { class: "console-bar" }, parts.session.el, parts.toggles.el),

@@ -12,6 +12,7 @@ import { h, swap } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { countdown } from "../parts/timer.js";
 import { results } from "../parts/results.js";
+import { battleBoard } from "../parts/battle.js";
 import { livePoll, optionsOf } from "../parts/polls.js";
 import { REACTIONS } from "../parts/reactions.js";
 import { agendaFinished } from "../parts/agenda.js";
@@ -73,7 +74,9 @@ export function mountProjector(root, ctx) {
         swap(main, stream.el);
       } else if (poll) {
         const options = optionsOf(poll);
-        const res = results(poll, options, { big: true, compact: true });
+        // A battle is shown as its situation board: the shares and how they moved.
+        const res = poll.kind === "battle" && poll.tally ? battleBoard(poll, { big: true })
+          : results(poll, options, { big: true, compact: true });
         const block = section("poll", poll.status === "open" ? "projector.poll" : "poll.last_closed",
           h("p", { class: "pj-question" }, poll.question),
           res || h("p", { class: "pj-turnout" }, t("poll.turnout", { n: formatNumber(poll.turnout || 0) })),
