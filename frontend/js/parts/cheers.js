@@ -119,7 +119,7 @@ export function cheersProjectorPart() {
         const pulses = Number(entry.row.dataset.pulses) + 1;
         entry.row.dataset.pulses = String(pulses);
         entry.row.classList.add("cheering");
-        const spark = h("span", { class: "spark" }, "👏");
+        const spark = h("span", { class: "spark" }, "★");
         spark.style.left = `${10 + ((pulses * 37) % 70)}%`;
         entry.row.querySelector(".burst").append(spark);
         setTimeout(() => {
