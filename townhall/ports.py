@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+# Who appended a caption posted over HTTP (the transcript's ``by``, the minutes' author):
+# a captioner is no person in the room; the minutes print it as "Captioner".
+CAPTIONER_ID = "captioner"
+
 
 class CommandRefused(Exception):
     """A command was refused by the rules of the room (stable ``code``)."""

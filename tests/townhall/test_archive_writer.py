@@ -75,6 +75,7 @@ async def test_archive_rows_hold_the_session(engine: AsyncEngine) -> None:
         "question": 3, "poll": 3, "ballot": 10, "poll_voter": 10, "tally": 8,
         "irv_round": 5, "decision": 1, "reaction": 5, "moderation": 4,
         "poll_eligible": 0, "poll_proxy": 0, "roll_member": 0, "proxy": 0, "record_event": 0,
+            "proposal": 0, "cheer": 0, "hand_count": 0,
     }  # fmt: skip
     assert len(rows["room_log"]) == 250
     assert len(rows["participant"]) == 5

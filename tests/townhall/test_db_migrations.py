@@ -19,7 +19,7 @@ ALL_TABLES = {
     "moderation", "instance", "member", "console_session", "upload", "minutes_version",
     "minutes_render",
     "poll_eligible", "poll_proxy", "roll_member",
-    "proxy", "record_event",
+    "proxy", "record_event", "proposal", "cheer", "hand_count",
 }  # fmt: skip
 
 

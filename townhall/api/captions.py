@@ -18,13 +18,10 @@ from townhall.api.context import CAPTION_BURST, CAPTION_RATE_PER_S, Api, bearer_
 from townhall.api.errors import ApiError, read_body
 from townhall.api.models import CaptionAccepted, CaptionerLink, CaptionerLinkIn, CaptionIn
 from townhall.api.townhalls import owned_row
-from townhall.ports import CommandRefused
+from townhall.ports import CAPTIONER_ID, CommandRefused
 
 __all__ = ["CAPTIONER_ID", "captioner_link", "post_caption"]
 
-# Who appended a caption posted over HTTP, as the transcript's ``by`` and the minutes'
-# author (a captioner is no person in the room).
-CAPTIONER_ID = "captioner"
 MAX_IDEMPOTENCY_KEY = 100
 # The room refuses a caption's text with these; over HTTP they are the body's fault.
 _BAD_TEXT = frozenset({"text_empty", "text_too_long", "invalid_data"})

@@ -46,26 +46,51 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# A question whose text the public never saw: hidden, dismissed, or still awaiting approval.
+WITHHELD_QUESTIONS = frozenset({"hidden", "dismissed", "pending"})
+
+
 def public_edition(minutes: Minutes) -> Minutes:
     """The minutes as published without a key: a hidden statement keeps its place, author,
-    time and the reason it was hidden, but not its text. The human formats already print
-    only that it was hidden; the JSON and CSV keep the text for the organiser's record.
-    In the record, the hidden text's event carries the text's SHA-256 instead, which is
-    what the chain hashes anyway: the public edition verifies as well."""
+    time and the reason it was hidden, but not its text; so do a hidden proposal and a
+    question hidden, dismissed or never approved. An anonymous question loses its asker.
+    The human formats already print only that a text was hidden; the JSON and CSV keep
+    the text for the organiser's record. In the record, the withheld text's event carries
+    the text's SHA-256 instead, which is what the chain hashes anyway: the public edition
+    verifies as well."""
     statements = tuple(
         dataclasses.replace(s, text="") if s.hidden else s for s in minutes.statements
     )
+    proposals = tuple(
+        dataclasses.replace(x, text="") if x.status == "hidden" else x for x in minutes.proposals
+    )
+    questions = tuple(
+        dataclasses.replace(
+            q,
+            text="" if q.status in WITHHELD_QUESTIONS else q.text,
+            participant="" if q.anonymous else q.participant,
+        )
+        for q in minutes.questions
+    )
+    withheld = {
+        "statement.posted": {s.id for s in minutes.statements if s.hidden},
+        "proposal.submitted": {x.id for x in minutes.proposals if x.status == "hidden"},
+        "question.asked": {q.id for q in minutes.questions if q.status in WITHHELD_QUESTIONS},
+    }
+    key = {"statement.posted": "statement", "proposal.submitted": "proposal",
+           "question.asked": "question"}  # fmt: skip
     record = minutes.record
-    hidden = {s.id for s in minutes.statements if s.hidden}
-    if record is not None and hidden:
+    if record is not None and any(withheld.values()):
         events = tuple(
             dataclasses.replace(e, data=sealed(e.data))
-            if e.name == "statement.posted" and e.data.get("statement") in hidden
+            if e.name in withheld and e.data.get(key[e.name]) in withheld[e.name]
             else e
             for e in record.events
         )
         record = dataclasses.replace(record, events=events)
-    return dataclasses.replace(minutes, statements=statements, record=record)
+    return dataclasses.replace(
+        minutes, statements=statements, proposals=proposals, questions=questions, record=record
+    )
 
 
 def _render(minutes: Minutes, fmt: str, pdf_font: str | None) -> bytes:

@@ -19,14 +19,18 @@ __all__ = [
     "ArchiveContent",
     "Attendance",
     "Ballot",
+    "BattleShift",
+    "CheerTotal",
     "Choice",
     "Decision",
+    "HandCount",
     "IrvCount",
     "IrvRound",
     "LogEntry",
     "ModerationEntry",
     "Participant",
     "Poll",
+    "Proposal",
     "Proxy",
     "Question",
     "ReactionCount",
@@ -34,6 +38,7 @@ __all__ = [
     "RecordEvent",
     "RollMember",
     "Session",
+    "SharePoint",
     "Statement",
     "TallyEntry",
     "TranscriptSegment",
@@ -138,8 +143,10 @@ class Question:
     text: str
     asked_at: datetime
     upvotes: int = 0
-    status: str = "open"  # open | answered | dismissed | queued
+    status: str = "open"  # pending | open | answered | dismissed | queued | hidden
     closed_at: datetime | None = None
+    anonymous: bool = False  # asked anonymously: the public never saw the name
+    hidden_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +194,28 @@ class IrvRound:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SharePoint:
+    """A battle's counts per position at one moment (one point per 5 s step)."""
+
+    at: datetime
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BattleShift:
+    """How opinion moved in a battle poll (SPEC §10): the counts of first positions
+    (``opening``) and of final ones (``closing``); ``switches[a][b]``: voters whose first
+    position was ``a`` and last ``b``; ``moves``: every change, back and forth included;
+    and the timeline of counts. Counts only: no ballot, no voter, even in a named poll."""
+
+    opening: tuple[int, ...]
+    closing: tuple[int, ...]
+    switches: tuple[tuple[int, ...], ...]
+    moves: int = 0
+    timeline: tuple[SharePoint, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Poll:
     id: str
     item: str | None
@@ -215,6 +244,13 @@ class Poll:
     voters: tuple[str, ...] = ()  # who voted, sorted; kept apart from the ballots
     tally: tuple[TallyEntry, ...] = ()
     irv_rounds: tuple[IrvRound, ...] = ()
+    final: bool = False  # a ballot, once cast, could not be changed
+    votes_per_person: int = 0  # dot polls: dots each voter spreads
+    max_per_option: int = 0  # dot polls: at most this many dots on one option
+    dot_voters: tuple[int, ...] = ()  # dot polls: voters who put dots on each option
+    repeat_of: str | None = None  # the earlier poll it asks again (before / after)
+    proposals: tuple[str, ...] = ()  # the proposals that became its options, in order
+    battle: BattleShift | None = None  # battle polls: the opinion shift
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,6 +263,45 @@ class Decision:
     poll: str | None = None
     poll_result: dict[str, Any] | None = None  # the linked poll's full result, copied in
     dissent: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Proposal:
+    """A participant's proposal (SPEC §10) and its fate: ``open`` (left as it was),
+    ``promoted`` (made an option of ``polls``), ``merged`` (into ``merged_into``) or
+    ``hidden`` (with ``hidden_reason``)."""
+
+    id: str
+    participant: str
+    item: str | None
+    text: str
+    at: datetime
+    supporters: int = 0  # at the end (supporters of a proposal merged in join it)
+    status: str = "open"  # open | promoted | merged | hidden
+    merged_into: str | None = None
+    polls: tuple[str, ...] = ()
+    hidden_reason: str | None = None
+    closed_at: datetime | None = None  # when it was merged or hidden
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheerTotal:
+    """Cheers for one presenter of one agenda item; the minutes show every total, and
+    say whether it was revealed in the room."""
+
+    item: str
+    presenter: str
+    count: int
+    revealed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandCount:
+    """Hands a participant raised in the session, and how many were never called."""
+
+    participant: str
+    raised: int
+    uncalled: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,6 +369,9 @@ class ArchiveContent:
     moderation: tuple[ModerationEntry, ...] = ()
     roll: tuple[RollMember, ...] = ()  # roll access: the members, in roll order
     proxies: tuple[Proxy, ...] = ()  # every proxy recorded before the session
+    proposals: tuple[Proposal, ...] = ()  # in the order submitted
+    cheers: tuple[CheerTotal, ...] = ()  # by agenda item, then presenter
+    hands: tuple[HandCount, ...] = ()  # by participant
     record: Record | None = None
 
 

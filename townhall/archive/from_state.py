@@ -15,6 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from facilitation import equity
 from facilitation.agenda import Item
 from facilitation.decisions import PollResult
 from facilitation.polls import Poll as StatePoll
@@ -29,19 +30,24 @@ from townhall.archive.bundle import (
     ArchiveBundle,
     Attendance,
     Ballot,
+    BattleShift,
+    CheerTotal,
     Choice,
     Decision,
+    HandCount,
     IrvCount,
     IrvRound,
     LogEntry,
     ModerationEntry,
     Participant,
     Poll,
+    Proposal,
     Proxy,
     Question,
     ReactionCount,
     RollMember,
     Session,
+    SharePoint,
     Statement,
     TallyEntry,
     TranscriptSegment,
@@ -84,6 +90,35 @@ def _rounds(result: Tally) -> tuple[IrvRound, ...]:
     )
 
 
+def _battle(poll: StatePoll, result: Tally) -> BattleShift | None:
+    """A battle's shift: counts only (first and last positions, the timeline)."""
+    if poll.kind != "battle":
+        return None
+    n = len(poll.options)
+    return BattleShift(
+        opening=tuple(poll.first_totals) or (0,) * n,
+        closing=tuple(result.counts) or (0,) * n,
+        switches=poll.switches() if poll.first else tuple((0,) * n for _ in range(n)),
+        moves=sum(sum(row) for row in poll.moves),
+        timeline=tuple(SharePoint(at=x.at, counts=tuple(x.counts)) for x in poll.timeline),
+    )
+
+
+def _dot_voters(poll: StatePoll) -> tuple[int, ...]:
+    """Dot polls: how many voters put dots on each option (a ballot carrying proxies
+    counts for each giver too)."""
+    if poll.kind != "dot":
+        return ()
+    voters = [0] * len(poll.options)
+    for key, choice in poll.ballots.items():
+        if isinstance(choice, int):
+            continue
+        for i, dots in enumerate(choice[: len(voters)]):
+            if dots > 0:
+                voters[i] += 1 + poll.proxied.get(key, 0)
+    return tuple(voters)
+
+
 def _poll(
     poll: StatePoll, state: RoomState, secret: bytes | None, published: datetime | None
 ) -> Poll:
@@ -124,6 +159,10 @@ def _poll(
         quorum_share=poll.quorum_share,
         quorum_needed=poll.needed if quorum else None,
         eligible_list=tuple(sorted(poll.eligible)), proxies=proxies,
+        final=poll.final, votes_per_person=poll.votes_per_person,
+        max_per_option=poll.max_per_option, dot_voters=_dot_voters(poll),
+        repeat_of=poll.repeat_of, proposals=tuple(poll.proposals),
+        battle=_battle(poll, result),
     )  # fmt: skip
 
 
@@ -177,12 +216,19 @@ def bundle_from_state(
     )  # fmt: skip
     turns = state.floor.turns
     index = {t.number: n for n, t in enumerate(turns)}
-    transcript = [
-        TranscriptSegment(author=seg.by, speaker=t.participant, item=t.item, text=seg.text,
-                          at=seg.at, turn=n)
-        for n, t in enumerate(turns)
-        for seg in t.segments
-    ]  # fmt: skip
+    # Captions under their turn, and those appended while nobody had the floor under
+    # their item (turn None), in the order they were appended.
+    transcript = sorted(
+        [
+            *(TranscriptSegment(author=seg.by, speaker=t.participant, item=t.item,
+                                text=seg.text, at=seg.at, turn=n)
+              for n, t in enumerate(turns) for seg in t.segments),
+            *(TranscriptSegment(author=c.by, speaker=None, item=c.item, text=c.text, at=c.at)
+              for c in state.captions.values()),
+        ],
+        key=lambda seg: seg.at,
+    )  # fmt: skip
+    report = equity.of_room(state)
     statements = sorted(state.statements.values(), key=lambda x: (x.at, x.id))
     questions = sorted(state.questions.values(), key=lambda x: (x.at, x.id))
     polls = sorted(state.polls.values(), key=lambda x: (x.created, x.id))
@@ -211,7 +257,8 @@ def bundle_from_state(
         transcript=tuple(transcript),
         questions=tuple(
             Question(id=q.id, participant=q.participant, item=q.item, text=q.text,
-                     asked_at=q.at, upvotes=len(q.votes), status=q.status, closed_at=q.closed)
+                     asked_at=q.at, upvotes=len(q.votes), status=q.status, closed_at=q.closed,
+                     anonymous=q.anonymous, hidden_reason=q.hidden_reason)
             for q in questions
         ),
         polls=tuple(_poll(p, state, ballot_secret, p.published) for p in polls),
@@ -229,14 +276,47 @@ def bundle_from_state(
         ),
         moderation=tuple(
             ModerationEntry(at=m.at, actor=m.actor, action=m.action, target=m.target,
-                            reason=m.reason)
+                            reason=m.reason, detail=dict(m.detail or {}))
             for m in state.moderation
+        ),
+        proposals=tuple(
+            Proposal(id=x.id, participant=x.participant, item=x.item, text=x.text, at=x.at,
+                     supporters=len(x.supporters), status=x.status, merged_into=x.merged_into,
+                     polls=tuple(x.polls), hidden_reason=x.hidden_reason, closed_at=x.closed)
+            for x in sorted(state.proposals.values(), key=lambda x: (x.at, x.id))
+        ),
+        cheers=tuple(
+            CheerTotal(item=item, presenter=presenter, count=count,
+                       revealed=item in state.cheers.revealed)
+            for item in _cheer_items(state)
+            for presenter, count in _by_presenter(state, item)
+        ),
+        hands=tuple(
+            HandCount(participant=e.participant, raised=e.hands, uncalled=e.uncalled)
+            for e in sorted(report.people, key=lambda e: e.participant)
+            if e.hands
         ),
         roll=tuple(RollMember(participant=p, name=n) for p, n in state.roll.members.items()),
         proxies=tuple(Proxy(giver=g, holder=h) for g, h in sorted(state.roll.proxies.items())),
         record=record,
         log=_redacted_log(state, records, epoch),
     )  # fmt: skip
+
+
+def _cheer_items(state: RoomState) -> list[str]:
+    """Items with cheers, in agenda order (then any item no longer on the agenda)."""
+    cheered = set(state.cheers.counts)
+    ordered = [i for i in state.agenda.order if i in cheered]
+    return ordered + sorted(cheered - set(ordered))
+
+
+def _by_presenter(state: RoomState, item: str) -> list[tuple[str, int]]:
+    """An item's cheer totals in the order its presenters are listed."""
+    found = state.agenda.items.get(item)
+    order = list(found.presenters) if found is not None else []
+    rank = {name: n for n, name in enumerate(order)}
+    counts = state.cheers.of(item)
+    return sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 
 
 def _canonical(choice: int | tuple[int, ...]) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from realtime.wire import timestamp
 from townhall.archive.bundle import ArchiveBundle, Ballot, Poll
 from townhall.db.engine import SessionFactory
 from townhall.db.models import metadata
@@ -32,7 +33,8 @@ __all__ = ["ARCHIVE_TABLES", "archive", "pending_archives"]
 ARCHIVE_TABLES = (
     "attendance", "agenda_item", "turn", "statement", "transcript", "question", "poll",
     "ballot", "poll_voter", "tally", "irv_round", "decision", "reaction", "moderation",
-    "poll_eligible", "poll_proxy", "roll_member", "proxy", "record_event",
+    "poll_eligible", "poll_proxy", "roll_member", "proxy", "record_event", "proposal",
+    "cheer", "hand_count",
 )  # fmt: skip
 
 _T = metadata.tables
@@ -174,6 +176,17 @@ def _secret_order(ballots: Iterable[Ballot]) -> list[Ballot]:
     return sorted(ballots, key=lambda b: json.dumps(b.choice, sort_keys=True))
 
 
+def _battle(poll: Poll) -> dict[str, Any] | None:
+    shift = poll.battle
+    if shift is None:
+        return None
+    return {
+        "opening": list(shift.opening), "closing": list(shift.closing),
+        "switches": [list(row) for row in shift.switches], "moves": shift.moves,
+        "timeline": [[timestamp(p.at), list(p.counts)] for p in shift.timeline],
+    }  # fmt: skip
+
+
 def _poll_rows(room: str, n: int, poll: Poll) -> dict[str, list[dict[str, Any]]]:
     ballots = _secret_order(poll.ballots) if poll.secret else list(poll.ballots)
     key = {"room": room, "poll": poll.id}
@@ -187,6 +200,10 @@ def _poll_rows(room: str, n: int, poll: Poll) -> dict[str, list[dict[str, Any]]]
             "closed_at": poll.closed_at, "published_at": poll.published_at,
             "electorate": poll.electorate, "quorum_share": poll.quorum_share,
             "quorum_needed": poll.quorum_needed, "by_proxy": poll.by_proxy,
+            "final": poll.final, "votes_per_person": poll.votes_per_person,
+            "max_per_option": poll.max_per_option, "dot_voters": list(poll.dot_voters),
+            "repeat_of": poll.repeat_of, "proposals": list(poll.proposals),
+            "battle": _battle(poll),
         }],
         "ballot": [
             {**key, "n": i, "participant": None if poll.secret else b.participant,
@@ -258,8 +275,25 @@ def _archive_rows(bundle: ArchiveBundle) -> list[tuple[str, list[dict[str, Any]]
         ("question", [
             {**r, "id": q.id, "n": n, "item": q.item, "participant": q.participant,
              "text": q.text, "asked_at": q.asked_at, "upvotes": q.upvotes,
-             "status": q.status, "closed_at": q.closed_at}
+             "status": q.status, "closed_at": q.closed_at, "anonymous": q.anonymous,
+             "hidden_reason": q.hidden_reason}
             for n, q in enumerate(bundle.questions)
+        ]),
+        ("proposal", [
+            {**r, "id": x.id, "n": n, "item": x.item, "participant": x.participant,
+             "text": x.text, "at": x.at, "supporters": x.supporters, "status": x.status,
+             "merged_into": x.merged_into, "polls": list(x.polls),
+             "hidden_reason": x.hidden_reason, "closed_at": x.closed_at}
+            for n, x in enumerate(bundle.proposals)
+        ]),
+        ("cheer", [
+            {**r, "n": n, "item": c.item, "presenter": c.presenter, "count": c.count,
+             "revealed": c.revealed}
+            for n, c in enumerate(bundle.cheers)
+        ]),
+        ("hand_count", [
+            {**r, "participant": h.participant, "raised": h.raised, "uncalled": h.uncalled}
+            for h in bundle.hands
         ]),
         *polls.items(),
         ("decision", [

@@ -15,13 +15,16 @@ __all__ = [
     "AgendaItemRow",
     "AttendanceRow",
     "BallotRow",
+    "CheerRow",
     "DecisionRow",
+    "HandRow",
     "IrvRoundRow",
     "ModerationRow",
     "PollEligibleRow",
     "PollProxyRow",
     "PollRow",
     "PollVoterRow",
+    "ProposalRow",
     "ProxyRow",
     "QuestionRow",
     "ReactionRow",
@@ -115,8 +118,10 @@ class QuestionRow(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     asked_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     upvotes: int = 0
-    status: str = Field(max_length=16)  # open | answered | dismissed | queued
+    status: str = Field(max_length=16)  # pending | open | answered | dismissed | queued | hidden
     closed_at: datetime | None = time_field()
+    anonymous: bool = False
+    hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class PollRow(SQLModel, table=True):
@@ -145,6 +150,14 @@ class PollRow(SQLModel, table=True):
     quorum_share: float | None = None
     quorum_needed: int | None = None
     by_proxy: int = 0  # of the turnout, ballots counted through a proxy holder
+    final: bool = False
+    votes_per_person: int = 0  # dot polls
+    max_per_option: int = 0  # dot polls
+    dot_voters: list[int] = Field(default_factory=list, sa_type=JSONText, nullable=False)
+    repeat_of: str | None = Field(default=None, max_length=64)
+    proposals: list[str] = Field(default_factory=list, sa_type=JSONText, nullable=False)
+    # battle polls: {"opening", "closing", "switches", "moves", "timeline": [[at, counts]]}
+    battle: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
 
 
 class BallotRow(SQLModel, table=True):
@@ -270,6 +283,48 @@ class ReactionRow(SQLModel, table=True):
     item: str = Field(primary_key=True, max_length=64)
     kind: str = Field(primary_key=True, max_length=16)
     count: int
+
+
+class ProposalRow(SQLModel, table=True):
+    __tablename__ = "proposal"
+
+    room: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)
+    n: int  # order of submission
+    item: str | None = Field(default=None, max_length=64)
+    participant: str = Field(max_length=64)
+    text: str = Field(sa_type=sa.Text)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    supporters: int = 0
+    status: str = Field(max_length=16)  # open | promoted | merged | hidden
+    merged_into: str | None = Field(default=None, max_length=64)
+    polls: list[str] = Field(default_factory=list, sa_type=JSONText, nullable=False)
+    hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
+    closed_at: datetime | None = time_field()
+
+
+class CheerRow(SQLModel, table=True):
+    """Cheer totals per presenter of an agenda item (``n`` keeps the presenters' order)."""
+
+    __tablename__ = "cheer"
+
+    room: str = Field(primary_key=True, max_length=64)
+    n: int = Field(primary_key=True)
+    item: str = Field(max_length=64)
+    presenter: str = Field(sa_type=sa.Text)
+    count: int
+    revealed: bool = False
+
+
+class HandRow(SQLModel, table=True):
+    """Hands each participant raised, and how many were never called (voice equity)."""
+
+    __tablename__ = "hand_count"
+
+    room: str = Field(primary_key=True, max_length=64)
+    participant: str = Field(primary_key=True, max_length=64)
+    raised: int
+    uncalled: int = 0
 
 
 class ModerationRow(SQLModel, table=True):

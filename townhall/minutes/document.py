@@ -14,6 +14,7 @@ from townhall.minutes.blocks import Block, Document, Heading, Para, Quote, Table
 from townhall.minutes.labels import labels_for
 from townhall.minutes.model import Minutes
 from townhall.minutes.poll_blocks import option_label, poll_blocks
+from townhall.ports import CAPTIONER_ID
 
 __all__ = ["Block", "Document", "Heading", "Para", "Quote", "Table", "build_document"]
 
@@ -122,22 +123,55 @@ class _Builder:
         self.add(Para(str(m.session.peak_observers), strong=f"{w['peak_observers']}:"))
         self.speaking_time()
 
+    def who(self, participant: str | None) -> str:
+        """A name for the minutes: the captioner posting over HTTP has a word, not an id."""
+        if participant == CAPTIONER_ID:
+            return self.w["captioner"]
+        return self.m.name_of(participant)
+
     def speaking_time(self) -> None:
-        """Speaking-time totals per person, most first (turns and their total length)."""
+        """Voice equity (SPEC §10): per person their turns, speaking time and its share,
+        hands raised and never called, most speaking time first; then per item how many
+        spoke and how many of them for the first time in the session."""
         m, w = self.m, self.w
-        totals: dict[str, tuple[int, float]] = {}
-        for t in m.turns:
-            count, seconds = totals.get(t.participant, (0, 0.0))
-            totals[t.participant] = (count + 1, seconds + (t.duration_s or 0.0))
-        if not totals:
+        report = m.equity if m.equity is not None else m.with_equity().equity
+        assert report is not None
+        people = [e for e in report.people if e.turns or e.hands]
+        if not people:
             return
         self.add(Heading(3, w["speaking_time"]))
-        ranked = sorted(totals.items(), key=lambda kv: (-kv[1][1], m.name_of(kv[0])))
+        self.add(Para(w["equity_note"].format(total=duration(report.total_s))))
         rows = tuple(
-            (m.name_of(person), str(count), duration(seconds))
-            for person, (count, seconds) in ranked
+            (
+                m.name_of(e.participant),
+                str(e.turns),
+                duration(e.speaking_s),
+                f"{e.share:.0%}",
+                str(e.hands),
+                str(e.uncalled),
+            )
+            for e in people
         )
-        self.add(Table((w["name"], w["turns"], w["speaking_total"]), rows))
+        headers = (
+            w["name"], w["turns"], w["speaking_total"], w["speaking_share"], w["hands_raised"],
+            w["never_called"],
+        )  # fmt: skip
+        self.add(Table(headers, rows, caption=w["equity"]))
+        items = [i for i in report.items if i.speakers]
+        if items:
+            self.add(Heading(3, w["first_time_speakers"]))
+            item_rows = tuple(
+                (
+                    m.item_title(i.item) if i.item else w["before_first_item"],
+                    str(i.speakers),
+                    str(i.first_time),
+                    f"{i.share:.0%}",
+                )
+                for i in items
+            )
+            self.add(
+                Table((w["item"], w["speakers"], w["first_time"], w["speaking_share"]), item_rows)
+            )
 
     def roll(self) -> None:
         """Roll access: the members, who came, and the proxies recorded before the start."""
@@ -231,7 +265,7 @@ class _Builder:
                 self.add(
                     Quote(
                         seg.text,
-                        f"{self.clock(seg.at)} {m.name_of(seg.speaker)} ({w['transcript']})",
+                        f"{self.clock(seg.at)} {self.who(seg.speaker)} ({w['transcript']})",
                     )
                 )
             for s in m.statements_in_turn(n):
@@ -244,17 +278,56 @@ class _Builder:
             self.add(
                 Quote(
                     seg.text,
-                    f"{self.clock(seg.at)} {m.name_of(seg.speaker or seg.author)}"
+                    f"{self.clock(seg.at)} {self.who(seg.speaker or seg.author)}"
                     f" ({w['transcript']})",
                 )
             )
         for s in loose:
             self.statement(s.id)
         self.questions(item)
+        self.proposals(item)
         for poll in m.polls_of(item):
-            self.add(*poll_blocks(m, poll, w))
+            self.add(*poll_blocks(m, poll, w, self.zone))
         self.decisions(item)
         self.reactions(item)
+        if item is not None:
+            self.cheers(item)
+
+    def proposals(self, item: str | None) -> None:
+        """Every proposal with its support and fate, most supported first."""
+        m, w = self.m, self.w
+        found = sorted(m.proposals_of(item), key=lambda x: (-x.supporters, x.at, x.id))
+        if not found:
+            return
+        self.add(Heading(3, w["proposals"]))
+        rows = []
+        for x in found:
+            if x.status == "promoted":
+                polls = ", ".join(p.question if (p := m.poll(ref)) else ref for ref in x.polls)
+                fate = w["fate.promoted"].format(polls=polls)
+            elif x.status == "merged":
+                into = m.proposal(x.merged_into or "")
+                fate = w["fate.merged"].format(into=into.text if into else x.merged_into or "")
+            elif x.status == "hidden":
+                fate = w["fate.hidden"].format(reason=x.hidden_reason or "")
+            else:
+                fate = w["fate.open"]
+            text = f"[{w['hidden']}]" if x.status == "hidden" or not x.text else x.text
+            rows.append((text, m.name_of(x.participant), str(x.supporters), fate))
+        headers = (w["proposal"], w["submitted_by"], w["supporters"], w["fate"])
+        self.add(Table(headers, tuple(rows)))
+
+    def cheers(self, item: str) -> None:
+        """Cheer totals per presenter; whether they were revealed in the room."""
+        m, w = self.m, self.w
+        found = m.cheers_of(item)
+        if not found:
+            return
+        self.add(Heading(3, w["cheers"]))
+        revealed = all(c.revealed for c in found)
+        note = w["revealed_in_room"] if revealed else w["not_revealed_in_room"]
+        rows = tuple((c.presenter, str(c.count)) for c in found)
+        self.add(Table((w["presenter"], w["cheer_count"]), rows, caption=note))
 
     def statement(self, sid: str) -> None:
         m, w = self.m, self.w
@@ -274,7 +347,12 @@ class _Builder:
         self.add(Heading(3, w["questions"]))
         qs.sort(key=lambda q: -q.upvotes)  # the room saw them sorted by votes
         rows = tuple(
-            (q.text, m.name_of(q.participant), str(q.upvotes), self.label("status", q.status))
+            (
+                f"[{w['hidden']}]" if q.status == "hidden" or not q.text else q.text,
+                w["anonymous"] if q.anonymous else m.name_of(q.participant),
+                str(q.upvotes),
+                self.label("status", q.status),
+            )
             for q in qs
         )
         self.add(Table((w["question"], w["asked_by"], w["upvotes"], w["status"]), rows))

@@ -16,12 +16,16 @@ from townhall.archive.bundle import (
     AgendaItem,
     Attendance,
     Ballot,
+    BattleShift,
+    CheerTotal,
     Decision,
+    HandCount,
     IrvCount,
     IrvRound,
     ModerationEntry,
     Participant,
     Poll,
+    Proposal,
     Proxy,
     Question,
     ReactionCount,
@@ -29,6 +33,7 @@ from townhall.archive.bundle import (
     RecordEvent,
     RollMember,
     Session,
+    SharePoint,
     Statement,
     TallyEntry,
     TranscriptSegment,
@@ -97,7 +102,7 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
         ),
         key=lambda p: (p.id not in first_join, first_join.get(p.id) or datetime.min, p.id),
     )  # fmt: skip
-    return Minutes(
+    minutes = Minutes(
         session=session,
         archived_at=row["archived_at"],
         participants=tuple(participants),
@@ -130,8 +135,25 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
         questions=tuple(
             Question(id=q["id"], participant=q["participant"], item=q["item"],
                      text=q["text"], asked_at=q["asked_at"], upvotes=q["upvotes"],
-                     status=q["status"], closed_at=q["closed_at"])
+                     status=q["status"], closed_at=q["closed_at"],
+                     anonymous=q["anonymous"], hidden_reason=q["hidden_reason"])
             for q in await _rows(conn, "question", room, "n")
+        ),
+        proposals=tuple(
+            Proposal(id=x["id"], participant=x["participant"], item=x["item"], text=x["text"],
+                     at=x["at"], supporters=x["supporters"], status=x["status"],
+                     merged_into=x["merged_into"], polls=tuple(x["polls"]),
+                     hidden_reason=x["hidden_reason"], closed_at=x["closed_at"])
+            for x in await _rows(conn, "proposal", room, "n")
+        ),
+        cheers=tuple(
+            CheerTotal(item=c["item"], presenter=c["presenter"], count=c["count"],
+                       revealed=c["revealed"])
+            for c in await _rows(conn, "cheer", room, "n")
+        ),
+        hands=tuple(
+            HandCount(participant=h["participant"], raised=h["raised"], uncalled=h["uncalled"])
+            for h in await _rows(conn, "hand_count", room, "participant")
         ),
         polls=await _polls(conn, room),
         decisions=tuple(
@@ -159,6 +181,7 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
         ),
         record=await _record(conn, room),
     )  # fmt: skip
+    return minutes.with_equity()
 
 
 async def _record(conn: AsyncConnection, room: str) -> Record | None:
@@ -169,6 +192,21 @@ async def _record(conn: AsyncConnection, room: str) -> Record | None:
         for e in await _rows(conn, "record_event", room, "seq")
     )  # fmt: skip
     return Record(head=events[-1].hash, events=events) if events else None
+
+
+def _battle(stored: dict[str, Any] | None) -> BattleShift | None:
+    if stored is None:
+        return None
+    return BattleShift(
+        opening=tuple(stored["opening"]),
+        closing=tuple(stored["closing"]),
+        switches=tuple(tuple(row) for row in stored["switches"]),
+        moves=stored["moves"],
+        timeline=tuple(
+            SharePoint(at=datetime.fromisoformat(at.replace("Z", "+00:00")), counts=tuple(c))
+            for at, c in stored["timeline"]
+        ),
+    )
 
 
 async def _polls(conn: AsyncConnection, room: str) -> tuple[Poll, ...]:
@@ -212,6 +250,9 @@ async def _polls(conn: AsyncConnection, room: str) -> tuple[Poll, ...]:
                  irv_rounds=tuple(parts["irv_rounds"]), electorate=p["electorate"],
                  quorum_share=p["quorum_share"], quorum_needed=p["quorum_needed"],
                  by_proxy=p["by_proxy"], eligible_list=tuple(parts["eligible_list"]),
-                 proxies=tuple(parts["proxies"]))
+                 proxies=tuple(parts["proxies"]), final=p["final"],
+                 votes_per_person=p["votes_per_person"], max_per_option=p["max_per_option"],
+                 dot_voters=tuple(p["dot_voters"]), repeat_of=p["repeat_of"],
+                 proposals=tuple(p["proposals"]), battle=_battle(p["battle"]))
         )  # fmt: skip
     return tuple(polls)

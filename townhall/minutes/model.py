@@ -7,6 +7,7 @@ session costs time linear in its size, not in people times rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,12 +15,15 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
+from facilitation.equity import Equity, SpokenTurn, report
 from townhall.archive.bundle import (
     AgendaItem,
     ArchiveContent,
+    CheerTotal,
     Decision,
     Participant,
     Poll,
+    Proposal,
     Question,
     ReactionCount,
     Statement,
@@ -58,6 +62,26 @@ class Filing:
 class Minutes(ArchiveContent):
     archived_at: datetime | None = None
     filing: Filing | None = None
+    # Voice equity (SPEC §10), computed from the archived turns and hands by the same
+    # rule as the facilitators' live report (facilitation.equity); see ``with_equity``.
+    equity: Equity | None = None
+
+    def with_equity(self) -> Minutes:
+        """These minutes with their voice-equity report filled in."""
+        turns = [SpokenTurn(t.participant, t.item, t.duration_s or 0.0) for t in self.turns]
+        hands = {h.participant: (h.raised, h.uncalled) for h in self.hands}
+        everyone = [p.id for p in self.participants]
+        found = report(turns, hands, [i.id for i in self.items], everyone)
+        return dataclasses.replace(self, equity=found)
+
+    def cheers_of(self, item: str) -> list[CheerTotal]:
+        return [c for c in self.cheers if c.item == item]
+
+    def proposals_of(self, item: str | None) -> list[Proposal]:
+        return self._by_item.get(("proposals", item), [])
+
+    def proposal(self, proposal: str) -> Proposal | None:
+        return next((x for x in self.proposals if x.id == proposal), None)
 
     def name_of(self, participant: str | None) -> str:
         """Display name of a participant id ("" for None; the id itself if unknown)."""
@@ -117,7 +141,10 @@ class Minutes(ArchiveContent):
         return self._transcript_by_turn.get(turn, [])
 
     def has_content(self, item: str | None) -> bool:
-        kinds = ("turns", "statements", "questions", "polls", "decisions", "reactions")
+        kinds = ("turns", "statements", "questions", "polls", "decisions", "reactions",
+                 "proposals", "transcript")  # fmt: skip
+        if item is not None and any(c.item == item for c in self.cheers):
+            return True
         return any((kind, item) in self._by_item for kind in kinds)
 
     # -- the indexes -----------------------------------------------------------------
@@ -152,6 +179,7 @@ class Minutes(ArchiveContent):
             "polls": self.polls,
             "decisions": self.decisions,
             "reactions": self.reactions,
+            "proposals": self.proposals,
         }
         for kind, rows in kinds.items():
             for item, group in _group(rows, lambda row: row.item).items():

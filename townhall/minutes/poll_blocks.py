@@ -6,8 +6,10 @@ a named poll lists each participant's ballot.
 
 from __future__ import annotations
 
-from townhall.archive.bundle import Choice, Poll
-from townhall.minutes.blocks import Block, Heading, Para, Table
+from datetime import UTC, tzinfo
+
+from townhall.archive.bundle import BattleShift, Choice, Poll, SharePoint
+from townhall.minutes.blocks import Block, Heading, Para, Table, clock
 from townhall.minutes.labels import labels_for
 from townhall.minutes.model import Minutes
 
@@ -33,25 +35,26 @@ def choice_text(poll: Poll, choice: Choice, words: dict[str, str]) -> str:
     return ", ".join(f"{option_label(poll, int(k), words)}: {v}" for k, v in choice.items())
 
 
-def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
+def poll_blocks(m: Minutes, p: Poll, w: dict[str, str], zone: tzinfo | None = None) -> list[Block]:
     def label(prefix: str, value: str) -> str:
         return w.get(f"{prefix}.{value}", value)
 
     out: list[Block] = []
     out.append(Heading(3, f"{w['poll']}: {p.question}"))
     ballot = w["secret_ballot"] if p.secret else w["named_ballot"]
-    out.append(
-        Para(
-            " · ".join(
-                (
-                    label("poll", p.kind),
-                    ballot,
-                    f"{w['results_mode']}: {label('results', p.results)}",
-                    label("status", p.status),
-                )
-            )
-        )
-    )
+    facts = [
+        label("poll", p.kind),
+        ballot,
+        f"{w['results_mode']}: {label('results', p.results)}",
+        label("status", p.status),
+    ]
+    if p.kind == "dot":
+        facts.insert(1, w["dot_rule"].format(n=p.votes_per_person, max=p.max_per_option))
+    if p.final:
+        facts.append(w["final_ballot"])
+    out.append(Para(" · ".join(facts)))
+    if p.proposals:
+        out.append(Para(w["options_from_proposals"].format(ids=", ".join(p.proposals))))
     share = f" ({p.turnout / p.eligible:.0%})" if p.eligible else ""
     needed = p.quorum_needed if p.quorum_needed is not None else p.quorum
     if needed is None:
@@ -79,6 +82,18 @@ def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
             for t in p.tally
         )
         out.append(Table((w["option"], w["votes"], w["score_total"], w["score_mean"]), rows))
+    elif p.kind == "dot":
+        dots = sum(t.votes for t in p.tally)
+        rows = tuple(
+            (
+                option_label(p, t.option, w),
+                str(t.votes),
+                f"{t.votes / dots:.0%}" if dots else "",
+                str(p.dot_voters[t.option]) if t.option < len(p.dot_voters) else "",
+            )
+            for t in p.tally
+        )
+        out.append(Table((w["option"], w["dots"], w["share"], w["dot_voters"]), rows))
     else:
         rows = tuple(
             (
@@ -89,6 +104,11 @@ def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
             for t in p.tally
         )
         out.append(Table((w["option"], w["votes"], w["share"]), rows))
+    if p.battle is not None:
+        out.extend(_shift(p, p.battle, w, zone or UTC))
+    earlier = m.poll(p.repeat_of)
+    if earlier is not None:
+        out.extend(_before_after(earlier, p, w))
     if p.irv_rounds:
         options = sorted({c.option for r in p.irv_rounds for c in r.counts})
         table_rows = []
@@ -128,4 +148,74 @@ def poll_blocks(m: Minutes, p: Poll, w: dict[str, str]) -> list[Block]:
             for x in p.proxies
         )
         out.append(Para(lines, strong=f"{w['proxy_votes']}:"))
+    return out
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "—"
+
+
+def _shift(p: Poll, shift: BattleShift, w: dict[str, str], zone: tzinfo) -> list[Block]:
+    """A battle's opinion shift: first positions against the close, who switched from
+    which position to which, and the timeline of counts."""
+    out: list[Block] = [Heading(4, w["opinion_shift"])]
+    first, last = sum(shift.opening), sum(shift.closing)
+    rows = []
+    for i, option in enumerate(p.options):
+        a = shift.opening[i] if i < len(shift.opening) else 0
+        b = shift.closing[i] if i < len(shift.closing) else 0
+        points = (b / last if last else 0) - (a / first if first else 0)
+        rows.append(
+            (option, f"{a} ({_share(a, first)})", f"{b} ({_share(b, last)})", f"{points:+.0%}")
+        )
+    headers = (w["position"], w["first_positions"], w["at_close"], w["change"])
+    out.append(Table(headers, tuple(rows)))
+    moved = tuple(
+        (f"{p.options[a]} → {p.options[b]}", str(n))
+        for a, row in enumerate(shift.switches)
+        for b, n in enumerate(row)
+        if n and a < len(p.options) and b < len(p.options)
+    )
+    if moved:
+        out.append(Table((w["switch_from_to"], w["voters_count"]), moved, caption=w["switches"]))
+    else:
+        out.append(Para(w["no_switches"]))
+    out.append(Para(w["moves_total"].format(n=shift.moves)))
+    if shift.timeline:
+        rows_t = tuple(
+            (clock(x.at, zone), *(f"{c} ({_share(c, sum(x.counts))})" for c in x.counts))
+            for x in _sample(shift.timeline, 24)
+        )
+        out.append(Table((w["time"], *p.options), rows_t, caption=w["timeline"]))
+    return out
+
+
+def _sample(points: tuple[SharePoint, ...], most: int) -> list[SharePoint]:
+    """At most ``most`` points, evenly spread, the first and the last kept."""
+    if len(points) <= most:
+        return list(points)
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(k * step)] for k in range(most)]
+
+
+def _before_after(before: Poll, after: Poll, w: dict[str, str]) -> list[Block]:
+    """The same question asked twice: each option's share before and after."""
+    out: list[Block] = [Heading(4, w["before_after"])]
+    out.append(Para(w["repeat_text"].format(question=before.question)))
+    a_votes = {t.option: t.votes for t in before.tally}
+    b_votes = {t.option: t.votes for t in after.tally}
+    a_total, b_total = sum(a_votes.values()), sum(b_votes.values())
+    rows = []
+    for i in range(len(after.options)):
+        a, b = a_votes.get(i, 0), b_votes.get(i, 0)
+        change = (b / b_total if b_total else 0) - (a / a_total if a_total else 0)
+        rows.append(
+            (
+                option_label(after, i, w),
+                f"{a} ({_share(a, a_total)})",
+                f"{b} ({_share(b, b_total)})",
+                f"{change:+.0%}",
+            )
+        )
+    out.append(Table((w["option"], w["before"], w["after"], w["change"]), tuple(rows)))
     return out
