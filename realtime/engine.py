@@ -25,7 +25,7 @@ from realtime.batch import Batcher
 from realtime.fanout import Outbox
 from realtime.follow import RoomFollower
 from realtime.log.contract import Record, RoomLog
-from realtime.replica import Applied, Replica
+from realtime.replica import Applied
 from realtime.retry import Retries
 from realtime.wire import Ack, CloseCode, Error, Pong, Resume, encode
 
@@ -107,7 +107,7 @@ class Engine(Generic[S]):
         room = await self._held.load(principal.room)
         joined = self.domain.on_join(principal)
         if joined is not None:
-            await self._run(room, principal, joined[0], joined[1], None)
+            await self._batcher.submit(room, principal, joined[0], joined[1], None)
         try:
             while True:
                 async with room.lock:
@@ -143,7 +143,7 @@ class Engine(Generic[S]):
         left = self.domain.on_leave(principal)
         if left is not None:
             try:
-                await self._run(room, principal, left[0], left[1], None)
+                await self._batcher.submit(room, principal, left[0], left[1], None)
             except Refused as exc:
                 log.info("leave refused in room %s: %s", room.name, exc.code)
             except Exception as exc:  # the log is unreachable: record it once it is back
@@ -164,7 +164,7 @@ class Engine(Generic[S]):
         """One more try of a server-made command (the domain's data says when it
         happened, so a late leave can be told from a current one)."""
         room = await self._held.load(principal.room)
-        await self._run(room, principal, type, data, None)
+        await self._batcher.submit(room, principal, type, data, None)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -185,7 +185,7 @@ class Engine(Generic[S]):
             return
         outcome = "ok"
         try:
-            seq, result = await self._run(
+            seq, result = await self._batcher.submit(
                 room, principal, type, data, self.domain.command_key(principal, type, id)
             )
         except Refused as exc:
@@ -208,18 +208,6 @@ class Engine(Generic[S]):
         if self.on_fanout is not None:
             self.on_fanout(seconds)
 
-    async def _run(
-        self,
-        room: Replica[S],
-        principal: Principal,
-        type: str,
-        data: dict[str, Any],
-        key: str | None,
-    ) -> tuple[int, dict[str, str]]:
-        """Queue the command for the room's next batch; returns (ack seq, result) once the
-        batch holding it is durable (``realtime.batch``). Raises ``Refused``."""
-        return await self._batcher.submit(room, principal, type, data, key)
-
     async def execute(
         self, principal: Principal, type: str, data: dict[str, Any], key: str | None
     ) -> tuple[int, dict[str, str]]:
@@ -228,7 +216,9 @@ class Engine(Generic[S]):
         Same path as a socket's command: decide on the head, append, fan out. Raises
         ``Refused``; ``key`` makes it idempotent. Returns (ack seq, result).
         """
-        return await self._run(await self._held.load(principal.room), principal, type, data, key)
+        return await self._batcher.submit(
+            await self._held.load(principal.room), principal, type, data, key
+        )
 
     async def state(self, room_name: str) -> S:
         """The room's state at the log head as this worker knows it (loads the room)."""
@@ -284,5 +274,5 @@ class Engine(Generic[S]):
         """Run a server-made command (timers, presence) as the room's system principal."""
         room = await self._held.load(room_name)
         principal = Principal(room_name, "server", "system", True, {}, None)
-        seq, _ = await self._run(room, principal, type, data, None)
+        seq, _ = await self._batcher.submit(room, principal, type, data, None)
         return seq
