@@ -9,28 +9,5 @@
 
 from __future__ import annotations
 
-from realtime.log.contract import (
-    BatchEntry,
-    Committed,
-    Conflict,
-    DuplicateKeys,
-    HeadSlot,
-    LogUnavailable,
-    NewEvent,
-    Record,
-    RoomLog,
-    Trimmed,
-)
-
-__all__ = [
-    "BatchEntry",
-    "Committed",
-    "Conflict",
-    "DuplicateKeys",
-    "HeadSlot",
-    "LogUnavailable",
-    "NewEvent",
-    "Record",
-    "RoomLog",
-    "Trimmed",
-]
+# The contract is the package's face: ``from realtime.log import Record`` (its __all__).
+from realtime.log.contract import *  # noqa: F403
