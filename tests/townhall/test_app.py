@@ -3,8 +3,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
+import townhall.app
+from realtime.gc_pacer import pacer
 from townhall.app import create_app
 from townhall.settings import load_settings
 
@@ -18,6 +21,26 @@ def test_health_reports_version_bus_and_database(tmp_path: Path) -> None:
     assert body["bus"] == "memory"
     assert body["database"] == "sqlite"
     assert body["version"] == "0.1.0"
+
+
+def test_a_start_up_that_fails_halfway_closes_what_it_had_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last step of the lifespan's start-up fails, once the hub, the live rooms and
+    # the metrics run: its exit stack closes each of them, and a new start succeeds.
+    async def unreadable(*_: object) -> str:
+        raise RuntimeError("the database id could not be read")
+
+    paced = pacer.active
+    settings = load_settings(data_dir=tmp_path)
+    monkeypatch.setattr(townhall.app, "database_id", unreadable)
+    with pytest.raises(RuntimeError, match="database id"), TestClient(create_app(settings)):
+        pass
+    assert pacer.active == paced  # the hub was closed: it paces the collector while it runs
+    monkeypatch.undo()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["status"] == "ok"
+    assert pacer.active == paced
 
 
 def test_postgres_url_is_reported_as_postgresql(tmp_path: Path, postgres_url: str) -> None:
