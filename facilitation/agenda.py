@@ -15,14 +15,24 @@ from facilitation.base import Command, Event, refuse
 from facilitation.guards import organiser_or_member
 from facilitation.limits import (
     MAX_DESCRIPTION,
+    MAX_DOCUMENTS,
     MAX_DURATION_S,
     MAX_NAME,
     MAX_PRESENTERS,
     MAX_TITLE,
+    MAX_URL,
 )
 
 if TYPE_CHECKING:
     from facilitation.room import RoomState
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """A document of an agenda item (a budget PDF, a plan): its title and http(s) URL."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +51,7 @@ class Item:
     extended_s: int = 0
     overrun: bool = False
     presenters: tuple[str, ...] = ()  # names, for cheering (SPEC §9, §10)
+    documents: tuple[Document, ...] = ()  # SPEC §9
 
     @property
     def actual_s(self) -> float | None:
@@ -65,6 +76,7 @@ class AddAgendaItem(Command):
     duration_s: int
     description: str = ""
     presenters: tuple[str, ...] = ()
+    documents: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +87,7 @@ class UpdateAgendaItem(Command):
     duration_s: int | None = None
     description: str | None = None
     presenters: tuple[str, ...] | None = None
+    documents: tuple[Document, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +110,7 @@ class AgendaItemAdded(Event):
     duration_s: int
     description: str
     presenters: tuple[str, ...] = ()
+    documents: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +121,7 @@ class AgendaItemUpdated(Event):
     duration_s: int
     description: str
     presenters: tuple[str, ...] = ()
+    documents: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +166,30 @@ def check_presenters(presenters: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) address with a host, and no blank or control character: the
+    only kind of address a document or a description's link may carry (no javascript:,
+    data: or relative paths)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or rest[:1] in ("", "/"):
+        return False
+    return not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)
+
+
+def check_documents(documents: tuple[Document, ...]) -> tuple[Document, ...]:
+    """Documents with trimmed titles and URLs: at most MAX_DOCUMENTS, each titled
+    (1..MAX_TITLE) with an http(s) URL of at most MAX_URL characters."""
+    if len(documents) > MAX_DOCUMENTS:
+        raise refuse("invalid_data", f"documents: at most {MAX_DOCUMENTS}")
+    out = tuple(Document(title=d.title.strip(), url=d.url.strip()) for d in documents)
+    for doc in out:
+        if not 0 < len(doc.title) <= MAX_TITLE:
+            raise refuse("invalid_data", "document title")
+        if len(doc.url) > MAX_URL or not is_web_url(doc.url):
+            raise refuse("invalid_data", "document url: an http or https address")
+    return out
+
+
 def decide(command: Command, room: RoomState) -> list[Event]:
     organiser_or_member(room, command.actor)
     at = command.at
@@ -166,6 +205,7 @@ def decide(command: Command, room: RoomState) -> list[Event]:
                 duration_s=command.duration_s,
                 description=command.description,
                 presenters=check_presenters(command.presenters),
+                documents=check_documents(command.documents),
             )
         ]
     if isinstance(command, UpdateAgendaItem):
@@ -183,6 +223,9 @@ def decide(command: Command, room: RoomState) -> list[Event]:
                 presenters=item.presenters
                 if command.presenters is None
                 else check_presenters(command.presenters),
+                documents=item.documents
+                if command.documents is None
+                else check_documents(command.documents),
             )
         ]
     if isinstance(command, RemoveAgendaItem):
@@ -207,6 +250,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
             description=event.description,
             duration_s=event.duration_s,
             presenters=event.presenters,
+            documents=event.documents,
         )
         return with_item(room, replace(agenda, order=(*agenda.order, item.id)), item)
     if isinstance(event, AgendaReordered):
@@ -225,6 +269,7 @@ def evolve(room: RoomState, event: Event) -> RoomState:
         duration_s=event.duration_s,
         description=event.description,
         presenters=event.presenters,
+        documents=event.documents,
     )
     return with_item(room, agenda, item)
 

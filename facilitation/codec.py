@@ -38,6 +38,7 @@ from facilitation.limits import (
     MAX_REASON,
     MAX_TEXT,
     MAX_TITLE,
+    MAX_URL,
 )
 from facilitation.tally import Choice
 from facilitation.text import bad_character
@@ -145,6 +146,23 @@ def members(name: str, value: object) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def documents(name: str, value: object) -> tuple[ag.Document, ...]:
+    """An agenda item's documents: ``[{"title": str, "url": "https://..."}, ...]``.
+    Only http(s) addresses pass (no ``javascript:``, ``data:`` or relative paths)."""
+    if not isinstance(value, list):
+        raise refuse("invalid_data", f"{name} must be a list")
+    out: list[ag.Document] = []
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) != {"title", "url"}:
+            raise refuse("invalid_data", f"{name}: each is {{title, url}}")
+        title = typing.cast("str", text(MAX_TITLE)(f"{name} title", entry["title"]))
+        url = typing.cast("str", text(MAX_URL)(f"{name} url", entry["url"]))
+        if not ag.is_web_url(url.strip()):
+            raise refuse("invalid_data", f"{name} url must be an http or https address")
+        out.append(ag.Document(title=title, url=url))
+    return tuple(out)
+
+
 def choice(name: str, value: object) -> Choice:
     if isinstance(value, dict):
         # Score ballots {"0": 5, "1": 3} and dot ballots {"2": 3}: gaps become -1, which
@@ -228,6 +246,7 @@ SPECS: dict[str, Spec] = {
             "duration_s": _f("duration_s", integer),
             "description": _f("description", _TEXT, False),
             "presenters": _f("presenters", strings(MAX_NAME), False),
+            "documents": _f("documents", documents, False),
         },
         "item",
     ),
@@ -239,6 +258,7 @@ SPECS: dict[str, Spec] = {
             "duration_s": _f("duration_s", integer, False),
             "description": _f("description", _TEXT, False),
             "presenters": _f("presenters", strings(MAX_NAME), False),
+            "documents": _f("documents", documents, False),
         },
         None,
     ),

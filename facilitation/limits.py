@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_MAX_PARTICIPANTS",
     "LIMITS",
     "MAX_DESCRIPTION",
+    "MAX_DOCUMENTS",
     "MAX_DOTS",
     "MAX_DURATION_S",
     "MAX_EXTEND_S",
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_TEXT",
     "MAX_TITLE",
     "MAX_TURN_S",
+    "MAX_URL",
 ]
 
 MAX_TEXT = 2000  # a statement, a question, a transcript segment, a decision, a dissent
@@ -56,6 +58,8 @@ MAX_INT = 2**31 - 1  # any integer in a command (a signed 32-bit SQL INTEGER hol
 MAX_DOTS = 100  # votes per person in a dot poll
 MAX_PROPOSAL = MAX_OPTION  # a proposal (it may become a poll option)
 MAX_PRESENTERS = 20  # presenters of one agenda item (each a name of MAX_NAME)
+MAX_DOCUMENTS = 20  # documents of one agenda item (each a title of MAX_TITLE and a URL)
+MAX_URL = 2000  # a document's address (http or https)
 CHEER_INTERVAL_S = 1  # one participant's cheers at least this far apart
 
 LIMITS: dict[str, int] = {
@@ -77,6 +81,8 @@ LIMITS: dict[str, int] = {
     "dots": MAX_DOTS,
     "proposal": MAX_PROPOSAL,
     "presenters": MAX_PRESENTERS,
+    "documents": MAX_DOCUMENTS,
+    "url": MAX_URL,
     "cheer_interval_s": CHEER_INTERVAL_S,
     "participants": MAX_PARTICIPANTS,
 }

@@ -42,6 +42,7 @@ def item_view(item: Item) -> Json:
         "overrun": item.overrun,
         "actual_s": item.actual_s,
         "presenters": list(item.presenters),
+        "documents": [{"title": d.title, "url": d.url} for d in item.documents],
     }
 
 

@@ -109,6 +109,11 @@ SETTING_FLAGS: dict[str, tuple[str, Any, str]] = {
         _PATH,
         "A folder with your own minutes.html.j2 / minutes.md.j2 (a letterhead).",
     ),
+    "upload_max_bytes": (
+        "--upload-max-bytes",
+        int,
+        "The largest PDF or image an organiser may upload for an agenda item (default 10 MiB).",
+    ),
 }
 
 

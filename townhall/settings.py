@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # A folder with the organisation's own minutes.html.j2 / minutes.md.j2 (a letterhead;
     # docs/minutes.md); the minutes renderers read it as TOWNHALL_MINUTES_TEMPLATES.
     minutes_templates: Path | None = None
+    # The largest file an organiser may upload for an agenda item (a PDF or an image).
+    upload_max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 10 * 1024 * 1024
 
     @field_validator("minutes_templates")
     @classmethod

@@ -37,6 +37,18 @@ async function api(method, path, body) {
   return data;
 }
 
+/** Upload one file (a PDF or an image) for a town hall; answers {url, filename, ...}. */
+async function uploadFile(id, file) {
+  const headers = { "content-type": file.type || "application/octet-stream" };
+  if (session.csrf) headers["x-csrf-token"] = session.csrf;
+  const query = new URLSearchParams({ filename: file.name });
+  const response = await fetch(`/api/townhalls/${id}/uploads?${query}`, { method: "POST", headers,
+    credentials: "same-origin", body: file });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
 function problem(error) {
   if (error.code === "unauthorized" && session.csrf) {
     session.csrf = null;
@@ -250,14 +262,25 @@ function formView(main, th) {
   const rows = h("ol", { class: "agenda-rows" });
   const addRow = (item = null) => {
     const rowId = uid("row");
+    const n = rows.children.length + 1;
     const itemTitle = h("input", { type: "text", maxlength: LIMITS.title, required: true, value: item?.title || "",
       "data-k": `${rowId}-title` });
     const minutes = h("input", { type: "number", min: 1, max: LIMITS.duration_s / 60, inputmode: "numeric", required: true,
       value: item ? Math.max(1, Math.round(item.duration_s / 60)) : 10, "data-k": `${rowId}-min` });
-    const row = h("li", { class: "agenda-row" }, field(t("console.item_title"), itemTitle), field(t("console.item_minutes"), minutes),
-      h("button", { type: "button", class: "small", "aria-label": t("console.remove_item", { n: rows.children.length + 1 }),
-        onclick: () => { row.remove(); } }, t("agenda.remove")));
-    row.read = () => ({ title: itemTitle.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) });
+    const docs = documentRows(th, n);
+    (item?.documents || []).forEach((doc) => docs.add(doc));
+    const row = h("li", { class: "agenda-row" },
+      h("div", { class: "agenda-row-main" }, field(t("console.item_title"), itemTitle), field(t("console.item_minutes"), minutes),
+        h("button", { type: "button", class: "small", "aria-label": t("console.remove_item", { n }),
+          onclick: () => { row.remove(); } }, t("agenda.remove"))),
+      docs.el);
+    row.read = () => {
+      const out = { title: itemTitle.value.trim(), duration_s: Math.round(Number(minutes.value) * 60) };
+      const documents = docs.read();
+      if (documents.length) out.documents = documents;
+      if (item?.presenters?.length) out.presenters = item.presenters;
+      return out;
+    };
     rows.append(row);
     return itemTitle;
   };
@@ -311,6 +334,57 @@ function formView(main, th) {
     h("a", { class: "button", href: editing ? `#th/${th.id}` : "#" }, t("agenda.cancel"))));
   swap(main, form);
   title.focus();
+}
+
+/**
+ * An agenda item's documents: rows of "Document title" and "Document URL", "Add document",
+ * and (once the town hall exists) "Upload file" for a PDF or an image, which adds a row
+ * with the uploaded file's address.
+ */
+const UPLOAD_TYPES = "application/pdf,image/png,image/jpeg,image/gif,image/webp";
+
+function documentRows(th, n) {
+  const list = h("ul", { class: "doc-rows" });
+  const add = (doc = null) => {
+    const title = h("input", { type: "text", maxlength: LIMITS.title, value: doc?.title || "", "data-k": "doc-title" });
+    const url = h("input", { type: "url", inputmode: "url", maxlength: LIMITS.url, placeholder: "https://",
+      value: doc?.url || "", "data-k": "doc-url" });
+    const li = h("li", { class: "doc-row" }, field(t("console.doc_title"), title), field(t("console.doc_url"), url),
+      h("button", { type: "button", class: "small", "aria-label": t("console.remove_doc", { n: list.children.length + 1, item: n }),
+        onclick: () => li.remove() }, t("agenda.remove")));
+    li.read = () => {
+      const address = url.value.trim();
+      return { title: title.value.trim() || address, url: address };
+    };
+    list.append(li);
+    return title;
+  };
+  let upload = null;
+  if (th) {
+    const input = h("input", { type: "file", accept: UPLOAD_TYPES, "data-k": "doc-file" });
+    const status = h("p", { class: "muted", role: "status" });
+    input.addEventListener("change", async () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      status.textContent = t("console.uploading", { file: file.name });
+      try {
+        const saved = await uploadFile(th.id, file);
+        add({ title: saved.filename.replace(/\.[a-z]+$/i, ""), url: saved.url });
+        status.textContent = t("console.uploaded", { file: saved.filename });
+        announce(status.textContent);
+      } catch (error) {
+        status.textContent = "";
+        showError(error);
+      }
+      input.value = "";
+    });
+    upload = h("div", { class: "doc-upload" }, field(t("console.upload", { n }), input, t("console.upload_hint")), status);
+  }
+  const el = h("fieldset", { class: "doc-fieldset" }, h("legend", {}, t("console.documents", { n })), list,
+    h("div", { class: "buttons" }, h("button", { type: "button", class: "small", "data-k": "add-doc",
+      onclick: () => add().focus() }, t("console.add_document"))),
+    upload || h("p", { class: "muted" }, t("console.upload_after_create")));
+  return { el, add, read: () => [...list.children].map((li) => li.read()).filter((d) => d.url) };
 }
 
 // ---- one town hall ------------------------------------------------------------------

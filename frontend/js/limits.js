@@ -20,5 +20,7 @@ export const LIMITS = Object.freeze({
   dots: 100,
   proposal: 200,
   presenters: 20,
+  documents: 20,
+  url: 2000,
   cheer_interval_s: 1,
 });

@@ -243,11 +243,12 @@ const REDUCERS = {
 
   "agenda.added": (s, d) => {
     s.agenda.items[d.item] = { id: d.item, title: d.title, description: d.description || "",
-      duration_s: d.duration_s, status: "pending" };
+      duration_s: d.duration_s, status: "pending", presenters: d.presenters || [], documents: d.documents || [] };
     if (!s.agenda.order.includes(d.item)) s.agenda.order.push(d.item);
   },
   "agenda.updated": (s, d) => Object.assign(s.agenda.items[d.item] || {}, {
-    title: d.title, duration_s: d.duration_s, description: d.description }),
+    title: d.title, duration_s: d.duration_s, description: d.description,
+    presenters: d.presenters || [], documents: d.documents || [] }),
   "agenda.removed": (s, d) => {
     delete s.agenda.items[d.item];
     s.agenda.order = s.agenda.order.filter((id) => id !== d.item);

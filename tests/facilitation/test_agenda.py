@@ -6,9 +6,11 @@ from facilitation.agenda import (
     AgendaItemRemoved,
     AgendaItemUpdated,
     AgendaReordered,
+    Document,
     RemoveAgendaItem,
     ReorderAgenda,
     UpdateAgendaItem,
+    is_web_url,
 )
 from facilitation.agenda_timing import (
     AgendaItemCompleted,
@@ -25,6 +27,8 @@ from facilitation.agenda_timing import (
     estimated_end,
 )
 from facilitation.floor import FloorEnded, FloorGranted
+from facilitation.limits import MAX_DOCUMENTS, MAX_URL
+from facilitation.render import item_view
 from facilitation.room import TimerExpired, initial_state
 from tests.facilitation.dsl import (
     FAC,
@@ -384,3 +388,85 @@ def test_agenda_estimated_end() -> None:
     assert estimated_end(state_of(*ON_ITEM, late)) == t(1000)
     over = AgendaItemOverran(at=t(800), item="i1")
     assert estimated_end(state_of(*ON_ITEM, over)) == t(1100)
+
+
+# --- documents of an item (SPEC §9): titles and http(s) URLs -----------------------------
+
+BUDGET = Document(title=" Budget 2027 ", url=" https://city.example/budget.pdf ")
+BUDGET_TRIMMED = Document(title="Budget 2027", url="https://city.example/budget.pdf")
+
+
+def test_agenda_add_with_documents_trims_them() -> None:
+    add = AddAgendaItem(
+        actor=FAC, at=t(5), item="i1", title="B", duration_s=60, documents=(BUDGET,)
+    )
+    state = (
+        given(*LIVE)
+        .when(add)
+        .then(
+            AgendaItemAdded(
+                at=t(5), item="i1", title="B", duration_s=60, description="",
+                documents=(BUDGET_TRIMMED,),
+            )
+        )
+    )  # fmt: skip
+    assert state.agenda.items["i1"].documents == (BUDGET_TRIMMED,)
+    assert item_view(state.agenda.items["i1"])["documents"] == [
+        {"title": "Budget 2027", "url": "https://city.example/budget.pdf"}
+    ]
+
+
+def test_agenda_update_replaces_documents_or_keeps_them() -> None:
+    plan = Document(title="Plan", url="http://city.example/plan")
+    with_docs = AgendaItemAdded(
+        at=t(1), item="i1", title="B", duration_s=60, description="", documents=(BUDGET_TRIMMED,)
+    )
+    state = (
+        given(*LIVE, with_docs)
+        .when(UpdateAgendaItem(actor=FAC, at=t(5), item="i1", documents=(plan,)))
+        .then(
+            AgendaItemUpdated(
+                at=t(5), item="i1", title="B", duration_s=60, description="", documents=(plan,)
+            )
+        )
+    )
+    assert state.agenda.items["i1"].documents == (plan,)
+    given(*LIVE, with_docs).when(UpdateAgendaItem(actor=FAC, at=t(5), item="i1", title="C")).then(
+        AgendaItemUpdated(
+            at=t(5), item="i1", title="C", duration_s=60, description="",
+            documents=(BUDGET_TRIMMED,),
+        )
+    )  # fmt: skip
+
+
+def test_agenda_documents_are_refused_past_the_limits() -> None:
+    def add(*docs: Document) -> AddAgendaItem:
+        return AddAgendaItem(
+            actor=FAC, at=t(5), item="i1", title="B", duration_s=60, documents=docs
+        )
+
+    too_many = (BUDGET,) * (MAX_DOCUMENTS + 1)
+    given(*LIVE).when(add(*too_many)).raises("invalid_data")
+    given(*LIVE).when(add(Document(title=" ", url="https://a.example"))).raises("invalid_data")
+    given(*LIVE).when(add(Document(title="x" * 201, url="https://a.example"))).raises(
+        "invalid_data"
+    )
+    long_url = "https://a.example/" + "x" * MAX_URL
+    given(*LIVE).when(add(Document(title="T", url=long_url))).raises("invalid_data")
+    given(*LIVE).when(add(Document(title="T", url="javascript:alert(1)"))).raises("invalid_data")
+    given(*LIVE, ITEM_ADDED).when(
+        UpdateAgendaItem(
+            actor=FAC, at=t(5), item="i1", documents=(Document(title="T", url="/relative"),)
+        )
+    ).raises("invalid_data")
+
+
+def test_is_web_url_admits_only_absolute_http_and_https_addresses() -> None:
+    for good in ("https://a.example", "HTTP://a.example/x?y=1#z", "https://a.example:8443/p"):
+        assert is_web_url(good), good
+    for bad in (
+        "javascript:alert(1)", "data:text/html,x", "/api/x", "a.example", "ftp://a.example",
+        "https://", "https:///path", "https://a.example/a b", "https://a.example/\x00",
+        "https://a.example/\x7f", "https://a.example/\t", "//a.example", "https:a.example",
+    ):  # fmt: skip
+        assert not is_web_url(bad), bad

@@ -455,3 +455,22 @@ def test_codec_attendance_recorded_changes_must_be_objects() -> None:
         "attendance.recorded", {"changes": [{"participant": "p1", "status": "left"}]}, t(1)
     )
     assert event_from_wire("attendance.recorded", {"changes": [full]}, t(1)) != brief
+
+
+def test_codec_documents_of_an_agenda_item() -> None:
+    doc = {"title": "Budget", "url": "https://city.example/budget.pdf"}
+    add = wire("agenda.add", {"title": "B", "duration_s": 60, "documents": [doc]})
+    assert add == agenda.AddAgendaItem(
+        actor=FAC, at=t(1), item="n1", title="B", duration_s=60,
+        documents=(agenda.Document(title="Budget", url="https://city.example/budget.pdf"),),
+    )  # fmt: skip
+    update = wire("agenda.update", {"item": "i1", "documents": []})
+    assert update == agenda.UpdateAgendaItem(actor=FAC, at=t(1), item="i1", documents=())
+    bad_lists: list[Any] = [
+        "x", [doc["url"]], [{"title": "T"}], [{**doc, "extra": 1}], [{"title": 5, "url": "https://a.b"}],
+        [{"title": "T", "url": "javascript:alert(1)"}], [{"title": "T", "url": "/uploads/1"}],
+    ]  # fmt: skip
+    for bad in bad_lists:
+        assert refused("agenda.update", {"item": "i1", "documents": bad}) == "invalid_data", bad
+    too_long = [{"title": "T", "url": "https://a.example/" + "x" * 2000}]
+    assert refused("agenda.update", {"item": "i1", "documents": too_long}) == "text_too_long"

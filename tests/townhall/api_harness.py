@@ -108,13 +108,13 @@ def token_of(url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def harness(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(url: str, tmp_path: Path, **more: Any) -> AsyncIterator[Harness]:
     await migrate(url)
     engine = create_engine(url)
     sessions = session_factory(engine)
     recording = RecordingRooms()
     metrics = Metrics()
-    settings = Settings(data_dir=tmp_path, public_url=BASE, organiser_key=ENV_KEY)
+    settings = Settings(data_dir=tmp_path, public_url=BASE, organiser_key=ENV_KEY, **more)
     # The services given as they are (an app built in a lifespan passes a provider).
     deps = ApiDeps(sessions=sessions, room_commands=recording, secret=SECRET)
     app = Starlette(routes=api_routes(settings, deps, metrics=metrics))

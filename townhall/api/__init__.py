@@ -24,6 +24,7 @@ from townhall.api import (
     meeting,
     roll,
     townhalls,
+    uploads,
 )
 from townhall.api.context import Api, ApiDeps, Endpoint
 from townhall.api.errors import ApiError, error_response
@@ -57,6 +58,8 @@ from townhall.api.models import (
     TownHallLinks,
     TownHallList,
     TownHallPatch,
+    Upload,
+    UploadList,
 )
 from townhall.api.openapi import openapi_document
 from townhall.metrics import CONTENT_TYPE, Metrics, default_metrics
@@ -218,6 +221,33 @@ def endpoints() -> list[Endpoint]:
             name="townhall_link_qr", method="GET", path=f"{ONE}/links/{{role}}/qr.svg",
             handler=townhalls.qr, summary="The QR code of one role's link", tag="town halls",
             media=("image/svg+xml",), errors=("not_found",),
+        ),
+        Endpoint(
+            name="upload_file", method="POST", path=f"{ONE}/uploads",
+            handler=uploads.post_upload, summary="Upload a PDF or image for an agenda item",
+            tag="documents", raw_body=tuple(uploads.ALLOWED), status=201, response=Upload,
+            errors=("not_found", "too_large", "type_not_allowed"),
+            description="The body is the file itself, its `Content-Type` one of the allowed "
+            "types, `?filename=` its name. The content must be of that type (checked by its "
+            "first bytes) and at most `upload_max_bytes` long. Put the answer's `url` in an "
+            "agenda item's `documents`.",
+        ),
+        Endpoint(
+            name="list_uploads", method="GET", path=f"{ONE}/uploads",
+            handler=uploads.list_uploads, summary="The files uploaded for a town hall",
+            tag="documents", response=UploadList, errors=("not_found",),
+        ),
+        Endpoint(
+            name="download_upload", method="GET", path=f"{ONE}/uploads/{{upload}}",
+            handler=uploads.get_upload, summary="An uploaded file (an attachment, no key)",
+            tag="documents", auth=False, media=tuple(uploads.ALLOWED), errors=("not_found",),
+            description="Served with `Content-Disposition: attachment` and "
+            "`X-Content-Type-Options: nosniff`; the URL itself is the permission.",
+        ),
+        Endpoint(
+            name="delete_upload", method="DELETE", path=f"{ONE}/uploads/{{upload}}",
+            handler=uploads.delete_upload, summary="Delete an uploaded file", tag="documents",
+            status=204, errors=("not_found",),
         ),
         Endpoint(
             name="recount", method="GET", path=f"{ONE}/recount", handler=roll.get_recount,

@@ -75,6 +75,7 @@ class Endpoint:
     facilitator_link: bool = False  # ...or, for this room, its facilitator link as ?token=
     body: type[BaseModel] | None = None
     body_required: bool = True
+    raw_body: tuple[str, ...] = ()  # media types of a body sent as is (a file), not JSON
     status: int = 200
     response: type[BaseModel] | None = None
     media: tuple[str, ...] = ("application/json",)  # what a success answers with

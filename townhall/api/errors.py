@@ -45,6 +45,8 @@ CODES: dict[str, tuple[int, str]] = {
     "rate_limited": (429, "too many requests; wait a moment and retry"),
     "payload_too_large": (413, f"request bodies are limited to {MAX_BODY // 1024} KiB"),
     "unsupported_media_type": (415, "send the body as application/json"),
+    "too_large": (413, "the file is larger than this server accepts (upload_max_bytes)"),
+    "type_not_allowed": (415, "only PDF, PNG, JPEG, GIF and WebP files may be uploaded"),
     "invalid_request": (422, "the request is not valid"),
     "internal_error": (500, "the server failed; the error is in its log"),
     "minutes_unavailable": (503, "this format of the minutes cannot be produced here"),

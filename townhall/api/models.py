@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from facilitation.agenda import is_web_url
 from facilitation.limits import (
     MAX_DESCRIPTION,
+    MAX_DOCUMENTS,
     MAX_NAME,
     MAX_PARTICIPANTS,
+    MAX_PRESENTERS,
     MAX_TEXT,
     MAX_TITLE,
+    MAX_URL,
 )
 from facilitation.text import bad_character
 from townhall.archiving import QUARANTINE_AFTER
@@ -50,10 +54,43 @@ class _Strict(BaseModel):
         return value
 
 
+class DocumentIn(_Strict):
+    """A document of an agenda item: a title and an absolute http(s) URL (an uploaded
+    file's ``url`` from ``POST /api/townhalls/{id}/uploads`` is one)."""
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    url: str = Field(min_length=1, max_length=MAX_URL)
+
+    @field_validator("title", "url")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("url")
+    @classmethod
+    def _web(cls, value: str) -> str:
+        if not is_web_url(value):
+            raise ValueError("must be an http or https address")
+        return value
+
+
 class AgendaItemIn(_Strict):
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     duration_s: int = Field(gt=0, le=24 * 3600, description="Planned duration in seconds.")
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    documents: list[DocumentIn] = Field(
+        default_factory=list, max_length=MAX_DOCUMENTS, description="A budget PDF, a plan."
+    )
+    presenters: list[str] = Field(
+        default_factory=list, max_length=MAX_PRESENTERS, description="Names, for cheering."
+    )
+
+    def command_data(self) -> dict[str, Any]:
+        """The ``agenda.add`` data (empty lists left out)."""
+        data = self.model_dump()
+        return {k: v for k, v in data.items() if v != []}
 
 
 class RoomSettings(_Strict):
@@ -514,3 +551,18 @@ class CorrectMinutes(_Strict):
     place: str | None = Field(default=None, max_length=MAX_TITLE)
     chair: str | None = Field(default=None, max_length=MAX_TITLE)
     secretary: str | None = Field(default=None, max_length=MAX_TITLE)
+
+
+class Upload(BaseModel):
+    """A file uploaded for an agenda item; ``url`` goes into an item's ``documents``."""
+
+    id: str
+    url: str = Field(description="Where anyone holding it downloads the file (an attachment).")
+    filename: str
+    content_type: str = Field(description="The type its content was checked to be.")
+    size: int = Field(description="Bytes.")
+    created_at: datetime
+
+
+class UploadList(BaseModel):
+    uploads: list[Upload]

@@ -76,6 +76,15 @@ def _operation(endpoint: Endpoint, refs: dict[Any, dict[str, Any]]) -> dict[str,
             "required": endpoint.body_required,
             "content": {"application/json": {"schema": refs[endpoint.body]}},
         }
+    if endpoint.raw_body:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": dict.fromkeys(endpoint.raw_body, binary),
+        }
+        operation.setdefault("parameters", []).append(
+            {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"}}
+        )
     operation["security"] = [{"organiserKey": []}] if endpoint.auth else []
     return operation
 

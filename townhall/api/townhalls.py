@@ -56,7 +56,7 @@ async def owned_row(api: Api, request: Request) -> TownHallRow:
 async def _add_agenda(api: Api, room: str, items: list[AgendaItemIn], key: str | None) -> None:
     for n, item in enumerate(items):
         await api.room_commands.run_as_organiser(
-            room, "agenda.add", item.model_dump(), key=f"{key}:agenda:{n}" if key else None
+            room, "agenda.add", item.command_data(), key=f"{key}:agenda:{n}" if key else None
         )
 
 

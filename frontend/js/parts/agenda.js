@@ -229,6 +229,8 @@ export function agendaPart({ send, facilitator = false }) {
         h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }),
           spent !== null ? ` · ${t("agenda.actual", { time: formatDuration(spent) })}` : ""),
         presentersLine(item),
+        item.description ? h("p", { class: "muted item-description" }, linkify(item.description)) : null,
+        documentsList(item),
         controls(state, item, index));
       });
       const pending = state.agenda.order.some((id) => state.agenda.items[id]?.status !== "done");

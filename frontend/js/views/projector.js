@@ -61,7 +61,9 @@ export function mountProjector(root, ctx) {
           h("p", { class: "pj-title" }, running ? running.title
             : agendaFinished(state) ? t("agenda.all_done") : t("agenda.none_running")),
           running ? countdown({ deadline: running.deadline, remaining: running.remaining_s,
-            paused: running.status === "paused", big: true }) : null));
+            paused: running.status === "paused", big: true }) : null,
+          running?.documents?.length ? h("p", { class: "pj-docs" }, `${t("agenda.documents")}: `,
+            running.documents.map((d) => d.title).join(" · ")) : null));
       }
       swap(floor, section("floor", "floor.title",
         h("p", { class: "pj-speaker" }, turn ? displayName(state, turn.participant) : t("floor.nobody")),
