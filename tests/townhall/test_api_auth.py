@@ -70,16 +70,23 @@ async def test_organiser_endpoints_refuse_without_a_valid_key(
 @pytest.mark.parametrize("endpoint", ORGANISER, ids=lambda e: f"{e.method} {e.path}")
 async def test_organiser_endpoints_accept_a_valid_key(api: Harness, endpoint: Any) -> None:
     path = await _path(api, endpoint.path)
-    response = await api.client.request(
-        endpoint.method, path, json=VALID_BODY.get(endpoint.name), headers=api.auth()
-    )
+    if endpoint.raw_body:  # a file, not JSON
+        pdf = {"content-type": "application/pdf"}
+        response = await api.client.request(
+            endpoint.method, path, content=b"%PDF-1.4\n", headers={**api.auth(), **pdf}
+        )
+    else:
+        response = await api.client.request(
+            endpoint.method, path, json=VALID_BODY.get(endpoint.name), headers=api.auth()
+        )
     # Success, or an answer about the resource itself (minutes before the archive, a
-    # proxy of members this town hall does not have).
+    # proxy of members this town hall does not have, a file never uploaded).
     assert response.status_code in (endpoint.status, 404, 409), response.text
     if response.status_code == 409:
         assert response.json()["code"] == "not_archived"
     if response.status_code == 404:
-        assert response.json()["code"] == "member_not_found"
+        expected = "not_found" if "{upload}" in endpoint.path else "member_not_found"
+        assert response.json()["code"] == expected
 
 
 async def test_a_revoked_key_is_refused(api: Harness) -> None:
@@ -95,6 +102,13 @@ async def test_a_revoked_key_is_refused(api: Harness) -> None:
 @pytest.mark.parametrize("endpoint", OPEN, ids=lambda e: f"{e.method} {e.path}")
 async def test_open_endpoints_answer_without_a_key(api: Harness, endpoint: Any) -> None:
     path = await _path(api, endpoint.path, public=True)
+    if "{upload}" in path:  # a file uploaded with a key, downloaded without one
+        room = path.split("/")[3]
+        uploaded = await api.client.post(
+            f"/api/townhalls/{room}/uploads", content=b"%PDF-1.4\n",
+            headers={**api.auth(), "content-type": "application/pdf"},
+        )  # fmt: skip
+        path = path.replace("{upload}", uploaded.json()["id"])
     response = await api.client.get(path)
     assert response.status_code in (200, 409), response.text
     if response.status_code == 409:
