@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, FilePayload, expect
 
 from e2e.support import join, new_page, page_errors
 from e2e.test_console import link_card, sign_in
@@ -37,14 +37,14 @@ def test_documents_are_attached_uploaded_and_shown(browser: Browser, server: str
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Document title")).to_have_value("Budget summary")
     page.get_by_label("Upload file for item 1").set_input_files(
-        files=[{"name": "budget-2027.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        files=[FilePayload(name="budget-2027.pdf", mimeType="application/pdf", buffer=PDF)]
     )
     expect(page.get_by_label("Document title").nth(1)).to_have_value("budget-2027")
     uploaded = page.get_by_label("Document URL").nth(1).input_value()
     assert re.search(r"/api/townhalls/[^/]+/uploads/[\w-]+$", uploaded)
     # A file that only claims to be a PDF is refused, and says why.
     page.get_by_label("Upload file for item 1").set_input_files(
-        files=[{"name": "evil.pdf", "mimeType": "application/pdf", "buffer": b"<html>x</html>"}]
+        files=[FilePayload(name="evil.pdf", mimeType="application/pdf", buffer=b"<html>x</html>")]
     )
     expect(page.locator("#errors")).to_contain_text("Only PDF, PNG, JPEG, GIF and WebP")
     expect(page.get_by_label("Document URL")).to_have_count(2)

@@ -194,6 +194,12 @@ EXPORT_FORMATS = ("pdf", "md", "html", "json", "csv")
 )
 @click.option("-o", "--output", required=True, help="File to write; - for standard output.")
 @click.option("--public", is_flag=True, help="Use the open-data endpoint (no key).")
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="A version of the minutes (default: the latest).",
+)
 @_server_option
 @_key_option
 @settings_flags
@@ -202,6 +208,7 @@ def export(
     fmt: str | None,
     output: str,
     public: bool,
+    version: int | None,
     server: str | None,
     key: str | None,
     **flags: Any,
@@ -226,14 +233,29 @@ def export(
     target = Path(output)
     partial = target.with_name(f".{target.name}.part")
     try:
+        if not public:
+            # The server renders in the background (a long PDF takes seconds): show how
+            # far it is, then download what it has cached.
+            with click.progressbar(
+                length=100, label=f"rendering {townhall_id}.{fmt}", file=sys.stderr
+            ) as bar:
+                shown = [0]
+
+                def rendering(done: float) -> None:
+                    bar.update(round(done * 100) - shown[0])
+                    shown[0] = round(done * 100)
+
+                version = client.render(townhall_id, fmt, version=version, rendering=rendering)
         with stack:
             if output == "-":
                 out = sys.stdout.buffer
-                for chunk in client.export(townhall_id, fmt, public=public):
+                for chunk in client.export(townhall_id, fmt, public=public, version=version):
                     out.write(chunk)
                 return
             with partial.open("wb") as sink:
-                for chunk in client.export(townhall_id, fmt, public=public, progress=progress):
+                for chunk in client.export(
+                    townhall_id, fmt, public=public, version=version, progress=progress
+                ):
                     sink.write(chunk)
         partial.replace(target)  # a failed download never leaves a truncated file
     except ApiClientError as exc:

@@ -417,6 +417,24 @@ function linkBlock(th, role, view) {
     h("img", { class: "qr", src: view.qr, alt: t(`qr.alt.${role}`), width: 160, height: 160 }));
 }
 
+/** Has the server render the document in the background, showing its progress; answers
+ *  the download URL once the document is ready (then served from its cache at once). */
+async function renderWithProgress(th, format, version, bar, status) {
+  const body = version ? { format, version } : { format };
+  bar.hidden = false;
+  bar.max = 100;
+  bar.value = 0;
+  status.textContent = t("console.export_preparing");
+  for (;;) {
+    const answer = await api("POST", `/api/townhalls/${th.id}/minutes/render`, body);
+    bar.value = Math.round(answer.progress * 100);
+    status.textContent = t("console.render_progress", { percent: Math.round(answer.progress * 100) });
+    if (answer.ready) return new URL(answer.url).pathname + new URL(answer.url).search;
+    body.version = answer.version;
+    await new Promise((resolve) => { setTimeout(resolve, 400); });
+  }
+}
+
 async function exportWithProgress(url, filename, bar, status) {
   bar.hidden = false;
   bar.removeAttribute("value");
@@ -458,8 +476,8 @@ function exportBlock(th) {
   const status = h("p", { class: "muted", role: "status" });
   const buttons = [...FORMATS, ["csv", "CSV"]].map(([ext, label]) => {
     const doc = ext === "csv" ? "transcript" : "minutes";
-    return h("button", { type: "button", "data-k": `export-${ext}`, onclick: () => exportWithProgress(
-      `/api/townhalls/${th.id}/${doc}.${ext}`, `townhall-${th.id}-${doc}.${ext}`, bar, status).catch(showError) },
+    return h("button", { type: "button", "data-k": `export-${ext}`, onclick: () => renderWithProgress(th, ext, null, bar, status)
+      .then((url) => exportWithProgress(url, `townhall-${th.id}-${doc}.${ext}`, bar, status)).catch(showError) },
     ext === "csv" ? t("room.transcript_csv") : t("room.minutes_as", { format: label }));
   });
   const list = h("div", { class: "buttons", id: "export-formats", hidden: true }, buttons);
@@ -469,14 +487,27 @@ function exportBlock(th) {
       toggle.setAttribute("aria-expanded", String(!list.hidden));
     } }, t("room.export"));
   const filing = h("div", { class: "filing" });
-  if (th.status === "archived") drawFiling(th, filing);
+  if (th.status === "archived") drawFiling(th, filing, { bar, status });
   return h("section", { class: "card", "aria-labelledby": "export-h" }, h("h2", { id: "export-h" }, t("console.minutes")),
     th.status === "archived" ? [toggle, list, bar, status, filing]
       : h("p", { class: "muted" }, t("console.minutes_later")));
 }
 
 /** Filing: every version (draft, approved by whom and when), approve, record corrections. */
-async function drawFiling(th, host) {
+/** One version's downloads: a link per format, rendered with progress like the rest. */
+function versionDownloads(th, v, progress) {
+  return h("span", { class: "version-downloads" }, [...FORMATS].map(([ext, label]) => [" ",
+    h("a", { href: `/api/townhalls/${th.id}/minutes.${ext}?version=${v.version}`, "data-k": `v${v.version}-${ext}`,
+      "aria-label": t("console.version_download", { n: v.version, format: label }),
+      onclick: (e) => {
+        e.preventDefault();
+        renderWithProgress(th, ext, v.version, progress.bar, progress.status)
+          .then((url) => exportWithProgress(url, `townhall-${th.id}-minutes-v${v.version}.${ext}`, progress.bar, progress.status))
+          .catch(showError);
+      } }, label)]));
+}
+
+async function drawFiling(th, host, progress) {
   let versions = [];
   try {
     versions = (await api("GET", `/api/townhalls/${th.id}/minutes/versions`)).versions;
@@ -484,11 +515,12 @@ async function drawFiling(th, host) {
     return showError(error);
   }
   const latest = versions.at(-1);
-  const redraw = () => drawFiling(th, host);
+  const redraw = () => drawFiling(th, host, progress);
   const rows = h("ol", { class: "versions" }, versions.map((v) => h("li", {},
     h("strong", {}, t("console.version", { n: v.version })), " ",
     h("span", { class: "badge" }, t(`console.version_status.${v.status}`)), " ",
     v.status === "approved" ? t("console.approved_by", { who: v.approved_by, when: formatZoned(v.approved_at, th.timezone || viewerZone()) }) : "",
+    versionDownloads(th, v, progress),
     v.corrects ? h("p", { class: "muted" }, t("console.corrects", { n: v.corrects, text: v.corrections })) : null)));
   let form = null;
   if (latest.status === "draft") {

@@ -115,7 +115,7 @@ export function person(state, id) {
 
 // The server names a facilitator who gave no name "Facilitator": show it in the page's
 // language like every other word, instead of one English word on a Korean page.
-const DEFAULT_NAMES = { Facilitator: "facilitator", Observer: "observer" };
+const DEFAULT_NAMES = { Facilitator: "facilitator", Observer: "observer", Organiser: "organiser", Captioner: "captioner" };
 
 export function displayName(state, id) {
   const found = state.people[id];

@@ -220,7 +220,17 @@ def test_export_downloads_every_format(server: Server, tmp_path: Path) -> None:
                      "--server", server.url, "--key", server.key)  # fmt: skip
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0
+        assert f"rendering {room_id}.{fmt}" in result.stderr  # the server's progress, shown
     assert (tmp_path / "minutes.pdf").read_bytes().startswith(b"%PDF-")
+    # One version of the minutes by its number; a version never made is refused.
+    first = run("export", room_id, "-o", str(tmp_path / "v1.md"), "--version", "1",
+                "--server", server.url, "--key", server.key)  # fmt: skip
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "v1.md").read_bytes() == (tmp_path / "minutes.md").read_bytes()
+    missing = run("export", room_id, "-o", str(tmp_path / "v9.md"), "--version", "9",
+                  "--server", server.url, "--key", server.key)  # fmt: skip
+    assert missing.exit_code == 1
+    assert "no version 9" in missing.stderr
     assert "Riverside park renovation" in (tmp_path / "minutes.md").read_text(encoding="utf-8")
     # The format follows the file name; - writes to standard output; --public needs no key.
     result = run("export", room_id, "-o", "-", "--format", "json", "--public",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from html.parser import HTMLParser
 
 import pytest
@@ -200,3 +201,19 @@ def test_the_layout_indexes_answer_as_a_scan_of_the_rows_would(en: Minutes) -> N
     assert all(en.statement(s.id) == s for s in en.statements)
     assert sum(len(en.turns_of(i)) for i in items) == len(en.turns)
     assert any(en.transcript_in_turn(n) for n in range(len(en.turns)))
+
+
+def test_default_names_are_printed_in_the_minutes_language(both: tuple[Minutes, Minutes]) -> None:
+    """A facilitator who joined with no name is "Facilitator" to the server: Korean
+    minutes call them 진행자, English ones Facilitator; a participant who chose the name
+    "Facilitator" keeps it (only the role's own default is translated)."""
+    for minutes, word in ((both[0], "Facilitator"), (both[1], "진행자")):
+        staff = next(p for p in minutes.participants if p.role == "facilitator")
+        member = next(p for p in minutes.participants if p.role == "participant")
+        renamed = tuple(
+            dataclasses.replace(p, name="Facilitator") if p in (staff, member) else p
+            for p in minutes.participants
+        )
+        md = render_markdown(dataclasses.replace(minutes, participants=renamed))
+        assert f"| {word} | {LABELS[minutes.session.language]['role.facilitator']} |" in md
+        assert "| Facilitator | " + LABELS[minutes.session.language]["role.participant"] in md

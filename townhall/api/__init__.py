@@ -39,6 +39,8 @@ from townhall.api.models import (
     CorrectMinutes,
     LinkInfo,
     LinkQuery,
+    MinutesRender,
+    MinutesRendered,
     MinutesVersion,
     MinutesVersions,
     Proxy,
@@ -261,6 +263,15 @@ def endpoints() -> list[Endpoint]:
             name="minutes_versions", method="GET", path=f"{ONE}/minutes/versions",
             handler=filing.list_versions, summary="The versions of the minutes (draft, approved)",
             tag="minutes", response=MinutesVersions, errors=("not_found", "not_archived"),
+        ),
+        Endpoint(
+            name="render_minutes", method="POST", path=f"{ONE}/minutes/render",
+            handler=documents.render, summary="Render a document of the minutes in the "
+            "background; poll for its progress", tag="minutes", body=MinutesRender,
+            response=MinutesRendered, errors=("not_found", "not_archived", "minutes_unavailable"),
+            description="Answers at once: `202` with `progress` (0..1) while the document is "
+            "rendered, `200` with `ready: true` once `url` serves it from the render cache. "
+            "Ask again (every half second, say) until then.",
         ),
         Endpoint(
             name="approve_minutes", method="POST", path=f"{ONE}/minutes/approve",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,18 +109,45 @@ class OrganiserClient:
         response = self._request(method, path, **kwargs)
         return response.json() if response.content else None
 
+    def render(
+        self,
+        room: str,
+        fmt: str,
+        *,
+        version: int | None = None,
+        rendering: Callable[[float], None] | None = None,
+        every_s: float = 0.3,
+    ) -> int:
+        """Has the server render the document in the background and waits until it is
+        ready, telling ``rendering`` its progress (0..1); returns the version."""
+        body: dict[str, Any] = {"format": fmt}
+        if version is not None:
+            body["version"] = version
+        while True:
+            answer = self._request("POST", f"/api/townhalls/{room}/minutes/render", json=body)
+            state = answer.json()
+            if rendering is not None:
+                rendering(float(state["progress"]))
+            if state["ready"]:
+                return int(state["version"])
+            body["version"] = state["version"]  # the same version while it renders
+            time.sleep(every_s)
+
     def export(
         self,
         room: str,
         fmt: str,
         *,
         public: bool = False,
+        version: int | None = None,
         progress: Callable[[int | None], Callable[[int], None]] | None = None,
     ) -> Iterator[bytes]:
         """The document's bytes as they arrive; ``progress(total)`` returns a callback
         told how many bytes each chunk added."""
         prefix = f"/api/{'public/' if public else ''}townhalls/{room}"
         url = f"{self.server.rstrip('/')}{document_path(prefix, fmt)}"
+        if version is not None:
+            url += f"?version={version}"
         try:
             with httpx.stream(
                 "GET", url, headers=self._headers(), timeout=self.timeout_s

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from townhall import rooms
 from townhall.api import console_auth
 from townhall.api.errors import ApiError
-from townhall.api.minutes import MinutesExporter, sql_exporter
+from townhall.api.minutes import MinutesExporter, RenderJobs, sql_exporter
 from townhall.db import SessionFactory
 from townhall.joins import KeyedBuckets
 from townhall.metrics import Metrics
@@ -106,6 +106,7 @@ class Api:
         self._provider = None if isinstance(deps, ApiDeps) else deps
         self._deps = deps if isinstance(deps, ApiDeps) else None
         self._exporters: dict[int, MinutesExporter] = {}
+        self.renders = RenderJobs()  # long exports rendering in the background
         # Shared by every request of this worker (``serving`` copies the reference).
         self.caption_limits = KeyedBuckets(CAPTION_RATE_PER_S, CAPTION_BURST, time.monotonic)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from anyio import to_thread
 
@@ -23,12 +25,40 @@ from townhall.minutes import (
     render_pdf,
 )
 
-__all__ = ["FORMATS", "Format", "MinutesExporter", "public_edition", "sql_exporter"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "MinutesExporter",
+    "Progress",
+    "RenderJob",
+    "RenderJobs",
+    "VersionNotFound",
+    "public_edition",
+    "sql_exporter",
+]
 
-# (room, format, public) -> the document; raises townhall.minutes.MinutesNotFound before
-# the archive exists and townhall.minutes.FontNotFound when a PDF cannot draw Korean.
-# ``public`` is the open-data edition: see ``public_edition``.
-MinutesExporter = Callable[[str, str, bool], Awaitable[bytes]]
+Progress = Callable[[float], None]  # told 0..1 as a document is rendered (any thread)
+
+
+class VersionNotFound(LookupError):
+    """The minutes have no such version."""
+
+
+class MinutesExporter(Protocol):
+    """(room, format, public, version, progress) -> the document. Raises
+    townhall.minutes.MinutesNotFound before the archive exists, VersionNotFound for a
+    version that was never made, and townhall.minutes.FontNotFound when a PDF cannot draw
+    Korean. ``public`` is the open-data edition (see ``public_edition``); ``version``
+    None is the latest."""
+
+    async def __call__(
+        self,
+        room: str,
+        fmt: str,
+        public: bool,
+        version: int | None = None,
+        progress: Progress | None = None,
+    ) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -93,9 +123,11 @@ def public_edition(minutes: Minutes) -> Minutes:
     )
 
 
-def _render(minutes: Minutes, fmt: str, pdf_font: str | None) -> bytes:
+def _render(
+    minutes: Minutes, fmt: str, pdf_font: str | None, progress: Progress | None = None
+) -> bytes:
     if fmt == "pdf":
-        return render_pdf(minutes, font=pdf_font)
+        return render_pdf(minutes, font=pdf_font, progress=progress)
     text = {
         "md": render_markdown,
         "html": render_html,
@@ -109,21 +141,75 @@ def sql_exporter(sessions: SessionFactory, *, pdf_font: str | None = None) -> Mi
     """Minutes rendered from the SQL archive; rendering runs in a worker thread so a long
     PDF does not stall the event loop that also serves the live rooms."""
 
-    async def export(room: str, fmt: str, public: bool) -> bytes:
+    async def export(
+        room: str,
+        fmt: str,
+        public: bool,
+        version: int | None = None,
+        progress: Progress | None = None,
+    ) -> bytes:
         if fmt not in FORMATS:
             raise ValueError(f"unknown minutes format {fmt!r}")
         if await rooms.archived_at(sessions, room) is None:
             raise MinutesNotFound(room, "not archived")
         # Rendered once per version (and edition): a long PDF is made once, then served.
-        version = (await filing.versions(sessions, room))[-1]
-        hit = await filing.cached(sessions, room, version.version, fmt, public)
+        every = await filing.versions(sessions, room)
+        chosen = (
+            every[-1] if version is None else next((v for v in every if v.version == version), None)
+        )
+        if chosen is None:
+            raise VersionNotFound(room, version)
+        hit = await filing.cached(sessions, room, chosen.version, fmt, public)
         if hit is not None:
             return hit
-        minutes = filing.apply(await load_minutes(sessions, room), version)
+        minutes = filing.apply(await load_minutes(sessions, room), chosen)
         if public:
             minutes = public_edition(minutes)
-        content = await to_thread.run_sync(_render, minutes, fmt, pdf_font)
-        await filing.remember(sessions, room, version.version, fmt, public, content)
+        content = await to_thread.run_sync(_render, minutes, fmt, pdf_font, progress)
+        await filing.remember(sessions, room, chosen.version, fmt, public, content)
         return content
 
     return export
+
+
+@dataclass
+class RenderJob:
+    """One document being rendered in the background; ``progress`` runs 0..1."""
+
+    progress: float = 0.0
+    task: asyncio.Task[bytes] | None = field(default=None, repr=False)
+
+    def tell(self, value: float) -> None:  # from the render thread: a float store
+        self.progress = max(self.progress, min(1.0, value))
+
+
+class RenderJobs:
+    """Renders started by ``POST .../minutes/render``, one per document, in this worker.
+
+    A job runs as a task (the render itself in a thread), so the request that started it
+    answers at once with the progress; later requests read the same job. A finished job
+    leaves its document in the render cache (minutes_render) and is forgotten once
+    collected; a failed one hands its error to the next request, then is forgotten.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[str, int, str, bool], RenderJob] = {}
+
+    def start(
+        self,
+        key: tuple[str, int, str, bool],
+        render: Callable[[Progress], Awaitable[bytes]],
+    ) -> RenderJob:
+        job = self._jobs.get(key)
+        if job is None:
+            job = self._jobs[key] = RenderJob()
+            job.task = asyncio.ensure_future(render(job.tell))
+        return job
+
+    def collect(self, key: tuple[str, int, str, bool]) -> bytes | None:
+        """The document once the job is done (then forgotten); raises the render's error."""
+        job = self._jobs.get(key)
+        if job is None or job.task is None or not job.task.done():
+            return None
+        del self._jobs[key]
+        return job.task.result()

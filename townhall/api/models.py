@@ -531,6 +531,21 @@ class MinutesVersion(BaseModel):
     created_at: datetime
 
 
+class MinutesRender(_Strict):
+    """Which document to render: a format of the organiser's edition, a version (the
+    latest when omitted)."""
+
+    format: Literal["md", "html", "pdf", "json", "csv"]
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class MinutesRendered(BaseModel):
+    ready: bool = Field(description="True once `url` answers at once (from the cache).")
+    progress: float = Field(description="0..1 while rendering.")
+    version: int
+    url: str = Field(description="The download, with `?version=`.")
+
+
 class MinutesVersions(BaseModel):
     versions: list[MinutesVersion]
 

@@ -6,6 +6,7 @@ the three renderers only differ in syntax, and cannot drift apart in what they s
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -403,9 +404,34 @@ class _Builder:
         self.add(Table((w["time"], w["actor"], w["action"], w["target"], w["reason"]), tuple(rows)))
 
 
+# The names the server gives people who joined without one (townhall.auth.DEFAULT_NAMES
+# and the organiser's own): printed as the role's word in the minutes' language, so
+# Korean minutes say 진행자, not "Facilitator".
+DEFAULT_NAMES = {
+    "Facilitator": "facilitator",
+    "Observer": "observer",
+    "Organiser": "organiser",
+}
+
+
+def localized_names(minutes: Minutes) -> Minutes:
+    """The minutes with every default name in the minutes' language."""
+    words = labels_for(minutes.session.language)
+    people = []
+    for person in minutes.participants:
+        role = DEFAULT_NAMES.get(person.name)
+        word = words.get(f"role.{role}") if role == person.role else None
+        if word:
+            person = dataclasses.replace(person, name=word[:1].upper() + word[1:])
+        people.append(person)
+    if people == list(minutes.participants):
+        return minutes
+    return dataclasses.replace(minutes, participants=tuple(people))
+
+
 def build_document(minutes: Minutes) -> Document:
     """Lay out the minutes (SPEC §6) in the town hall's language."""
-    return _Builder(minutes).build()
+    return _Builder(localized_names(minutes)).build()
 
 
 def _zone(name: str | None) -> tzinfo:

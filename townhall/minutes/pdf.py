@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace as Style
@@ -45,8 +47,14 @@ class _PDF(FPDF):
         self.cell(0, 8, text, align="C")
 
 
-def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
-    """The minutes as a PDF document; ``font`` overrides the CJK font file to embed.
+def render_pdf(
+    minutes: Minutes,
+    *,
+    font: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> bytes:
+    """The minutes as a PDF document; ``font`` overrides the CJK font file to embed;
+    ``progress`` is told how far it is (0..1, in about a hundred steps).
 
     Raises ``townhall.minutes.fonts.FontNotFound`` when no font can draw Korean.
     """
@@ -69,7 +77,10 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
     pdf.running = f"{readable(doc.title)} · {state}".strip(" ·")
     pdf.page_words = words["page_of"]
     pdf.add_page()
-    for block in doc.blocks:
+    step = max(1, len(doc.blocks) // 100)
+    for n, block in enumerate(doc.blocks):
+        if progress is not None and n % step == 0:
+            progress(0.05 + 0.9 * n / len(doc.blocks))  # the last 5 %: closing the file
         if isinstance(block, Heading):
             # Never a heading alone at the foot of a page: it goes with what follows.
             if pdf.will_page_break(SIZES.get(block.level, BODY) + KEEP_WITH_NEXT):
@@ -103,7 +114,10 @@ def render_pdf(minutes: Minutes, *, font: str | None = None) -> bytes:
             pdf.ln(2)
         elif isinstance(block, Table):
             _table(pdf, block)
-    return bytes(pdf.output())
+    content = bytes(pdf.output())
+    if progress is not None:
+        progress(1.0)
+    return content
 
 
 def _lines(pdf: FPDF, height: float, text: str) -> None:
