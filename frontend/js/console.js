@@ -562,6 +562,7 @@ async function detailView(main, id) {
   const links = shown.links || {};
   const items = th.room?.agenda?.items || [];
   const scheduled = th.status === "scheduled";
+  const roll = th.access === "roll" ? h("section", { class: "card roll", "aria-labelledby": "roll-h" }) : null;
   const rotate = h("button", { type: "button", "data-k": "rotate", onclick: async () => {
     if (!window.confirm(t("console.rotate_confirm"))) return;
     try {
@@ -597,7 +598,163 @@ async function detailView(main, id) {
       h("h2", { id: "links-h" }, t("console.links")),
       Object.keys(links).length ? h("div", { class: "link-grid" }, ROLES.filter((r) => links[r]).map((r) => linkBlock(th, r, links[r])))
         : h("p", { class: "muted" }, t("console.links_hidden"))),
+    roll,
     exportBlock(th)));
+  if (roll) rollSection(th, roll);
+}
+
+// ---- the roll (access "roll"): members, CSV import, personal links, proxies ------------
+
+/** Rows of a CSV text as arrays of cells (quotes, doubled quotes, CRLF; a leading BOM). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = "";
+  let quoted = false;
+  const src = String(text).replace(/^\uFEFF/, "");
+  for (let i = 0; i < src.length; i += 1) {
+    const c = src[i];
+    if (quoted) {
+      if (c === '"' && src[i + 1] === '"') { cell += '"'; i += 1; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && src[i + 1] === "\n") i += 1;
+      row.push(cell); rows.push(row); row = []; cell = "";
+    } else cell += c;
+  }
+  if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+/** Members ({name, ref?}) from a roll CSV: a header row naming "name" (and "ref"), as
+ *  `townhall roll import` reads it. Throws a message for a file it cannot use. */
+export function rollMembers(text) {
+  const rows = parseCsv(text).filter((r) => r.some((c) => c.trim()));
+  const header = (rows.shift() || []).map((c) => c.trim().toLowerCase());
+  const nameAt = header.indexOf("name");
+  const refAt = header.indexOf("ref");
+  if (nameAt < 0) throw new Error(t("console.roll_error.header"));
+  const members = rows.map((r, n) => {
+    const name = (r[nameAt] || "").trim();
+    if (!name) throw new Error(t("console.roll_error.name", { line: n + 2 }));
+    const ref = refAt >= 0 ? (r[refAt] || "").trim() : "";
+    return ref ? { name, ref } : { name };
+  });
+  if (!members.length) throw new Error(t("console.roll_error.empty"));
+  return members;
+}
+
+function personalLinks(made) {
+  return h("section", { class: "personal-links", "aria-labelledby": "personal-h" },
+    h("h3", { id: "personal-h" }, t("console.personal_links")),
+    h("p", { class: "muted" }, t("console.personal_once")),
+    h("ul", { class: "personal-list" }, made.map((m, n) => {
+      const id = `personal-${n}`;
+      const input = h("input", { type: "text", readonly: true, id, value: m.url, class: "link-url",
+        "aria-label": t("console.personal_link_of", { name: m.name }) });
+      return h("li", { class: "personal-card" },
+        h("p", {}, h("strong", {}, m.name), " ", h("span", { class: "muted" }, m.ref)), input,
+        h("button", { type: "button", "data-k": `copy-personal-${n}`,
+          "aria-label": t("console.copy_personal", { name: m.name }), onclick: async () => {
+            try {
+              await navigator.clipboard.writeText(m.url);
+            } catch {
+              input.select();
+              document.execCommand("copy");
+            }
+            announce(t("console.copied_personal", { name: m.name }));
+          } }, t("console.copy_link")),
+        m.qr ? h("img", { class: "qr", src: m.qr, alt: t("console.qr_personal", { name: m.name }), width: 120, height: 120 }) : null);
+    })));
+}
+
+async function rollSection(th, host) {
+  let roll;
+  let proxies;
+  try {
+    [roll, proxies] = await Promise.all([api("GET", `/api/townhalls/${th.id}/roll`),
+      api("GET", `/api/townhalls/${th.id}/proxies`)]);
+  } catch (error) {
+    return showError(error);
+  }
+  const scheduled = th.status === "scheduled";
+  const redraw = (made) => rollSection(th, host).then(() => {
+    if (made?.length) host.append(personalLinks(made));
+  });
+  const add = async (members) => {
+    const answer = await api("POST", `/api/townhalls/${th.id}/roll`, { members, qr: true });
+    announce(plural("console.members_added", answer.personal.length));
+    await redraw(answer.personal);
+  };
+  const file = h("input", { type: "file", accept: ".csv,text/csv", "data-k": "roll-csv" });
+  file.addEventListener("change", async () => {
+    const chosen = file.files && file.files[0];
+    if (!chosen) return;
+    try {
+      await add(rollMembers(await chosen.text()));
+    } catch (error) {
+      showError(error instanceof ApiError ? error : String(error.message || error));
+    }
+    file.value = "";
+  });
+  const name = h("input", { type: "text", maxlength: LIMITS.name, "data-k": "member-name" });
+  const ref = h("input", { type: "text", maxlength: LIMITS.name, "data-k": "member-ref" });
+  const addOne = h("form", { class: "inline-form", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!name.value.trim()) return name.focus();
+    const member = { name: name.value.trim() };
+    if (ref.value.trim()) member.ref = ref.value.trim();
+    try {
+      await add([member]);
+    } catch (error) {
+      showError(error);
+    }
+    return undefined;
+  } }, field(t("console.member_name"), name), field(t("console.member_ref"), ref),
+  h("button", { type: "submit" }, t("console.add_member")));
+  const byRef = Object.fromEntries(roll.members.map((m) => [m.ref, m]));
+  const options = (id) => h("select", { id, "data-k": id }, roll.members.map((m) =>
+    h("option", { value: m.ref }, `${m.name} (${m.ref})`)));
+  const giver = options("proxy-from");
+  const holder = options("proxy-to");
+  const proxyForm = h("form", { class: "inline-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", `/api/townhalls/${th.id}/proxies`, { from: giver.value, to: holder.value });
+      announce(t("console.proxy_recorded", { from: byRef[giver.value]?.name, to: byRef[holder.value]?.name }));
+      await redraw();
+    } catch (error) {
+      showError(error);
+    }
+  } }, field(t("console.proxy_from"), giver), field(t("console.proxy_to"), holder),
+  h("button", { type: "submit" }, t("console.record_proxy")));
+  const proxyRows = proxies.proxies.map((p) => h("li", {},
+    t("console.proxy_line", { from: byRef[p.from]?.name || p.from, to: byRef[p.to]?.name || p.to }), " ",
+    scheduled ? h("button", { type: "button", class: "small", "aria-label": t("console.revoke_named", { name: byRef[p.from]?.name || p.from }),
+      onclick: async () => {
+        try {
+          await api("DELETE", `/api/townhalls/${th.id}/proxies/${encodeURIComponent(p.from)}`);
+          announce(t("console.proxy_revoked"));
+          await redraw();
+        } catch (error) {
+          showError(error);
+        }
+      } }, t("console.revoke")) : null));
+  swap(host,
+    h("h2", { id: "roll-h" }, t("console.roll"), " ", h("span", { class: "badge" }, String(roll.members.length))),
+    roll.members.length ? h("table", { class: "roll-table" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("console.member_name")), h("th", { scope: "col" }, t("console.member_ref")),
+        h("th", { scope: "col" }, t("console.proxy_held_by")))),
+      h("tbody", {}, roll.members.map((m) => h("tr", {}, h("td", {}, m.name), h("td", {}, m.ref),
+        h("td", {}, m.proxy ? byRef[m.proxy]?.name || m.proxy : ""))))) : h("p", { class: "muted" }, t("console.roll_empty")),
+    scheduled ? [field(t("console.import_roll"), file, t("console.import_hint")), addOne] : null,
+    h("h3", {}, t("console.proxies")),
+    proxyRows.length ? h("ul", { class: "proxy-list" }, proxyRows) : h("p", { class: "muted" }, t("console.no_proxies")),
+    scheduled && roll.members.length > 1 ? proxyForm : null);
+  return undefined;
 }
 
 async function handoutView(main, id) {

@@ -121,3 +121,18 @@ async def test_a_personal_link_opens_what_the_participant_link_opens(api: Harnes
     almost = token_of(url)[:-1] + ("A" if token_of(url)[-1] != "A" else "B")
     wrong = await api.client.post("/api/link", json={"token": almost})
     assert (wrong.status_code, wrong.json()["code"]) == (404, "not_found")
+
+
+async def test_the_console_gets_each_personal_link_with_its_qr_code(api: Harness) -> None:
+    room = (await api.create(access="roll"))["id"]
+    body = {"members": [{"name": "Kim", "ref": "M-1"}, {"name": "Lee"}], "qr": True}
+    added = await api.client.post(f"/api/townhalls/{room}/roll", json=body, headers=api.auth())
+    assert added.status_code == 201
+    links = added.json()["personal"]
+    assert [link["name"] for link in links] == ["Kim", "Lee"]
+    for link in links:
+        assert link["qr"].startswith("data:image/svg+xml;charset=utf-8,")
+    plain = await api.client.post(
+        f"/api/townhalls/{room}/roll", json={"members": [{"name": "Park"}]}, headers=api.auth()
+    )
+    assert "qr" not in plain.json()["personal"][0]  # only when asked for

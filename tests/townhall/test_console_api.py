@@ -151,8 +151,14 @@ async def test_keys_own_what_they_create_and_an_admin_key_sees_all(api: Harness)
         ("POST", f"/api/townhalls/{theirs}/links/rotate"),
         ("GET", f"/api/townhalls/{theirs}/links"),
         ("GET", f"/api/townhalls/{theirs}/minutes.md"),
+        ("GET", f"/api/townhalls/{theirs}/roll"),
+        ("POST", f"/api/townhalls/{theirs}/roll"),
+        ("GET", f"/api/townhalls/{theirs}/proxies"),
+        ("GET", f"/api/townhalls/{theirs}/uploads"),
     ):
-        json = {"title": "x"} if method == "PATCH" else None
+        json: dict[str, Any] | None = {"title": "x"} if method == "PATCH" else None
+        if path.endswith("/roll"):
+            json = {"members": [{"name": "Mallory"}]}
         response = await api.client.request(method, path, json=json, headers=api.auth())
         assert response.status_code == 404, (method, path)  # as if it did not exist
     assert (

@@ -160,10 +160,16 @@ class PersonalLink(BaseModel):
     name: str
     ref: str
     url: str = Field(description="The member's personal page URL; ``token`` holds their token.")
+    qr: str | None = Field(
+        default=None, description="Its QR code as a data: URI, when asked for (``qr: true``)."
+    )
 
 
 class RollAdd(_Strict):
     members: list[MemberIn] = Field(min_length=1, max_length=MAX_MEMBERS)
+    qr: bool = Field(
+        default=False, description="Also answer each personal link's QR code (the console)."
+    )
 
 
 class RollAdded(BaseModel):

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from townhall import members, rooms
-from townhall.api.context import Api
+from townhall.api.context import Api, organiser
 from townhall.api.errors import ApiError, read_body
 from townhall.api.models import (
     MemberIn,
@@ -33,6 +33,7 @@ from townhall.api.models import (
 )
 from townhall.db.models import MemberRow, TownHallRow
 from townhall.domain import PROXY, ROLL, UNPROXY
+from townhall.links import qr_data_uri
 from townhall.minutes import MinutesNotFound
 from townhall.recount import recount
 
@@ -52,7 +53,9 @@ CHUNK = 500  # members per roll.add event: a big roll is several events, none hu
 
 async def _row(api: Api, request: Request) -> TownHallRow:
     row = await rooms.get_townhall(api.sessions, request.path_params["id"])
-    if row is None:
+    who = organiser(request)
+    # Another key's town hall answers 404 like a missing one (as townhalls.owned_row).
+    if row is None or (who is not None and not who.owns(row.owner)):
         raise ApiError("not_found", "no such town hall")
     return row
 
@@ -132,7 +135,10 @@ async def post_roll(api: Api, request: Request) -> Response:
     body = await read_body(request, RollAdd)
     row = await _row(api, request)
     links = await enrol(api, row.id, body.members)
-    return JSONResponse(RollAdded(personal=links).model_dump(mode="json"), status_code=201)
+    if body.qr:  # shown once: the console draws them now, or never
+        links = [link.model_copy(update={"qr": qr_data_uri(link.url)}) for link in links]
+    answer = RollAdded(personal=links).model_dump(mode="json", exclude_none=True)
+    return JSONResponse(answer, status_code=201)
 
 
 async def list_proxies(api: Api, request: Request) -> Response:
