@@ -27,6 +27,7 @@ VALID_BODY: dict[str, dict[str, Any]] = {
     "add_proxy": {"from": "A-1", "to": "A-2"},
     "approve_minutes": {"approved_by": "Clerk"},
     "correct_minutes": {"corrections": "A name was misspelt."},
+    "render_minutes": {"format": "pdf"},
 }
 
 
