@@ -22,6 +22,8 @@ from typing import Any
 __all__ = ["Mismatch", "Verified", "canonical", "chain_hash", "main", "verify"]
 
 GENESIS = "0" * 64
+# Poll kinds whose tally rows hold the closing event's counts (a dot poll's: its dots).
+COUNTED_KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score", "battle", "dot")
 Json = dict[str, Any]
 
 
@@ -221,7 +223,7 @@ def _check_tallies(doc: Json, events: list[Json]) -> None:
             raise Mismatch(f"{where}: quorum differs from the closing event")
         counts = tally.get("counts") or []
         field = {"score": "score"}.get(str(p.get("kind")), "votes")
-        if str(p.get("kind")) in ("single", "multiple", "yes_no_abstain", "ranked", "score"):
+        if str(p.get("kind")) in COUNTED_KINDS:
             given = [t.get(field) or 0 for t in sorted(p.get("tally") or [], key=_option)]
             if given != list(counts):
                 raise Mismatch(f"{where}: counts {given} differ from the closing event {counts}")

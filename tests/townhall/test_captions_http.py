@@ -7,6 +7,7 @@ Every bad request answers a stable code and leaves the room unchanged."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from tests.townhall.scripted import (
     close_all,
     connect,
     create_town,
+    minutes,
     named,
     refusal,
     rest,
     seen,
     token_of,
     until,
+    wait_archived,
     worker_env,
     you,
 )
@@ -199,6 +202,20 @@ async def test_captions_over_http_on_one_worker(
         assert _code(ended) == (409, "session_ended")
     finally:
         await close_all(clients)
+
+    # The minutes list the captions under the item or the turn they belong to.
+    await wait_archived(worker.url, town.id)
+    doc = json.loads(await minutes(worker.url, town.id, "json"))
+    archived = [(t["text"], t["item"], t["turn"], t["author"]) for t in doc["transcript"]]
+    assert archived[0] == ("Welcome, everyone.", item, None, "captioner")
+    assert archived[1] == ("Ana: the budget grows.", item, 0, "captioner")
+    assert archived[-1] == ("New link.", item, 0, "captioner")  # Ana still had the floor
+    assert len(archived) == 5 + accepted
+    md = (await minutes(worker.url, town.id, "md")).decode()
+    turn_at = md.index("**Turn 1:**")
+    assert md.index("Ana: the budget grows.") > turn_at  # under Ana's turn
+    assert "Captioner (Transcript)" in md
+    assert md.count("Welcome, everyone.") == 1
 
 
 async def _caption_after_limit(base: str, room: str, token: str) -> str:

@@ -35,7 +35,7 @@ from townhall.minutes import (
 )
 from townhall.minutes.fonts import find_cjk_font
 from townhall.record import record_of
-from townhall.verify import verify
+from townhall.verify import Mismatch, verify
 
 F1 = Actor("f1", Role.FACILITATOR)
 P1 = Actor("p1", Role.PARTICIPANT)
@@ -298,6 +298,12 @@ def test_json_and_csv_hold_the_formats_and_verify(minutes_pair: tuple[Minutes, M
         assert [c["count"] for c in doc["cheers"]] == [2, 1]
         assert doc["equity"]["people"][0]["participant"] == "p1"
         assert verify(doc).events == len(doc["record"]["events"])
+        for poll in ("b1", "d1"):  # battle and dot tallies are checked against the events
+            tampered = json.loads(render_json(m))
+            entry = next(p for p in tampered["polls"] if p["id"] == poll)
+            entry["tally"][0]["votes"] += 1
+            with pytest.raises(Mismatch, match=f"poll {poll}: counts"):
+                verify(tampered)
         public = json.loads(render_json(public_edition(m)))
         assert verify(public).head == doc["record"]["head"]
         hidden = next(x for x in public["proposals"] if x["id"] == "x3")

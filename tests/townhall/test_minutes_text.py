@@ -41,7 +41,7 @@ def test_markdown_has_title_date_and_attendance(en: Minutes) -> None:
     # One row per person: Bob left and came back, both stays are in his row.
     assert "| Bob | participant | 17:58:00, 18:22:00 | 18:20:00, 18:48:00 |" in md
     assert md.count("| Bob | participant |") == 1
-    assert "### Speaking time" in md
+    assert "### Voice equity" in md
     assert "| Bob | 1 | 1:30 |" in md
     assert "**Peak observers:** 42" in md
 

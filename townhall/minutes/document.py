@@ -140,7 +140,7 @@ class _Builder:
         people = [e for e in report.people if e.turns or e.hands]
         if not people:
             return
-        self.add(Heading(3, w["speaking_time"]))
+        self.add(Heading(3, w["equity"]))
         self.add(Para(w["equity_note"].format(total=duration(report.total_s))))
         rows = tuple(
             (
@@ -157,7 +157,7 @@ class _Builder:
             w["name"], w["turns"], w["speaking_total"], w["speaking_share"], w["hands_raised"],
             w["never_called"],
         )  # fmt: skip
-        self.add(Table(headers, rows, caption=w["equity"]))
+        self.add(Table(headers, rows, caption=w["speaking_time"]))
         items = [i for i in report.items if i.speakers]
         if items:
             self.add(Heading(3, w["first_time_speakers"]))
