@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
+from tests.townhall.archive_sample import sample_bundle
 from tests.townhall.minutes_fixtures import HOSTILE, archived_minutes
-from townhall.minutes import Minutes, render_html, render_markdown
+from townhall.archive import archive
+from townhall.archive.bundle import ItemDocument
+from townhall.db import create_engine, migrate
+from townhall.minutes import Minutes, load_minutes, render_html, render_markdown
 from townhall.minutes.labels import LABELS
 
 
@@ -217,3 +222,24 @@ def test_default_names_are_printed_in_the_minutes_language(both: tuple[Minutes, 
         md = render_markdown(dataclasses.replace(minutes, participants=renamed))
         assert f"| {word} | {LABELS[minutes.session.language]['role.facilitator']} |" in md
         assert "| Facilitator | " + LABELS[minutes.session.language]["role.participant"] in md
+
+
+async def test_item_documents_are_archived_and_listed_in_the_minutes(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}"
+    await migrate(url)
+    engine = create_engine(url)
+    bundle = sample_bundle("doc-room", korean=True)
+    docs = (
+        ItemDocument(title="예산안 요약", url="https://city.example/budget.pdf"),
+        ItemDocument(title="Plan", url="https://city.example/plan"),
+    )
+    first = dataclasses.replace(bundle.items[0], documents=docs)
+    try:
+        await archive(engine, dataclasses.replace(bundle, items=(first, *bundle.items[1:])))
+        minutes = await load_minutes(engine, "doc-room")
+    finally:
+        await engine.dispose()
+    assert minutes.items[0].documents == docs
+    md = render_markdown(minutes)
+    assert "**자료:** 예산안 요약 \\<https://city.example/budget.pdf>; Plan" in md
+    assert "https://city.example/plan" in render_html(minutes)

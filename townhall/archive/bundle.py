@@ -26,6 +26,7 @@ __all__ = [
     "HandCount",
     "IrvCount",
     "IrvRound",
+    "ItemDocument",
     "LogEntry",
     "ModerationEntry",
     "Participant",
@@ -88,6 +89,14 @@ class Attendance:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ItemDocument:
+    """A document of an agenda item: its title and http(s) address (SPEC §9)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgendaItem:
     id: str
     title: str
@@ -97,6 +106,7 @@ class AgendaItem:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     actual_s: float | None = None  # time it ran, pauses excluded
+    documents: tuple[ItemDocument, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

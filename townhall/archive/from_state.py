@@ -37,6 +37,7 @@ from townhall.archive.bundle import (
     HandCount,
     IrvCount,
     IrvRound,
+    ItemDocument,
     LogEntry,
     ModerationEntry,
     Participant,
@@ -185,6 +186,7 @@ def _item(item: Item) -> AgendaItem:
         id=item.id, title=item.title, planned_s=item.duration_s, description=item.description,
         status=item.status, started_at=item.started, completed_at=item.ended,
         actual_s=None if actual is None else actual - item.paused_s,
+        documents=tuple(ItemDocument(title=d.title, url=d.url) for d in item.documents),
     )  # fmt: skip
 
 

@@ -251,7 +251,8 @@ def _archive_rows(bundle: ArchiveBundle) -> list[tuple[str, list[dict[str, Any]]
         ("agenda_item", [
             {**r, "id": i.id, "position": pos, "title": i.title, "description": i.description,
              "planned_s": i.planned_s, "status": i.status, "started_at": i.started_at,
-             "completed_at": i.completed_at, "actual_s": i.actual_s}
+             "completed_at": i.completed_at, "actual_s": i.actual_s,
+             "documents": [{"title": d.title, "url": d.url} for d in i.documents]}
             for pos, i in enumerate(bundle.items)
         ]),
         ("turn", [

@@ -60,6 +60,8 @@ class AgendaItemRow(SQLModel, table=True):
     started_at: datetime | None = time_field()
     completed_at: datetime | None = time_field()
     actual_s: float | None = None
+    # [{"title", "url"}] (SPEC §9)
+    documents: list[dict[str, str]] = Field(default_factory=list, sa_type=JSONText, nullable=False)
 
 
 class TurnRow(SQLModel, table=True):

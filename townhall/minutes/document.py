@@ -251,6 +251,9 @@ class _Builder:
         described = m.item(item) if item else None
         if described and described.description:
             self.add(Para(described.description))
+        if described and described.documents:
+            listed = "; ".join(f"{d.title} <{d.url}>" for d in described.documents)
+            self.add(Para(listed, strong=f"{w['documents']}:"))
         turns = m.turns_of(item)
         if turns:
             self.add(Heading(3, w["turns"]))

@@ -22,6 +22,7 @@ from townhall.archive.bundle import (
     HandCount,
     IrvCount,
     IrvRound,
+    ItemDocument,
     ModerationEntry,
     Participant,
     Poll,
@@ -111,7 +112,7 @@ async def _load(conn: AsyncConnection, room: str) -> Minutes:
             AgendaItem(id=i["id"], title=i["title"], planned_s=i["planned_s"],
                        description=i["description"], status=i["status"],
                        started_at=i["started_at"], completed_at=i["completed_at"],
-                       actual_s=i["actual_s"])
+                       actual_s=i["actual_s"], documents=_documents(i["documents"]))
             for i in await _rows(conn, "agenda_item", room, "position")
         ),
         turns=tuple(
@@ -192,6 +193,10 @@ async def _record(conn: AsyncConnection, room: str) -> Record | None:
         for e in await _rows(conn, "record_event", room, "seq")
     )  # fmt: skip
     return Record(head=events[-1].hash, events=events) if events else None
+
+
+def _documents(stored: list[dict[str, str]] | None) -> tuple[ItemDocument, ...]:
+    return tuple(ItemDocument(title=d["title"], url=d["url"]) for d in stored or ())
 
 
 def _battle(stored: dict[str, Any] | None) -> BattleShift | None:
