@@ -35,6 +35,7 @@ from townhall.minutes import (
 )
 from townhall.minutes.fonts import find_cjk_font
 from townhall.record import record_of
+from townhall.recount import recount_poll
 from townhall.verify import Mismatch, verify
 
 F1 = Actor("f1", Role.FACILITATOR)
@@ -187,6 +188,7 @@ async def test_archive_round_trip_keeps_the_formats(db_url: str) -> None:
     assert m.transcript == bundle.transcript
     assert m.questions == bundle.questions
     assert m.moderation == bundle.moderation
+    assert all(recount_poll(p)["match"] for p in m.polls)  # battle and dot recount too
     assert m.equity is not None
     by_person = {e.participant: e for e in m.equity.people}
     assert (by_person["p1"].turns, by_person["p1"].share) == (1, 1.0)
