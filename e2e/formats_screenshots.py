@@ -1,6 +1,7 @@
 """Screenshots of issue 15's formats (SPEC §10), in English and Korean: the battle's
 situation board in the participant view (1280 px and 360 px) and on the projector
-(1280x800, 1920x1080 and 360 px), with proposals and the cheer buttons; then the dot
+(1280x800, 1920x1080 and 360 px), with proposals and the cheer buttons, and the console
+with the battle on its board and the Proposals tab (1280x800); then the dot
 ballot and, after the reveal, the cheer totals on the projector.
 
     .venv/bin/python -m e2e.formats_screenshots [OUT_DIR]     (default: docs/screenshots)
@@ -18,7 +19,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
-from e2e.support import ORGANISER_KEY, create_room, join, new_page, open_view
+from e2e.support import ORGANISER_KEY, create_room, join, new_page, open_view, show_tab
 from tests.services import WorkerPool, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,8 @@ def shoot(browser: Browser, base: str, out: Path) -> list[Path]:
             if name != "1920":
                 _shot(me, out / f"battle-participant-{lang}-{name}.png", size, saved)
             _shot(projector, out / f"battle-projector-{lang}-{name}.png", size, saved)
+        show_tab(fac, "proposals", lang=lang)
+        _shot(fac, out / f"battle-console-{lang}-desktop.png", WIDE, saved)
         # The dot ballot from the promoted proposals, and the revealed cheers.
         ids = [p["id"] for p in me.evaluate("Object.values(townhall.state.proposals)")]
         _send(fac, "poll.close", {"poll": made})

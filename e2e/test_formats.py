@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from e2e.support import (
     Room,
+    axe_violations,
     create_room,
+    describe,
     join,
     new_page,
     open_view,
@@ -22,6 +24,7 @@ from e2e.support import (
 
 pytestmark = pytest.mark.browser
 
+SCREENS: list[ViewportSize] = [{"width": 1280, "height": 800}, {"width": 1920, "height": 1080}]
 AGENDA = [
     {"title": "Expert presentations", "duration_s": 600},
     {"title": "Policy battle", "duration_s": 1200},
@@ -40,6 +43,30 @@ def open_poll(fac: Page, question: str) -> None:
     card = fac.locator(".polls .poll", has_text=question)
     card.get_by_role("button", name="Open poll").click()
     expect(card.locator(".badge").first).to_have_text("Open")
+
+
+def fits(page: Page, locator: Locator) -> None:
+    """Entirely inside the window, and the page does not scroll."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None
+    assert size is not None
+    assert box["y"] >= 0, box
+    assert box["y"] + box["height"] <= size["height"] + 0.5, box
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= size["width"] + 0.5, box
+    scroll = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert scroll[0] <= size["width"], scroll
+    assert scroll[1] <= size["height"], scroll
+
+
+def no_axe_problems(pages: dict[str, Page]) -> dict[str, str]:
+    return {
+        name: describe(found) for name, page in pages.items() if (found := axe_violations(page))
+    }
 
 
 def proposal_row(page: Page, text: str) -> Locator:
@@ -136,6 +163,14 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     expect(pj.locator(".side-1 .side-share")).to_have_text("0%")
     expect(pj.locator("svg.battle-timeline")).to_be_visible()
     expect(obs.get_by_role("button", name="For", exact=True)).to_have_count(0)
+    # The situation board is one screen on the projector, at both sizes, and passes axe.
+    for size in SCREENS:
+        projector.set_viewport_size(size)
+        fits(projector, pj)
+        fits(projector, projector.locator(".pj-poll .pj-question"))
+    projector.set_viewport_size(SCREENS[0])
+    views = {"participant": alice, "observer": obs, "projector": projector, "console": fac}
+    assert no_axe_problems(views) == {}
     fac.get_by_role("button", name="Close poll", exact=True).click()
     expect(alice.locator(".polls-rest .battle-board")).to_contain_text(
         "At the opening: For 50%, Against 50%."
@@ -161,6 +196,7 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     car.locator("summary").click()
     car.get_by_label("Reason for hiding").fill("Off topic")
     car.get_by_role("button", name="Hide the proposal “Buy my old car”").click()
+    assert no_axe_problems({"console proposals": fac}) == {}
     for page in (alice, bob, obs):
         listed = page.locator(".proposals .proposal-list")
         expect(listed).not_to_contain_text("Buy my old car")
@@ -189,6 +225,7 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     expect(night_up).to_be_disabled()  # max_per_option
     ballot.get_by_role("button", name="Add a dot to Free bus passes for students").click()
     expect(ballot.locator(".dots-left")).to_have_text("0 of 3 dots left")
+    assert no_axe_problems({"dot ballot": alice}) == {}
     ballot.get_by_role("button", name="Vote", exact=True).click()
     expect(ballot.locator(".my-vote")).to_contain_text(
         "Your vote: Free bus passes for students: 1, Night buses on weekends: 2."

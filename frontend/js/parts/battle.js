@@ -102,7 +102,9 @@ export function battleBoard(poll, { big = false, compact = false } = {}) {
     sides, bar,
     line ? h("div", { class: "battle-line" }, h("span", { class: "battle-axis", "aria-hidden": "true" },
       t("battle.since_opening")), line) : null,
-    h("p", { class: big ? "battle-text visually-hidden" : "battle-text muted" },
+    // The projector and the console's board show the picture; the words stay for screen
+    // readers (the poll's card in the Polls tab writes them out).
+    h("p", { class: big || compact ? "battle-text visually-hidden" : "battle-text muted" },
       t("battle.now", { shares: nowText, people: plural("battle.people", total, { n: formatNumber(total) }) }),
       atOpening ? ` ${t("battle.at_opening", { shares: atOpening })}` : "",
       ` ${movesText(poll)}`));

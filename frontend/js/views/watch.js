@@ -52,6 +52,9 @@ export function watchRoom(ctx, getState) {
       case "decision.recorded":
         ctx.announce(t("announce.decision"));
         break;
+      case "cheer.revealed":
+        ctx.announce(t("cheer.revealed_note"));
+        break;
       case "session.started":
         ctx.announce(t("announce.session_started"));
         break;
