@@ -20,6 +20,7 @@ from townhall.ballots import BallotVault
 from townhall.db import SessionFactory
 from townhall.domain import AUDIENCE_FOR, Member
 from townhall.joins import JoinLimits, JoinRates
+from townhall.shared_reads import SharedReads
 from townhall.tokens import (
     MEMBER_PREFIX,
     RESUME_PREFIX,
@@ -64,10 +65,25 @@ class LinkAuthenticator:
         self.verify: Callable[[str, str], Awaitable[None]] | None = None
         self._vault = vault
         self.limits = JoinLimits(JoinRates())  # replaced by the app with its settings
+        # Hellos arriving together share each read (one query per round trip, not per
+        # person: a join storm), every answer still read after its hello arrived.
+        self._links: SharedReads[str, access.RoomAccess | None] = SharedReads(
+            lambda token: access.link_access(self._sessions, token)
+        )
+        self._resumes: SharedReads[tuple[str, str, int], access.RoomAccess | None] = SharedReads(
+            lambda key: access.resume_access(self._sessions, *key)
+        )
+        self._secrets: SharedReads[tuple[str, bool], bytes | None] = SharedReads(self._read_secret)
+
+    async def _read_secret(self, key: tuple[str, bool]) -> bytes | None:
+        assert self._vault is not None
+        room, create = key
+        return await self._vault.secret(room, create=create)
 
     async def __call__(self, token: str, hello: dict[str, Any]) -> Principal:
-        # One query per hello (townhall.access); nothing about the room is cached here,
-        # so a rotation, an archive or a deletion counts from the next hello on.
+        # One query per hello (townhall.access), shared with the hellos that arrived
+        # while the previous one ran; nothing about the room is cached here, so a
+        # rotation, an archive or a deletion counts from the next hello on.
         peer = str(hello.get("peer") or "")  # set by the hub, never by the client
         self.limits.hello(peer)
         if token.startswith(MEMBER_PREFIX):
@@ -76,9 +92,7 @@ class LinkAuthenticator:
             claim = verify_resume(self._secret, token)
             if claim is None:
                 raise Refused("bad_token", "this link is not valid")
-            found = await access.resume_access(
-                self._sessions, claim.room, claim.role, claim.link_version
-            )
+            found = await self._resumes.get((claim.room, claim.role, claim.link_version))
             if found is None:
                 raise Refused("bad_token", "this link is not valid")
             self._refuse_retired(found)
@@ -86,7 +100,7 @@ class LinkAuthenticator:
                 raise Refused("bad_token", "this link was replaced; ask for a new one")
             await self._refuse_lost(found)
             return await self._principal(claim, token, found)
-        found = await access.link_access(self._sessions, token)
+        found = await self._links.get(token)
         if found is None:
             raise Refused("bad_token", "this link is not valid, expired or was replaced")
         self._refuse_retired(found)
@@ -139,7 +153,7 @@ class LinkAuthenticator:
         # archived room's was destroyed, and none is made again.
         ballot_secret = None
         if self._vault is not None and role not in (Role.OBSERVER, Role.CAPTIONER):
-            ballot_secret = await self._vault.secret(claim.room, create=found.archived_at is None)
+            ballot_secret = await self._secrets.get((claim.room, found.archived_at is None))
         member = Member(
             actor=Actor(claim.participant, role),
             name=claim.name,
