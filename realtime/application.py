@@ -75,6 +75,25 @@ class Domain(Protocol[S, E]):
         """The events a command produces and its ack result; raises Refused."""
         ...
 
+    def together(self, principal: Principal, type: str) -> bool:
+        """Whether this server-made command (no idempotency key: a join, a leave) may be
+        decided together with the commands next to it in a batch that say yes too, as
+        one ``decide_together``: a join storm then appends one event per batch, not one
+        per person, and every connection gets one small event instead of hundreds."""
+        ...
+
+    def decide_together(
+        self,
+        state: S,
+        commands: list[tuple[Principal, str, dict[str, Any]]],
+        at: datetime,
+        new_id: str,
+    ) -> tuple[list[E], list[Refused | None]]:
+        """Commands ``together`` said yes to, in order, decided as one: the events they
+        make between them, and for each command its refusal (decided as if it had come
+        alone after the ones before it) or None."""
+        ...
+
     def command_key(self, principal: Principal, type: str, id: str) -> str:
         """The log's idempotency key of a client command, stored as its events' cause;
         clients only ever see the part after its last ``:`` (their own command id).

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from realtime.application import Domain, Principal, Refused
-from realtime.log.contract import BatchEntry, Committed, DuplicateKeys, RoomLog
+from realtime.log.contract import BatchEntry, Committed, DuplicateKeys, NewEvent, RoomLog
 from realtime.replica import Replica
 
 __all__ = ["MAX_BATCH", "Batcher", "Outcome"]
@@ -69,7 +69,8 @@ class _Queue:
 @dataclass(slots=True)
 class _Plan(Generic[S]):
     entries: list[BatchEntry] = field(default_factory=list)
-    members: list[Pending] = field(default_factory=list)  # members[i] made entries[i]
+    # members[i] made entries[i] (several: commands decided together, one entry)
+    members: list[list[Pending]] = field(default_factory=list)
     decided: list[tuple[Any, S]] = field(default_factory=list)  # (event, state after), in order
     refused: list[tuple[Pending, Refused]] = field(default_factory=list)
     empty: list[tuple[Pending, dict[str, str]]] = field(default_factory=list)  # no events
@@ -181,8 +182,9 @@ class Batcher(Generic[S]):
                 durable = time.perf_counter()
                 room.apply([r for done in outcome for r in done.records], decided=plan.decided)
                 self._fanout_took(time.perf_counter() - durable)
-                for pending, done in zip(plan.members, outcome, strict=True):
-                    pending.settle((done.records[-1].seq, done.result))
+                for members, done in zip(plan.members, outcome, strict=True):
+                    for pending in members:
+                        pending.settle((done.records[-1].seq, done.result))
                 break
             if isinstance(outcome, DuplicateKeys):
                 # Resent commands that another worker (or an earlier batch) applied.
@@ -198,38 +200,85 @@ class Batcher(Generic[S]):
         await self._answer_rest(room, plan)
 
     def _plan(self, room: Replica[S], batch: list[Pending]) -> _Plan[S]:
-        """Decide every command in order, each on the state after the ones before it.
+        """Decide every command in order, each on the state after the ones before it;
+        runs of commands the domain decides together (``Domain.together``: joins and
+        leaves) as one.
 
         Each event is folded here, once: the room adopts these states when the batch is
         durable (``Replica.apply(decided=...)``) instead of folding the records again."""
         domain = self.domain
         plan: _Plan[S] = _Plan()
         state = room.state
+        run: list[Pending] = []
         for pending in batch:
-            try:
-                events, result = domain.decide(
-                    state, pending.principal, pending.type, pending.data, self._clock(), self._ids()
-                )
-                after = state
-                folded: list[tuple[Any, S]] = []
-                for event in events:
-                    after = domain.apply(after, event)
-                    folded.append((event, after))
-                stored = [domain.dump(event) for event in events]
-            except Refused as exc:
-                plan.refused.append((pending, exc))
+            if pending.key is None and domain.together(pending.principal, pending.type):
+                run.append(pending)
                 continue
-            except Exception as exc:
-                plan.failed.append((pending, exc))
-                continue
-            if not events:
-                plan.empty.append((pending, result))
-                continue
-            state = after
-            plan.entries.append(BatchEntry(stored, pending.key, result))
-            plan.decided.extend(folded)
-            plan.members.append(pending)
+            if run:
+                state = self._decide_run(plan, state, run)
+                run = []
+            state = self._decide(plan, state, pending)
+        if run:
+            state = self._decide_run(plan, state, run)
         return plan
+
+    def _decide(self, plan: _Plan[S], state: S, pending: Pending) -> S:
+        domain = self.domain
+        try:
+            events, result = domain.decide(
+                state, pending.principal, pending.type, pending.data, self._clock(), self._ids()
+            )
+            after, folded, stored = self._fold(state, events)
+        except Refused as exc:
+            plan.refused.append((pending, exc))
+            return state
+        except Exception as exc:
+            plan.failed.append((pending, exc))
+            return state
+        if not events:
+            plan.empty.append((pending, result))
+            return state
+        plan.entries.append(BatchEntry(stored, pending.key, result))
+        plan.decided.extend(folded)
+        plan.members.append([pending])
+        return after
+
+    def _decide_run(self, plan: _Plan[S], state: S, run: list[Pending]) -> S:
+        """Commands decided together: one entry (usually one event) for all of them."""
+        if len(run) == 1:
+            return self._decide(plan, state, run[0])
+        commands = [(p.principal, p.type, p.data) for p in run]
+        try:
+            events, refusals = self.domain.decide_together(
+                state, commands, self._clock(), self._ids()
+            )
+            after, folded, stored = self._fold(state, events)
+        except Exception as exc:
+            plan.failed.extend((pending, exc) for pending in run)
+            return state
+        accepted = []
+        for pending, refusal in zip(run, refusals, strict=True):
+            if refusal is not None:
+                plan.refused.append((pending, refusal))
+            elif events:
+                accepted.append(pending)
+            else:
+                plan.empty.append((pending, {}))
+        if not events:
+            return state
+        plan.entries.append(BatchEntry(stored, None, {}))
+        plan.decided.extend(folded)
+        plan.members.append(accepted)
+        return after
+
+    def _fold(self, state: S, events: list[Any]) -> tuple[S, list[tuple[Any, S]], list[NewEvent]]:
+        domain = self.domain
+        after = state
+        folded: list[tuple[Any, S]] = []
+        for event in events:
+            after = domain.apply(after, event)
+            folded.append((event, after))
+        return after, folded, [domain.dump(event) for event in events]
 
     async def _lookups(self, room: Replica[S], keys: list[str]) -> dict[str, Committed]:
         self.stats["lookups"] += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
+from facilitation.participants import AttendanceEntry, JoinRoom, LeaveRoom, RecordAttendance
 from facilitation.record import link, public_data
 from facilitation.redaction import needs_redaction, redact
 from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
@@ -161,6 +162,53 @@ class TownhallDomain:
         return codec.command_from_wire(
             type, data, actor=actor, at=at, new_id=new_id, ballot_secret=None, server=True
         )
+
+    def together(self, principal: Principal, type: str) -> bool:
+        """Joins and leaves next to each other in a batch become one ``attendance.record``
+        (facilitation.participants): a crowd arriving at once appends, folds, renders and
+        sends one ``attendance.recorded`` per batch, not one event per person to everyone."""
+        return type in (JOIN, LEAVE) and isinstance(principal.info, Member)
+
+    def decide_together(
+        self,
+        state: RoomState,
+        commands: list[tuple[Principal, str, dict[str, Any]]],
+        at: datetime,
+        new_id: str,
+    ) -> tuple[list[Event], list[Refused | None]]:
+        """Each join or leave decided as if alone, on the state after the ones before it,
+        so that each hello gets its own refusal (room_full, banned, name_reserved…); the
+        accepted ones, in order, are then decided as one ``attendance.record``."""
+        entries: list[AttendanceEntry] = []
+        refusals: list[Refused | None] = []
+        scratch = state
+        for principal, type, data in commands:
+            try:
+                command = self._command(principal, type, data, at, new_id)
+                made = decide(command, scratch)
+            except DomainError as exc:
+                refusals.append(Refused(exc.code, exc.message))
+                continue
+            refusals.append(None)
+            for event in made:
+                scratch = evolve(scratch, event)
+            if isinstance(command, JoinRoom) and made:
+                entries.append(
+                    AttendanceEntry(
+                        actor=command.actor, kind="join", display_name=command.display_name
+                    )
+                )
+            elif isinstance(command, LeaveRoom) and made:
+                entries.append(
+                    AttendanceEntry(actor=command.actor, kind="leave", left_at=command.left_at)
+                )
+        if not entries:
+            return [], refusals
+        try:
+            events = decide(RecordAttendance(at=at, entries=tuple(entries)), state)
+        except DomainError as exc:  # not expected: every entry was just accepted
+            raise Refused(exc.code, exc.message) from None
+        return events, refusals
 
     def command_key(self, principal: Principal, type: str, id: str) -> str:
         """Idempotency key of a client command, stored in the log as its cause.

@@ -44,6 +44,17 @@ IDLE_UNLOAD_S = 300.0
 LinkVersions = Callable[[Collection[str]], Awaitable[dict[str, int]]]
 
 
+def _someone_left(record: Record) -> bool:
+    if record.name == "participant.left":
+        return True
+    if record.name != "attendance.recorded":
+        return False
+    changes = record.data.get("changes")
+    return isinstance(changes, list) and any(
+        isinstance(c, dict) and c.get("status") == "left" for c in changes
+    )
+
+
 def organiser_principal(room: str) -> Principal:
     return Principal(
         room=room,
@@ -185,7 +196,7 @@ class LiveRooms:
         self._deadlines.plan(room, next_deadlines(state))
         self._close_removed(room, state)
         self._sync_soon(room, state)
-        if any(r.name == "participant.left" for r in records):
+        if any(_someone_left(r) for r in records):
             self._spawn(self._rejoin_connected(room))
         if state.session.status == "ended" and room not in self._archived:
             self._start_archive(room, state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
@@ -11,7 +12,7 @@ import pytest
 from realtime.engine import Engine, Principal, Refused
 from realtime.log import NewEvent, Record, RoomLog
 from realtime.server import open_log
-from tests.realtime.toy import ToyDomain, ToyState
+from tests.realtime.toy import Recording, ToyDomain, ToyState
 
 Engines = tuple[RoomLog, Engine[ToyState], Engine[ToyState]]
 
@@ -195,4 +196,52 @@ async def test_each_event_is_decoded_and_folded_once_per_worker() -> None:
     finally:
         await one.close()
         await two.close()
+        await log.close()
+
+
+async def test_joins_next_to_each_other_are_decided_together_as_one_event() -> None:
+    """Domain.together: a crowd attaching at once appends one event per batch (not one
+    per person), each refusal still reaches its own connection, and every connection
+    gets every seq after its welcome exactly once, in order."""
+    log = open_log("memory://")
+    await log.start()
+    engine: Engine[ToyState] = Engine(log, ToyDomain(together=True))
+    try:
+        people = [
+            Principal(
+                "main", f"c{n}", "public", True, {"name": "banned" if n % 10 == 7 else "ok"}, None
+            )
+            for n in range(60)
+        ]
+        boxes = [Recording() for _ in people]
+        outcomes = await asyncio.gather(
+            *(engine.attach(p, box, None) for p, box in zip(people, boxes, strict=True)),
+            return_exceptions=True,
+        )
+        refused = [p.key for p, o in zip(people, outcomes, strict=True) if isinstance(o, Refused)]
+        assert refused == [f"c{n}" for n in range(60) if n % 10 == 7]
+        assert all(o is None for o in outcomes if not isinstance(o, Refused))
+        records = await log.read("main", 0)
+        # Far fewer events than people, each holding several of them, nobody twice.
+        assert {r.name for r in records} <= {"members.joined", "member.joined"}
+        assert len(records) < 54 / 2
+        joined = [w for r in records for w in r.data.get("who", [])] + [
+            r.data["who"] for r in records if r.name == "member.joined"
+        ]
+        assert sorted(joined) == sorted(p.key for p in people if p.key not in refused)
+        assert (await engine.state("main")).members == frozenset(joined)
+        # One more event reaches everyone admitted; each connection saw each seq once.
+        await engine.execute(people[0], "counter.add", {"n": 1}, "c0:x")
+        await asyncio.sleep(0)
+        head = (await log.read("main", 0))[-1].seq
+        for person, box in zip(people, boxes, strict=True):
+            if person.key in refused:
+                continue
+            messages = [json.loads(t) for t in box.pushed]
+            welcome = messages[0]
+            assert welcome["type"] == "welcome"
+            seqs = [m["seq"] for m in messages[1:] if m["type"] == "event"]
+            assert seqs == list(range(welcome["seq"] + 1, head + 1))
+    finally:
+        await engine.close()
         await log.close()

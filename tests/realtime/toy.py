@@ -33,6 +33,31 @@ class ToyState:
 
 
 class ToyDomain:
+    def __init__(self, together: bool = False) -> None:
+        # With ``together``, member joins next to each other in a batch become one
+        # "members.joined" (Domain.together); a name starting with "banned" is refused.
+        self._together = together
+
+    def together(self, principal: Principal, type: str) -> bool:
+        return self._together and type == "member.join"
+
+    def decide_together(
+        self,
+        state: ToyState,
+        commands: list[tuple[Principal, str, dict[str, Any]]],
+        at: datetime,
+        new_id: str,
+    ) -> tuple[list[NewEvent], list[Refused | None]]:
+        who: list[str] = []
+        refusals: list[Refused | None] = []
+        for principal, _, _ in commands:
+            if str(principal.you.get("name") or "").startswith("banned"):
+                refusals.append(Refused("banned", "not in this room"))
+            else:
+                refusals.append(None)
+                who.append(principal.key)
+        return ([NewEvent("members.joined", {"who": who}, at)] if who else []), refusals
+
     def initial(self, room: str) -> ToyState:
         return ToyState(room)
 
@@ -56,6 +81,8 @@ class ToyDomain:
                 return replace(state, notes=state.notes + 1)
             case "member.joined":
                 return replace(state, members=state.members | {d["who"]})
+            case "members.joined":
+                return replace(state, members=state.members | set(d["who"]))
             case "member.left":
                 return replace(state, members=state.members - {d["who"]})
             case "once.claimed":
