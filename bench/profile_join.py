@@ -9,7 +9,8 @@ hall is set up, lets the C load generator connect ``--clients`` participants at 
 (``--mode join``), and stops the profile when the last has its ``welcome``. It prints the
 storm's figures and the functions that took the loop's time (threads, such as the SQLite
 writer's, are not profiled: only the time the loop spent). ``--output`` keeps the
-``pstats`` file (``python -m pstats FILE``).
+``pstats`` file (``python -m pstats FILE``). ``--memory`` traces allocations instead
+(tracemalloc) and prints what the idle connections hold, per connection, by line.
 
 A benchmark, not a test: nothing here asserts on time.
 """
@@ -20,12 +21,14 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import io
 import os
 import pstats
 import socket
 import sys
 import tempfile
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +81,23 @@ async def _serve_and_storm(args: argparse.Namespace, scratch: Path) -> dict[str,
     profiler = cProfile.Profile()
     cpu: dict[str, float] = {}
 
+    memory: list[tracemalloc.Snapshot] = []
+
     async def baseline(message: dict[str, Any]) -> None:
         cpu["baseline"] = procstat.cpu_seconds(os.getpid())
-        profiler.enable()
+        if args.memory:
+            gc.collect()
+            memory.append(tracemalloc.take_snapshot())
+        else:
+            profiler.enable()
 
     async def idle(message: dict[str, Any]) -> None:
-        profiler.disable()
+        if args.memory:
+            await asyncio.sleep(2)  # the last frames leave
+            gc.collect()
+            memory.append(tracemalloc.take_snapshot())
+        else:
+            profiler.disable()
         cpu["idle"] = procstat.cpu_seconds(os.getpid())
 
     log = RESULTS / "servers.log"
@@ -99,6 +113,7 @@ async def _serve_and_storm(args: argparse.Namespace, scratch: Path) -> dict[str,
         (cpu["idle"] - cpu["baseline"]) * 1e6 / max(1, result["connect"]["connected"])
     )
     result["profile"] = profiler
+    result["memory"] = memory
     return result
 
 
@@ -109,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--output", type=Path, help="keep the pstats file here")
+    parser.add_argument("--memory", action="store_true", help="tracemalloc, not cProfile")
     args = parser.parse_args(argv)
+    if args.memory:
+        tracemalloc.start(1)
     RESULTS.mkdir(exist_ok=True)
     procstat.raise_fd_limit(1 << 20)
     print(f"load generator: {ensure_loadgen('c', RESULTS / 'servers.log')}", flush=True)
@@ -117,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="townhall-profile-") as scratch:
         result = asyncio.run(_serve_and_storm(args, Path(scratch)))
     profiler: cProfile.Profile = result.pop("profile")
+    memory: list[tracemalloc.Snapshot] = result.pop("memory")
     c = result["connect"]
     print(
         f"{args.clients} participants: all welcomed in {c['seconds']} s, "
@@ -124,6 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['server_cpu_us_per_join']} us of server CPU per join "
         f"(under the profiler), failed {c['failed']}, curve {c.get('curve_s')}"
     )
+    if memory:
+        before, after = memory
+        diff = after.compare_to(before, "lineno")
+        total = sum(d.size_diff for d in diff)
+        n = max(1, c["connected"])
+        print(f"traced memory held per idle connection: {total / n / 1024:.1f} KB")
+        for d in diff[: args.top]:
+            frame = d.traceback[0]
+            print(
+                f"{d.size_diff / n:8.0f} B {d.count_diff / n:6.2f} blocks  "
+                f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}"
+            )
+        return 0
     if args.output:
         profiler.dump_stats(str(args.output))
     out = io.StringIO()
