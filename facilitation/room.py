@@ -170,21 +170,31 @@ def decide(command: Command, state: RoomState) -> list[Event]:
 
 
 def _attendance(command: RecordAttendance, state: RoomState) -> list[Event]:
+    return decide_attendance(command, state)[0]
+
+
+def decide_attendance(
+    command: RecordAttendance, state: RoomState
+) -> tuple[list[Event], list[DomainError | None]]:
     """Each entry decided as the single command it stands for, on the state after the
     ones before it; their join, wait and leave events become one ``attendance.recorded``,
-    and a refused entry records nothing."""
+    and a refused entry records nothing. Also returns each entry's refusal (or None), for
+    a server that gathered the entries from hellos and answers each one."""
     changes: list[AttendanceChange] = []
+    refusals: list[DomainError | None] = []
     for entry in command.entries:
         try:
             made = decide(entry.command(command.at), state)
-        except DomainError:
+        except DomainError as exc:
+            refusals.append(exc)
             continue
+        refusals.append(None)
         for event in made:
             changes.append(as_change(event, state))
             state = evolve(state, event)
     if not changes:
-        return []
-    return [AttendanceRecorded(at=command.at, changes=tuple(changes))]
+        return [], refusals
+    return [AttendanceRecorded(at=command.at, changes=tuple(changes))], refusals
 
 
 def evolve(state: RoomState, event: Event) -> RoomState:

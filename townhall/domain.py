@@ -17,7 +17,14 @@ from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
 from facilitation.participants import AttendanceEntry, JoinRoom, LeaveRoom, RecordAttendance
 from facilitation.record import link, public_data
 from facilitation.redaction import needs_redaction, redact
-from facilitation.room import RoomState, TimerExpired, decide, evolve, initial_state
+from facilitation.room import (
+    RoomState,
+    TimerExpired,
+    decide,
+    decide_attendance,
+    evolve,
+    initial_state,
+)
 from realtime.application import Principal, Refused
 from realtime.log import NewEvent, Record
 from realtime.wire import timestamp
@@ -177,37 +184,34 @@ class TownhallDomain:
         new_id: str,
     ) -> tuple[list[Event], list[Refused | None]]:
         """Each join or leave decided as if alone, on the state after the ones before it,
-        so that each hello gets its own refusal (room_full, banned, name_reserved…); the
-        accepted ones, in order, are then decided as one ``attendance.record``."""
+        so that each hello gets its own refusal (room_full, name_reserved, banned…); the
+        accepted ones, in order, make one ``attendance.recorded``."""
         entries: list[AttendanceEntry] = []
         refusals: list[Refused | None] = []
-        scratch = state
+        made: list[int] = []  # refusals' index of each entry
         for principal, type, data in commands:
             try:
                 command = self._command(principal, type, data, at, new_id)
-                made = decide(command, scratch)
             except DomainError as exc:
                 refusals.append(Refused(exc.code, exc.message))
                 continue
+            made.append(len(refusals))
             refusals.append(None)
-            for event in made:
-                scratch = evolve(scratch, event)
-            if isinstance(command, JoinRoom) and made:
+            if isinstance(command, JoinRoom):
                 entries.append(
                     AttendanceEntry(
                         actor=command.actor, kind="join", display_name=command.display_name
                     )
                 )
-            elif isinstance(command, LeaveRoom) and made:
+            else:
+                assert isinstance(command, LeaveRoom), command
                 entries.append(
                     AttendanceEntry(actor=command.actor, kind="leave", left_at=command.left_at)
                 )
-        if not entries:
-            return [], refusals
-        try:
-            events = decide(RecordAttendance(at=at, entries=tuple(entries)), state)
-        except DomainError as exc:  # not expected: every entry was just accepted
-            raise Refused(exc.code, exc.message) from None
+        events, refused = decide_attendance(RecordAttendance(at=at, entries=tuple(entries)), state)
+        for index, refusal in zip(made, refused, strict=True):
+            if refusal is not None:
+                refusals[index] = Refused(refusal.code, refusal.message)
         return events, refusals
 
     def command_key(self, principal: Principal, type: str, id: str) -> str:

@@ -18,7 +18,7 @@ from facilitation.participants import (
     UpdatePresence,
 )
 from facilitation.queue import RaiseHand
-from facilitation.room import initial_state
+from facilitation.room import decide, decide_attendance, initial_state
 from facilitation.session import SessionEnded
 from tests.facilitation.dsl import FAC, LIVE, OBS, P1, given, state_of, t
 
@@ -279,6 +279,23 @@ def test_attendance_record_lobby_and_refusals() -> None:
             ),
         )
     )
+
+
+def test_attendance_record_says_which_entries_were_refused() -> None:
+    """decide_attendance: the same event, and each entry's refusal for the server that
+    gathered the entries from hellos (each hello is answered on its own)."""
+    banned = ParticipantRemoved(at=t(5), participant="p1", ban=True, reason=None, by="f1")
+    entries = (arrive(NEW, "N"), arrive(P1), arrive(OBS), depart(P1))
+    state = state_of(*LIVE, banned)
+    command = RecordAttendance(at=t(9), entries=entries)
+    events, refusals = decide_attendance(command, state)
+    assert events == decide(command, state)
+    assert [r.code if r is not None else None for r in refusals] == [
+        None,
+        "banned",
+        "forbidden",
+        None,  # a leave of someone already gone records nothing, and is no refusal
+    ]
 
 
 def test_attendance_record_with_nothing_to_record_is_noop() -> None:
