@@ -175,6 +175,16 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     expect(alice.locator(".polls-rest .battle-board")).to_contain_text(
         "At the opening: For 50%, Against 50%."
     )
+    # Before / after: the same battle asked again shows the earlier shares beside its own.
+    fac.get_by_role("button", name="Ask again (before / after)").click()
+    fac.locator(".polls .poll.status-draft").get_by_role("button", name="Open poll").click()
+    alice.locator(".polls-open").get_by_role("button", name="Against", exact=True).click()
+    after = obs.locator(".polls-open .battle-board")
+    expect(after).to_contain_text("Now (1 person): For 0%, Against 100%.")
+    expect(after).to_contain_text("Before (when first asked): For 100%, Against 0%.")
+    expect(projector.locator(".pj-poll .side-0 .side-before")).to_have_text("before: 100%")
+    fac.get_by_role("button", name="Close poll", exact=True).click()
+    expect(alice.locator(".polls-open")).to_be_hidden()
 
     # Proposals: submitted, supported, merged, hidden; two promoted to a dot vote.
     bob.get_by_label("Your proposal").fill("Night buses on weekends")
@@ -277,9 +287,11 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     fresh = new_page(browser)
     open_view(fresh, room.link("observer"))
     expect(fresh.locator(".cheer-totals, .proposal-list").first).to_be_attached()
-    expect(fresh.locator(".polls .battle-board")).to_contain_text(
-        "Changes of side: 1 from Against to For."
-    )
+    boards = fresh.locator(".polls .battle-board")
+    expect(boards.filter(has_text="Changes of side: 1 from Against to For.")).to_have_count(1)
+    expect(
+        boards.filter(has_text="Before (when first asked): For 100%, Against 0%.")
+    ).to_have_count(1)
     expect(fresh.locator(".proposal-list")).to_contain_text(
         "merged into “Free bus passes for students”"
     )

@@ -79,16 +79,21 @@ function movesText(poll) {
  * The situation board of a battle poll: each side with its share and count, a bar of the
  * shares, the shares over time, and the same as text (the opening shares and the moves).
  */
-export function battleBoard(poll, { big = false, compact = false } = {}) {
+export function battleBoard(poll, { big = false, compact = false, before = null } = {}) {
   const options = poll.options || [];
   const counts = countsOf(poll);
   const total = counts.reduce((a, b) => a + b, 0);
+  // Asked again (before / after): the earlier poll's final shares beside the current ones.
+  const earlier = before?.tally ? countsOf(before) : null;
+  const earlierTotal = earlier ? earlier.reduce((a, b) => a + b, 0) : 0;
   const opening = poll.battle?.opening || [];
   const openingTotal = opening.reduce((a, b) => a + (b || 0), 0);
   const sides = h("ul", { class: "battle-sides" }, options.map((name, i) => h("li", { class: `side side-${i % 6}` },
     h("span", { class: "side-name" }, name),
     h("span", { class: "side-share" }, `${formatNumber(percent(counts[i], total))}%`),
-    h("span", { class: "side-count" }, plural("battle.people", counts[i], { n: formatNumber(counts[i]) })))));
+    h("span", { class: "side-count" }, plural("battle.people", counts[i], { n: formatNumber(counts[i]) })),
+    earlierTotal ? h("span", { class: "side-before" },
+      t("battle.before_share", { share: formatNumber(percent(earlier[i], earlierTotal)) })) : null)));
   const bar = h("div", { class: "battle-bar", "aria-hidden": "true" }, options.map((_, i) => {
     const seg = h("span", { class: `side-bg side-${i % 6}` });
     seg.style.flexGrow = String(total ? counts[i] : 1);
@@ -107,6 +112,8 @@ export function battleBoard(poll, { big = false, compact = false } = {}) {
     h("p", { class: big || compact ? "battle-text visually-hidden" : "battle-text muted" },
       t("battle.now", { shares: nowText, people: plural("battle.people", total, { n: formatNumber(total) }) }),
       atOpening ? ` ${t("battle.at_opening", { shares: atOpening })}` : "",
+      earlierTotal ? ` ${t("battle.before", { shares: options.map((name, i) =>
+        `${name} ${formatNumber(percent(earlier[i], earlierTotal))}%`).join(", ") })}` : "",
       ` ${movesText(poll)}`));
 }
 

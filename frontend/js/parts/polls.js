@@ -168,7 +168,8 @@ function pollCard(state, poll, ctx, redrawAll) {
       parts.push(h("p", { class: "my-vote" }, t("poll.your_vote", { vote: describeVote(poll, mine) }),
         poll.status !== "open" ? "" : ` ${t(poll.final ? "poll.final_cast" : "poll.change_until_close")}`));
     }
-    parts.push(poll.kind === "battle" && poll.tally ? battleBoard(poll) : results(poll, optionsOf(poll)));
+    parts.push(poll.kind === "battle" && poll.tally ? battleBoard(poll, { before: state.polls[poll.repeat_of] })
+      : results(poll, optionsOf(poll)));
     if (poll.tally?.by_proxy) {
       parts.push(h("p", { class: "muted by-proxy" }, t("poll.in_person_by_proxy",
         { in_person: formatNumber(poll.tally.in_person), by_proxy: formatNumber(poll.tally.by_proxy) })));
@@ -185,6 +186,7 @@ function pollCard(state, poll, ctx, redrawAll) {
   if (poll.kind === "dot") meta.push(plural("dot.meta", poll.votes_per_person || 1, { n: formatNumber(poll.votes_per_person || 1) }));
   if (poll.final) meta.push(t("poll.final"));
   if (poll.proposals?.length) meta.push(t("proposal.from_meta"));
+  if (poll.repeat_of) meta.push(t("poll.repeat_meta", { question: state.polls[poll.repeat_of]?.question || "" }));
   const controls = [];
   if (facilitator) {
     if (poll.status === "draft") controls.push(h("button", { type: "button", class: "primary", "data-k": `ctl-${poll.id}`,
@@ -194,6 +196,10 @@ function pollCard(state, poll, ctx, redrawAll) {
     if (poll.status === "open" && !onBoard) controls.push(closeButton(poll, send, `ctl-${poll.id}`, `poll-${poll.id}-q`));
     if (poll.status === "closed" && poll.results === "on_close") controls.push(h("button", { type: "button",
       "data-k": `ctl-${poll.id}`, onclick: () => send("poll.publish", { poll: poll.id }) }, t("poll.publish")));
+    // Before / after: the same question and options again, as a new draft.
+    if (poll.status === "closed" || poll.status === "published") controls.push(h("button", { type: "button",
+      "data-k": `again-${poll.id}`, "aria-describedby": `poll-${poll.id}-q`,
+      onclick: () => send("poll.create", askAgain(poll)).then(() => announce(t("poll.asked_again"))) }, t("poll.ask_again")));
   }
   swap(card,
     h("h3", { id: `poll-${poll.id}-q` }, poll.question), h("p", { class: "muted" }, status, " ", meta.join(" · ")),
@@ -278,10 +284,25 @@ export function livePollPart({ send }) {
         h("p", { class: "muted" }, h("span", { class: "badge" }, t(`poll.status.${poll.status}`)), " ",
           t(`poll.kind.${poll.kind}`), " · ", t("poll.turnout", { n: formatNumber(poll.turnout || poll.tally?.turnout || 0) }),
           open && poll.closes ? [" · ", countdown({ deadline: poll.closes })] : null),
-        poll.kind === "battle" && poll.tally ? battleBoard(poll, { compact: true }) : results(poll, optionsOf(poll), { compact: true }),
+        poll.kind === "battle" && poll.tally ? battleBoard(poll, { compact: true, before: state.polls[poll.repeat_of] })
+          : results(poll, optionsOf(poll), { compact: true }),
         open ? h("div", { class: "buttons" }, closeButton(poll, send, "board-close")) : null);
     },
   };
+}
+
+/** A new poll asking `poll` again (repeat_of): same question, kind, options and rules. */
+function askAgain(poll) {
+  const data = { question: poll.question, kind: poll.kind, secret: poll.secret, repeat_of: poll.id };
+  if (poll.kind !== "yes_no_abstain") data.options = [...poll.options];
+  if (poll.kind !== "battle") data.results = poll.results;
+  if (poll.kind === "multiple" && poll.max_choices) data.max_choices = poll.max_choices;
+  if (poll.kind === "dot") {
+    data.votes_per_person = poll.votes_per_person;
+    if (poll.max_per_option) data.max_per_option = poll.max_per_option;
+  }
+  if (poll.final) data.final = true;
+  return data;
 }
 
 const order = (poll) => ({ open: 0, draft: 1, closed: 2, published: 2 })[poll.status] ?? 3;

@@ -77,7 +77,7 @@ export function mountProjector(root, ctx) {
       } else if (poll) {
         const options = optionsOf(poll);
         // A battle is shown as its situation board: the shares and how they moved.
-        const res = poll.kind === "battle" && poll.tally ? battleBoard(poll, { big: true })
+        const res = poll.kind === "battle" && poll.tally ? battleBoard(poll, { big: true, before: state.polls[poll.repeat_of] })
           : results(poll, options, { big: true, compact: true });
         const block = section("poll", poll.status === "open" ? "projector.poll" : "poll.last_closed",
           h("p", { class: "pj-question" }, poll.question),
