@@ -54,6 +54,9 @@ DYNAMIC = {
         "participant.unmute",
         "participant.remove",
         "statement.hide",
+        "proposal.merge",
+        "proposal.hide",
+        "cheer.reveal",
     },
 }
 
