@@ -79,6 +79,7 @@ def cheer(page: Page, name: str) -> None:
     expect(button).not_to_have_attribute("aria-disabled", "true")
     button.click()
     expect(button).to_have_attribute("aria-disabled", "true")
+    expect(button).to_be_focused()  # held with aria-disabled: the focus stays for the next
     expect(button).not_to_have_attribute("aria-disabled", "true")
 
 
@@ -233,6 +234,10 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     night_up.click()
     night_up.click()
     expect(night_up).to_be_disabled()  # max_per_option
+    # The focus moved to the row's other button, not back to the top of the page.
+    expect(
+        ballot.get_by_role("button", name="Remove a dot from Night buses on weekends")
+    ).to_be_focused()
     ballot.get_by_role("button", name="Add a dot to Free bus passes for students").click()
     expect(ballot.locator(".dots-left")).to_have_text("0 of 3 dots left")
     assert no_axe_problems({"dot ballot": alice}) == {}
