@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 __all__ = ["Mismatch", "Verified", "canonical", "chain_hash", "main", "verify"]
 
 GENESIS = "0" * 64
-# Poll kinds whose tally rows hold the closing event's counts (a dot poll's: its dots).
-COUNTED_KINDS = ("single", "multiple", "yes_no_abstain", "ranked", "score", "battle", "dot")
 Json = dict[str, Any]
 
 
@@ -86,6 +86,33 @@ def _instant(value: Any) -> datetime | None:
         raise Mismatch(f"not a time: {value!r}") from None
 
 
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)")
+
+
+def _when(value: Any, where: str) -> datetime | None:
+    """A summary's time: null, or ISO 8601 with a ``T`` and an offset (``Z``), as an
+    instant (the summaries write microseconds, the events milliseconds)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or _TIME.fullmatch(value) is None:
+        raise Mismatch(f"{where}: not a time: {value!r}")
+    try:
+        return _instant(value)
+    except Mismatch:
+        raise Mismatch(f"{where}: not a time: {value!r}") from None
+
+
+def _fields(entry: Any, keys: tuple[str, ...], where: str) -> Json:
+    """``entry`` as an object holding every member the check reads (a renamed member is
+    a missing one)."""
+    if not isinstance(entry, dict):
+        raise Mismatch(f"{where}: not an object")
+    for key in keys:
+        if key not in entry:
+            raise Mismatch(f"{where}: no {key!r}")
+    return entry
+
+
 def _check_chain(record: Json) -> list[Json]:
     if record.get("algorithm") != "sha256":
         raise Mismatch(f"record: unknown algorithm {record.get('algorithm')!r}")
@@ -94,12 +121,13 @@ def _check_chain(record: Json) -> list[Json]:
         raise Mismatch("record: no events")
     prev = GENESIS
     for n, event in enumerate(events, 1):
-        label = f"event {n}"
-        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        label = f"event seq {n}"  # the n-th event listed, which must have seq n
+        _fields(event, ("seq", "name", "data", "at", "hash"), label)
+        if not isinstance(event["data"], dict):
             raise Mismatch(f"{label}: not an event")
-        label = f"event seq {event.get('seq')} ({event.get('name')})"
-        if event.get("seq") != n:
-            raise Mismatch(f"{label}: expected seq {n}")
+        label = f"event seq {n} ({event['name']})"
+        if event["seq"] != n or isinstance(event["seq"], bool):
+            raise Mismatch(f"{label}: seq is {event['seq']!r}")
         expected = chain_hash(prev, event)
         if event.get("hash") != expected:
             raise Mismatch(f"{label}: hash does not match (recomputed {expected})")
@@ -152,10 +180,17 @@ def _attendance(events: list[Json]) -> list[tuple[str, Any, Any]]:
 
 def _check_attendance(doc: Json, events: list[Json]) -> None:
     derived = _attendance(events)
+    listed = doc.get("attendance") or []
+    for n, a in enumerate(listed):
+        _fields(a, ("participant", "joined_at", "left_at"), f"attendance: stay {n + 1}")
     given = sorted(
         (
-            (a.get("participant"), _instant(a.get("joined_at")), _instant(a.get("left_at")))
-            for a in doc.get("attendance") or []
+            (
+                a["participant"],
+                _when(a["joined_at"], "attendance"),
+                _when(a["left_at"], "attendance"),
+            )
+            for a in listed
         ),
         key=lambda s: (s[1], s[0], s[2] is None, s[2]),
     )
@@ -174,19 +209,24 @@ def _check_statements(doc: Json, events: list[Json]) -> None:
         raise Mismatch("statements: not the statements the events posted")
     for s in listed:
         where = f"statements: {s.get('id')}"
+        _fields(s, STATEMENT_FIELDS, where)
         e = posted[s.get("id")]
         data = e["data"]
         if (s.get("participant"), s.get("item")) != (data.get("participant"), data.get("item")):
             raise Mismatch(f"{where}: author or item differs from the event")
-        if _instant(s.get("at")) != _instant(e["at"]):
+        if s.get("turn") != data.get("turn"):
+            raise Mismatch(f"{where}: turn differs from the event")
+        if _when(s.get("at"), where) != _instant(e["at"]):
             raise Mismatch(f"{where}: time differs from the event")
         h = hidden.get(s.get("id"))
-        if bool(s.get("hidden")) != (h is not None):
+        if s.get("hidden") is not (h is not None):
             raise Mismatch(f"{where}: hidden flag differs from the events")
+        if h is None and (s["hidden_reason"], s["hidden_by"], s["hidden_at"]) != (None,) * 3:
+            raise Mismatch(f"{where}: hiding differs from the events")
         if h is not None and (
             s.get("hidden_reason") != h["data"].get("reason")
             or s.get("hidden_by") != h["data"].get("by")
-            or _instant(s.get("hidden_at")) != _instant(h["at"])
+            or _when(s.get("hidden_at"), where) != _instant(h["at"])
         ):
             raise Mismatch(f"{where}: hiding differs from the event")
         text = s.get("text")
@@ -196,69 +236,234 @@ def _check_statements(doc: Json, events: list[Json]) -> None:
             raise Mismatch(f"{where}: text differs from the event")
 
 
-def _check_tallies(doc: Json, events: list[Json]) -> None:
-    closed: dict[Any, Json] = {}
-    for e in _named(events, "poll.closed"):
-        closed[e["data"].get("poll")] = e["data"]
-    published = {e["data"].get("poll") for e in _named(events, "poll.published")}
-    polls = {p.get("id"): p for p in doc.get("polls") or []}
-    for poll in closed:
-        if poll not in polls:
-            raise Mismatch(f"polls: {poll} closed in the events but missing")
-    for pid, p in polls.items():
-        where = f"tallies: poll {pid}"
-        status = p.get("status")
-        if (status in ("closed", "published")) != (pid in closed):
-            raise Mismatch(f"{where}: status {status} does not match the events")
-        if (status == "published") != (pid in published):
-            raise Mismatch(f"{where}: status {status} does not match the events")
-        if pid not in closed:
+STATEMENT_FIELDS = (
+    "id", "participant", "item", "text", "at", "turn", "hidden", "hidden_reason",
+    "hidden_by", "hidden_at",
+)  # fmt: skip
+POLL_FIELDS = (
+    "id", "item", "question", "kind", "options", "secret", "results", "max_choices",
+    "quorum", "status", "eligible", "turnout", "by_proxy", "electorate", "quorum_share",
+    "quorum_needed", "eligible_list", "proxies", "quorum_met", "winner", "opened_at",
+    "closed_at", "published_at", "ballots", "voters", "tally", "irv_rounds",
+)  # fmt: skip
+DECISION_FIELDS = ("id", "item", "text", "recorded_by", "at", "poll", "poll_result", "dissent")
+# What a poll's summary copies from its poll.created event as it is.
+_AS_CREATED = ("item", "question", "kind", "options", "secret", "results", "max_choices")
+
+
+@dataclass
+class _PollEvents:
+    created: Json
+    opened: Json | None = None
+    closed: Json | None = None
+    published: Json | None = None
+    named: dict[Any, Any] | None = None  # participant -> last choice (named polls)
+
+
+def _poll_events(events: list[Json]) -> dict[Any, _PollEvents]:
+    polls: dict[Any, _PollEvents] = {}
+    for e in events:
+        name, data = e["name"], e["data"]
+        found = polls.get(data.get("poll"))
+        if name == "poll.created":
+            polls[data.get("poll")] = _PollEvents(created=e)
+        elif found is None:
             continue
-        tally = closed[pid].get("tally") or {}
-        if p.get("turnout") != tally.get("turnout") or p.get("winner") != tally.get("winner"):
-            raise Mismatch(f"{where}: turnout or result differs from the closing event")
-        if p.get("by_proxy", 0) != tally.get("by_proxy", 0):
-            raise Mismatch(f"{where}: ballots by proxy differ from the closing event")
-        if p.get("quorum_met") is not None and p.get("quorum_met") != tally.get("quorum_met"):
-            raise Mismatch(f"{where}: quorum differs from the closing event")
-        counts = tally.get("counts") or []
-        field = {"score": "score"}.get(str(p.get("kind")), "votes")
-        if str(p.get("kind")) in COUNTED_KINDS:
-            given = [t.get(field) or 0 for t in sorted(p.get("tally") or [], key=_option)]
-            if given != list(counts):
-                raise Mismatch(f"{where}: counts {given} differ from the closing event {counts}")
-        rounds = [
-            {
-                "counts": [
-                    next(
-                        (c.get("votes") for c in r.get("counts") or [] if c.get("option") == i),
-                        None,
-                    )
-                    for i in range(len(p.get("options") or []))
-                ],
-                "eliminated": next(
-                    (c.get("option") for c in r.get("counts") or [] if c.get("eliminated")), None
-                ),
-                "exhausted": r.get("exhausted"),
-            }
-            for r in sorted(p.get("irv_rounds") or [], key=lambda r: r.get("round") or 0)
+        elif name == "poll.opened":
+            found.opened = e
+        elif name == "poll.closed":
+            found.closed = e
+        elif name == "poll.published":
+            found.published = e
+        elif name == "vote.counted" and "participant" in data:
+            found.named = {**(found.named or {}), data["participant"]: data.get("choice")}
+    return polls
+
+
+def _needed(created: Json, eligible: int) -> int | None:
+    """The quorum in ballots (docs/rules.md): ``quorum``, or ``quorum_share`` of the
+    eligible list rounded up, from the decimal as written; None without a quorum."""
+    share = created.get("quorum_share")
+    if share is None:
+        return created.get("quorum") or None
+    exact = Fraction(repr(share)) * eligible
+    return -(-exact.numerator // exact.denominator)
+
+
+def _seq(choice: Any) -> list[Any]:
+    return list(choice) if isinstance(choice, list) else [choice]
+
+
+def _counts(kind: str, options: int, ballots: list[Any]) -> list[int] | None:
+    """Per option, what the ballots add up to (None: the kind's counts are not a sum)."""
+    totals = [0] * options
+    for choice in ballots:
+        if kind in ("score", "dot"):
+            for i, value in enumerate(_seq(choice)[:options]):
+                totals[i] += max(value, 0) if isinstance(value, int) else 0
+        elif kind in ("single", "multiple", "yes_no_abstain"):
+            for i in _seq(choice):
+                if isinstance(i, int) and 0 <= i < options:
+                    totals[i] += 1
+        elif kind == "ranked":  # the first round counts first preferences
+            firsts = [i for i in _seq(choice) if isinstance(i, int) and 0 <= i < options]
+            if firsts:
+                totals[firsts[0]] += 1
+        else:
+            return None
+    return totals
+
+
+def _check_tallies(doc: Json, events: list[Json]) -> None:
+    polls = _poll_events(events)
+    listed = doc.get("polls") or []
+    ids = [p.get("id") if isinstance(p, dict) else None for p in listed]
+    if sorted(map(str, ids)) != sorted(map(str, polls)) or len(set(ids)) != len(ids):
+        missing = [pid for pid in polls if pid not in ids]
+        what = f"{missing[0]} created in the events but missing" if missing else "not the polls"
+        raise Mismatch(f"polls: {what} the events created")
+    for p in listed:
+        _check_poll(_fields(p, POLL_FIELDS, f"tallies: poll {p.get('id')}"), polls[p["id"]])
+
+
+def _check_poll(p: Json, ev: _PollEvents) -> None:
+    where = f"tallies: poll {p['id']}"
+    created = ev.created["data"]
+    for field in _AS_CREATED:
+        if p[field] != created.get(field):
+            raise Mismatch(f"{where}: {field} differs from the poll.created event")
+    if p["quorum"] != (created.get("quorum") or None):
+        raise Mismatch(f"{where}: quorum differs from the poll.created event")
+    if p["quorum_share"] != created.get("quorum_share"):
+        raise Mismatch(f"{where}: quorum_share differs from the poll.created event")
+    if p["electorate"] != created.get("eligible"):
+        raise Mismatch(f"{where}: electorate differs from the poll.created event")
+    status = (
+        "published" if ev.published else "closed" if ev.closed else "open" if ev.opened
+        else "draft"
+    )  # fmt: skip
+    if p["status"] != status:
+        raise Mismatch(f"{where}: status {p['status']} does not match the events ({status})")
+    for field, event in (
+        ("opened_at", ev.opened), ("closed_at", ev.closed), ("published_at", ev.published),
+    ):  # fmt: skip
+        if _when(p[field], where) != (None if event is None else _instant(event["at"])):
+            raise Mismatch(f"{where}: {field} differs from the events")
+    opened = ev.opened["data"] if ev.opened else {}
+    eligible = sorted(opened.get("eligible") or [])
+    if p["eligible_list"] != eligible or p["eligible"] != len(eligible):
+        raise Mismatch(f"{where}: eligible list differs from the poll.opened event")
+    pairs = sorted(zip(opened.get("givers") or [], opened.get("holders") or [], strict=False))
+    if p["proxies"] != [{"giver": g, "holder": h} for g, h in pairs]:
+        raise Mismatch(f"{where}: proxies differ from the poll.opened event")
+    has_quorum = bool(created.get("quorum")) or created.get("quorum_share") is not None
+    if p["quorum_needed"] != (_needed(created, len(eligible)) if has_quorum else None):
+        raise Mismatch(f"{where}: quorum_needed differs from the poll's quorum")
+    if ev.closed is None:  # a poll never opened (open ones close with the session)
+        if (p["turnout"], p["by_proxy"], p["voters"], p["ballots"]) != (0, 0, [], []):
+            raise Mismatch(f"{where}: ballots in a poll that never opened")
+        if any(t.get("votes") for t in p["tally"]):
+            raise Mismatch(f"{where}: votes in a poll that never opened")
+        return
+    tally = ev.closed["data"].get("tally") or {}
+    counts = list(tally.get("counts") or [])
+    if p["turnout"] != tally.get("turnout") or p["winner"] != tally.get("winner"):
+        raise Mismatch(f"{where}: turnout or result differs from the closing event")
+    if p["by_proxy"] != tally.get("by_proxy", 0):
+        raise Mismatch(f"{where}: ballots by proxy differ from the closing event")
+    if p["quorum_met"] != (tally.get("quorum_met") if has_quorum else None):
+        raise Mismatch(f"{where}: quorum differs from the closing event")
+    score = p["kind"] == "score"  # every ballot scores every option: counts are score sums
+    expected_tally = [
+        {"option": i, "votes": tally.get("turnout") if score else n, "score": n if score else None}
+        for i, n in enumerate(counts)
+    ]
+    if sorted(p["tally"], key=_option) != expected_tally:
+        raise Mismatch(f"{where}: counts differ from the closing event {counts}")
+    rounds = [
+        {
+            "round": n,
+            "counts": [
+                {"option": i, "votes": v, "eliminated": r.get("eliminated") == i}
+                for i, v in enumerate(r.get("counts") or [])
+                if v is not None
+            ],
+            "exhausted": r.get("exhausted"),
+        }
+        for n, r in enumerate(tally.get("rounds") or [], 1)
+    ]
+    if p["irv_rounds"] != rounds:
+        raise Mismatch(f"{where}: instant-runoff rounds differ from the closing event")
+    _check_ballots(p, ev, tally, where)
+
+
+def _check_ballots(p: Json, ev: _PollEvents, tally: Json, where: str) -> None:
+    ballots = p["ballots"]
+    if not isinstance(ballots, list) or len(ballots) != tally.get("turnout"):
+        raise Mismatch(f"{where}: not one ballot per counted ballot")
+    for b in ballots:
+        _fields(b, ("participant", "choice", "holder"), f"{where}: ballot")
+    pairs = [(x["giver"], x["holder"]) for x in p["proxies"]]
+    if not p["secret"]:
+        votes = ev.named or {}
+        own = [(who, choice, None) for who, choice in votes.items()]
+        carried = [(g, votes[h], h) for g, h in pairs if h in votes]
+        expected = [
+            {"participant": who, "choice": choice, "holder": holder}
+            for who, choice, holder in sorted(own + carried, key=lambda b: str(b[0]))
         ]
-        if rounds != (tally.get("rounds") or []):
-            raise Mismatch(f"{where}: instant-runoff rounds differ from the closing event")
+        if ballots != expected:
+            raise Mismatch(f"{where}: ballots differ from the vote.counted events")
+        if p["voters"] != sorted(votes):
+            raise Mismatch(f"{where}: voters differ from the vote.counted events")
+        return
+    # Secret: the events never say who chose what; the ballots are anonymous, add up to
+    # the closing counts, and the voters are eligible people who voted in person.
+    if any(b["participant"] is not None or b["holder"] is not None for b in ballots):
+        raise Mismatch(f"{where}: a secret ballot names someone")
+    kind, n = str(p["kind"]), len(p["options"] or [])
+    summed = _counts(kind, n, [b["choice"] for b in ballots])
+    first = (tally.get("rounds") or [{}])[0].get("counts") if kind == "ranked" else None
+    expected_counts = first if first is not None else tally.get("counts")
+    if summed is not None and summed != [c or 0 for c in expected_counts or [0] * n]:
+        raise Mismatch(f"{where}: ballots do not add up to the closing counts")
+    voters = p["voters"]
+    givers = {g for g, _ in pairs}
+    if (
+        len(voters) != len(set(voters))
+        or len(voters) != tally.get("in_person", tally.get("turnout"))
+        or any(v not in p["eligible_list"] or v in givers for v in voters)
+        or voters != sorted(voters)
+    ):
+        raise Mismatch(f"{where}: voters are not the eligible people who voted in person")
 
 
-def _option(entry: Json) -> int:
-    option = entry.get("option")
+def _option(entry: Any) -> int:
+    option = entry.get("option") if isinstance(entry, dict) else None
     return option if isinstance(option, int) else -1
+
+
+def _poll_result(ev: _PollEvents | None) -> Json | None:
+    """A decision's copy of its poll's result (a decision links a closed poll only)."""
+    if ev is None or ev.closed is None:
+        return None
+    created, tally = ev.created["data"], ev.closed["data"].get("tally") or {}
+    return {
+        "poll": created.get("poll"),
+        **{k: created.get(k) for k in ("question", "kind", "options", "secret")},
+        **{k: tally.get(k) for k in ("turnout", "counts", "winner", "quorum_met", "rounds")},
+    }
 
 
 def _check_decisions(doc: Json, events: list[Json]) -> None:
     recorded = {e["data"].get("decision"): e for e in _named(events, "decision.recorded")}
+    polls = _poll_events(events)
     listed = doc.get("decisions") or []
     if sorted(str(d.get("id")) for d in listed) != sorted(str(k) for k in recorded):
         raise Mismatch("decisions: not the decisions the events recorded")
     for d in listed:
         where = f"decisions: {d.get('id')}"
+        _fields(d, DECISION_FIELDS, where)
         e = recorded[d.get("id")]
         data = e["data"]
         same = (
@@ -266,8 +471,10 @@ def _check_decisions(doc: Json, events: list[Json]) -> None:
             and d.get("poll") == data.get("poll")
             and d.get("recorded_by") == data.get("by")
             and (d.get("dissent") or None) == (data.get("dissent") or None)
-            and _instant(d.get("at")) == _instant(e["at"])
+            and _when(d.get("at"), where) == _instant(e["at"])
         )
+        if d["poll_result"] != _poll_result(polls.get(data.get("poll"))):
+            raise Mismatch(f"{where}: the poll's result differs from its closing event")
         text = d.get("text")
         if not same or not isinstance(text, str):
             raise Mismatch(f"{where}: differs from the event")
@@ -281,10 +488,17 @@ def verify(doc: Json) -> Verified:
     if not isinstance(record, dict):
         raise Mismatch("these minutes hold no record")
     events = _check_chain(record)
-    _check_attendance(doc, events)
-    _check_statements(doc, events)
-    _check_tallies(doc, events)
-    _check_decisions(doc, events)
+    for section, check in (
+        ("attendance", _check_attendance),
+        ("statements", _check_statements),
+        ("tallies", _check_tallies),
+        ("decisions", _check_decisions),
+    ):
+        try:
+            check(doc, events)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # A section whose shape is not the documented one does not match either.
+            raise Mismatch(f"{section}: malformed ({type(exc).__name__}: {exc})") from None
     return Verified(len(events), str(record["head"]))
 
 

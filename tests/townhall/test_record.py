@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from facilitation import record as live_record
 from tests import services
@@ -289,6 +291,107 @@ def test_verify_fails_on_any_changed_event_or_summary(played: Played) -> None:
         change(doc)
         problem = failure(doc)
         assert problem.startswith(where), (where, problem)
+
+
+CHARS = st.characters(codec="utf-8", exclude_categories=["Cs"])
+SECTIONS = {"attendance": "attendance", "statements": "statements", "polls": "tallies",
+            "decisions": "decisions"}  # fmt: skip
+Path_ = tuple[Any, ...]
+
+
+def _targets(value: Any, path: Path_ = ()) -> list[tuple[Path_, bool]]:
+    """Every leaf (path, False) and every member name (path to it, True) under value."""
+    out: list[tuple[Path_, bool]] = []
+    if isinstance(value, dict):
+        for key, member in value.items():
+            out.append(((*path, key), True))
+            out += _targets(member, (*path, key))
+    elif isinstance(value, list):
+        for n, member in enumerate(value):
+            out += _targets(member, (*path, n))
+    else:
+        out.append((path, False))
+    return out
+
+
+def _unverifiable(doc: dict[str, Any], path: Path_) -> bool:
+    """The one thing the events cannot vouch for (docs/minutes.md): a later preference of
+    a secret ranked ballot (the record keeps only the turnout of a secret vote and the
+    tally; the recount compares the ballots with the archive)."""
+    if path[:1] != ("polls",) or len(path) < 6 or path[2] != "ballots":
+        return False
+    poll = doc["polls"][path[1]]
+    return (
+        bool(poll["secret"]) and poll["kind"] == "ranked" and path[4] == "choice" and (path[5] > 0)
+    )
+
+
+@st.composite
+def changed_byte(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A copy of ``doc`` with one character (or number, or flag) of one event or one
+    summary section changed, and the label ``verify`` must name."""
+    part = draw(st.sampled_from(["record", *SECTIONS]))
+    if part == "record":
+        n = draw(st.integers(0, len(doc["record"]["events"]) - 1))
+        base: Path_ = ("record", "events", n)
+        label = f"event seq {n + 1}"
+    else:
+        base, label = (part,), SECTIONS[part]
+    root: Any = doc
+    for step in base:
+        root = root[step]
+    targets = [(base + p, key) for p, key in _targets(root) if not _unverifiable(doc, base + p)]
+    path, is_key = draw(st.sampled_from(targets))
+    out = copy.deepcopy(doc)
+    parent: Any = out
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+
+    def other(text: str) -> str:
+        if not text:
+            return draw(CHARS)
+        i = draw(st.integers(0, len(text) - 1))
+        c = draw(CHARS.filter(
+            lambda c: c != text[i]
+        ))  # fmt: skip
+        return text[:i] + c + text[i + 1 :]
+
+    if is_key:
+        parent[other(last)] = parent.pop(last)
+    else:
+        value = parent[last]
+        if isinstance(value, bool):
+            parent[last] = not value
+        elif isinstance(value, int):
+            parent[last] = value + draw(st.sampled_from([-2, -1, 1, 2, 10]))
+        elif isinstance(value, float):
+            parent[last] = value + draw(st.sampled_from([-0.1, 0.25, 1.0]))
+        elif isinstance(value, str):
+            parent[last] = other(value)
+        else:  # null
+            parent[last] = draw(st.sampled_from([0, "", False, "x"]))
+    return out, label
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_verify_fails_on_any_changed_byte(played: Played, data: st.DataObject) -> None:
+    doc = data.draw(st.sampled_from([played.doc, played.public]))
+    changed, label = data.draw(changed_byte(doc))
+    try:
+        verifier.verify(changed)
+    except verifier.Mismatch as exc:
+        problem = str(exc)
+    else:
+        raise AssertionError(f"verify passed: {label}")
+    where = ("polls:", "tallies:") if label == "tallies" else (f"{label}:", f"{label} (")
+    assert problem.startswith(where), (label, problem)
 
 
 def test_verify_names_the_first_mismatch_and_exits_1(played: Played, tmp_path: Path) -> None:

@@ -72,7 +72,11 @@ DOC: dict[str, Any] = {
             "item": None,
             "text": "안녕\\n",
             "at": at(3),
+            "turn": None,
             "hidden": False,
+            "hidden_reason": None,
+            "hidden_by": None,
+            "hidden_at": None,
         },
     ],
     "polls": [],
@@ -101,9 +105,18 @@ def test_an_integral_float_hashes_as_an_integer() -> None:
         (lambda d: d["statements"][0].update(text="안녕"), "statements: s1: text"),
         (lambda d: d["statements"][0].update(hidden=True), "statements: s1: hidden"),
         (lambda d: d.update(record={**d["record"], "algorithm": "md5"}), "record: unknown"),
-        (lambda d: d["record"]["events"].pop(0), "event seq 2 (attendance.recorded): expected"),
+        (lambda d: d["record"]["events"].pop(0), "event seq 1 (attendance.recorded): seq is 2"),
         (lambda d: d.pop("record"), "these minutes hold no record"),
-        (lambda d: d["attendance"][0].update(joined_at="yesterday"), "not a time"),
+        (lambda d: d["attendance"][0].update(joined_at="yesterday"), "attendance: not a time"),
+        (
+            lambda d: d["attendance"][0].update(joined_at="2026-12-07 10:00:01Z"),
+            "attendance: not a time",  # the same instant, written another way: not as listed
+        ),
+        (lambda d: d["statements"][0].update(turn="t1"), "statements: s1: turn"),
+        (lambda d: d["statements"][0].pop("hidden_by"), "statements: s1: no 'hidden_by'"),
+        (lambda d: d["statements"][0].update(hidden_by="p1"), "statements: s1: hiding"),
+        (lambda d: d["statements"].__setitem__(0, "s1"), "statements: malformed"),
+        (lambda d: d["record"]["events"][2].pop("at"), "event seq 3: no 'at'"),
     ],
 )
 def test_each_rule_names_what_does_not_match(change: Any, problem: str) -> None:
