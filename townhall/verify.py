@@ -244,11 +244,15 @@ POLL_FIELDS = (
     "id", "item", "question", "kind", "options", "secret", "results", "max_choices",
     "quorum", "status", "eligible", "turnout", "by_proxy", "electorate", "quorum_share",
     "quorum_needed", "eligible_list", "proxies", "quorum_met", "winner", "opened_at",
-    "closed_at", "published_at", "ballots", "voters", "tally", "irv_rounds",
+    "closed_at", "published_at", "ballots", "voters", "tally", "irv_rounds", "final",
+    "votes_per_person", "max_per_option", "proposals", "repeat_of", "dot_voters",
 )  # fmt: skip
 DECISION_FIELDS = ("id", "item", "text", "recorded_by", "at", "poll", "poll_result", "dissent")
 # What a poll's summary copies from its poll.created event as it is.
-_AS_CREATED = ("item", "question", "kind", "options", "secret", "results", "max_choices")
+_AS_CREATED = (
+    "item", "question", "kind", "options", "secret", "results", "max_choices", "final",
+    "votes_per_person", "max_per_option", "proposals", "repeat_of",
+)  # fmt: skip
 
 
 @dataclass
@@ -301,7 +305,7 @@ def _counts(kind: str, options: int, ballots: list[Any]) -> list[int] | None:
         if kind in ("score", "dot"):
             for i, value in enumerate(_seq(choice)[:options]):
                 totals[i] += max(value, 0) if isinstance(value, int) else 0
-        elif kind in ("single", "multiple", "yes_no_abstain"):
+        elif kind in ("single", "multiple", "yes_no_abstain", "battle"):
             for i in _seq(choice):
                 if isinstance(i, int) and 0 <= i < options:
                     totals[i] += 1
@@ -312,6 +316,12 @@ def _counts(kind: str, options: int, ballots: list[Any]) -> list[int] | None:
         else:
             return None
     return totals
+
+
+def _dots(choice: Any, option: int) -> int:
+    values = _seq(choice)
+    value = values[option] if option < len(values) else 0
+    return value if isinstance(value, int) else 0
 
 
 def _check_tallies(doc: Json, events: list[Json]) -> None:
@@ -360,7 +370,9 @@ def _check_poll(p: Json, ev: _PollEvents) -> None:
     if p["quorum_needed"] != (_needed(created, len(eligible)) if has_quorum else None):
         raise Mismatch(f"{where}: quorum_needed differs from the poll's quorum")
     if ev.closed is None:  # a poll never opened (open ones close with the session)
-        if (p["turnout"], p["by_proxy"], p["voters"], p["ballots"]) != (0, 0, [], []):
+        if (p["turnout"], p["by_proxy"], p["voters"], p["ballots"], p["dot_voters"]) != (
+            0, 0, [], [], [],
+        ):  # fmt: skip
             raise Mismatch(f"{where}: ballots in a poll that never opened")
         if any(t.get("votes") for t in p["tally"]):
             raise Mismatch(f"{where}: votes in a poll that never opened")
@@ -373,6 +385,11 @@ def _check_poll(p: Json, ev: _PollEvents) -> None:
         raise Mismatch(f"{where}: ballots by proxy differ from the closing event")
     if p["quorum_met"] != (tally.get("quorum_met") if has_quorum else None):
         raise Mismatch(f"{where}: quorum differs from the closing event")
+    if p["dot_voters"] != (tally.get("voters") or []):
+        raise Mismatch(f"{where}: voters per option differ from the closing event")
+    battle = p.get("battle")
+    if isinstance(battle, dict) and battle.get("closing") != counts:
+        raise Mismatch(f"{where}: the battle's closing counts differ from the closing event")
     score = p["kind"] == "score"  # every ballot scores every option: counts are score sums
     expected_tally = [
         {"option": i, "votes": tally.get("turnout") if score else n, "score": n if score else None}
@@ -427,6 +444,10 @@ def _check_ballots(p: Json, ev: _PollEvents, tally: Json, where: str) -> None:
     expected_counts = first if first is not None else tally.get("counts")
     if summed is not None and summed != [c or 0 for c in expected_counts or [0] * n]:
         raise Mismatch(f"{where}: ballots do not add up to the closing counts")
+    if kind == "dot":
+        given = [sum(1 for b in ballots if _dots(b["choice"], i) > 0) for i in range(n)]
+        if given != p["dot_voters"]:
+            raise Mismatch(f"{where}: ballots do not add up to the voters per option")
     voters = p["voters"]
     givers = {g for g, _ in pairs}
     if (

@@ -13,12 +13,16 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from facilitation.base import Actor, Role
 from facilitation.participants import JoinRoom
 from tests.townhall.test_archive_from_state import SECRET, Session
+from tests.townhall.test_record import changed_byte
 from townhall.api.minutes import public_edition
 from townhall.archive import archive
 from townhall.archive.bundle import ArchiveBundle, Poll
@@ -338,3 +342,33 @@ def test_pdf_in_both_languages(minutes_pair: tuple[Minutes, Minutes], tmp_path: 
             check=True,
         )
     assert list(tmp_path.glob("*.png"))
+
+
+@pytest.fixture(scope="module")
+def formats_doc(minutes_pair: tuple[Minutes, Minutes]) -> dict[str, Any]:
+    """One rendering for every example (a rendering carries its own time)."""
+    doc: dict[str, Any] = json.loads(render_json(minutes_pair[0]))
+    return doc
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_verify_fails_on_any_changed_byte_of_the_formats(
+    formats_doc: dict[str, Any], data: st.DataObject
+) -> None:
+    """Battle, dot, proposal-made and repeated polls: one changed character, number,
+    flag or member name of an event or a summary section, and verify names it."""
+    changed, label = data.draw(changed_byte(formats_doc))
+    try:
+        verify(changed)
+    except Mismatch as exc:
+        problem = str(exc)
+    else:
+        raise AssertionError(f"verify passed: {label}")
+    where = ("polls:", "tallies:") if label == "tallies" else (f"{label}:", f"{label} (")
+    assert problem.startswith(where), (label, problem)
