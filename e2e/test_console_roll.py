@@ -56,6 +56,7 @@ def test_roll_import_personal_links_and_proxies(browser: Browser, server: str) -
     page.get_by_role("button", name="Record proxy").click()
     expect(roll.locator(".proxy-list")).to_contain_text("Park Hana → Kim Minsu")
     expect(table.locator("tr", has_text="Park Hana")).to_contain_text("Kim Minsu")
+    expect(cards).to_have_count(3)  # the links made on this page stay while proxies are set
     page.get_by_role("button", name="Revoke the proxy of Park Hana").click()
     expect(roll).to_contain_text("No proxies recorded.")
 

@@ -671,6 +671,8 @@ function personalLinks(made) {
     })));
 }
 
+const shownLinks = new Map(); // town hall id -> personal links made on this page
+
 async function rollSection(th, host) {
   let roll;
   let proxies;
@@ -681,13 +683,14 @@ async function rollSection(th, host) {
     return showError(error);
   }
   const scheduled = th.status === "scheduled";
-  const redraw = (made) => rollSection(th, host).then(() => {
-    if (made?.length) host.append(personalLinks(made));
-  });
+  const redraw = () => rollSection(th, host);
   const add = async (members) => {
     const answer = await api("POST", `/api/townhalls/${th.id}/roll`, { members, qr: true });
+    // Kept in this page only (never stored): the links stay on screen while the
+    // organiser records proxies, and are gone once the page is left or reloaded.
+    shownLinks.set(th.id, [...(shownLinks.get(th.id) || []), ...answer.personal]);
     announce(plural("console.members_added", answer.personal.length));
-    await redraw(answer.personal);
+    await redraw();
   };
   const file = h("input", { type: "file", accept: ".csv,text/csv", "data-k": "roll-csv" });
   file.addEventListener("change", async () => {
@@ -746,14 +749,15 @@ async function rollSection(th, host) {
   swap(host,
     h("h2", { id: "roll-h" }, t("console.roll"), " ", h("span", { class: "badge" }, String(roll.members.length))),
     roll.members.length ? h("table", { class: "roll-table" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("console.member_name")), h("th", { scope: "col" }, t("console.member_ref")),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("console.member_name")), h("th", { scope: "col" }, t("console.member_ref_column")),
         h("th", { scope: "col" }, t("console.proxy_held_by")))),
       h("tbody", {}, roll.members.map((m) => h("tr", {}, h("td", {}, m.name), h("td", {}, m.ref),
         h("td", {}, m.proxy ? byRef[m.proxy]?.name || m.proxy : ""))))) : h("p", { class: "muted" }, t("console.roll_empty")),
     scheduled ? [field(t("console.import_roll"), file, t("console.import_hint")), addOne] : null,
     h("h3", {}, t("console.proxies")),
     proxyRows.length ? h("ul", { class: "proxy-list" }, proxyRows) : h("p", { class: "muted" }, t("console.no_proxies")),
-    scheduled && roll.members.length > 1 ? proxyForm : null);
+    scheduled && roll.members.length > 1 ? proxyForm : null,
+    shownLinks.get(th.id)?.length ? personalLinks(shownLinks.get(th.id)) : null);
   return undefined;
 }
 
