@@ -9,6 +9,10 @@ head, which the published minutes end with and which verifies.
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -23,11 +27,42 @@ from e2e.support import (
     show_tab,
     start_session,
 )
+from tests import services
+from tests.conftest import redis_prefix, redis_url
 from townhall import verify
 
 pytestmark = pytest.mark.browser
 
 AUTH = {"Authorization": f"Bearer {ORGANISER_KEY}"}
+
+
+__all__ = ["redis_prefix", "redis_url"]  # fixtures used by ``bases``
+
+
+@pytest.fixture(
+    params=["one", pytest.param("three-redis", marks=[pytest.mark.redis, pytest.mark.slow])]
+)
+def bases(
+    request: pytest.FixtureRequest, worker_pool: services.WorkerPool, tmp_path: Path
+) -> list[str]:
+    """One server, or three workers sharing a database and Redis: pages then talk to
+    different workers, as behind a load balancer."""
+    if request.param == "one":
+        (worker,) = worker_pool.start(1, env={"TOWNHALL_ORGANISER_KEY": ORGANISER_KEY})
+        return [worker.url]
+    prefix = f"{request.getfixturevalue('redis_prefix')}{uuid.uuid4().hex[:8]}:"
+    env = {
+        "TOWNHALL_ORGANISER_KEY": ORGANISER_KEY,
+        "TOWNHALL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'townhall.db'}",
+        "TOWNHALL_REDIS_URL": f"{request.getfixturevalue('redis_url')}?prefix={prefix}",
+    }
+    return [worker.url for worker in worker_pool.start(3, env=env)]
+
+
+def on(bases: list[str], n: int, url: str) -> str:
+    """``url`` served by worker ``n`` (the same link, another worker's address)."""
+    base = urlsplit(bases[n % len(bases)])
+    return urlunsplit(urlsplit(url)._replace(scheme=base.scheme, netloc=base.netloc))
 
 
 def member_page(browser: Browser, url: str, lang: str = "en") -> Page:
@@ -37,7 +72,8 @@ def member_page(browser: Browser, url: str, lang: str = "en") -> Page:
     return page
 
 
-def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
+def test_roll_session_with_proxies(browser: Browser, bases: list[str]) -> None:
+    server = bases[0]
     body = {
         "title": "2027 정기총회",
         "access": "roll",
@@ -61,7 +97,7 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
 
     # The same refusal in English: the page says to use the personal link, asks no name.
     stranger_en = new_page(browser)
-    stranger_en.goto(links["participant"])
+    stranger_en.goto(on(bases, 1, links["participant"]))
     expect(stranger_en.get_by_role("heading", name="Members only")).to_be_visible()
     expect(stranger_en.locator("[data-banner='members']")).to_contain_text(
         "Use the personal link you received"
@@ -71,10 +107,11 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
 
     fac = new_page(browser)
     open_view(fac, links["facilitator"])
-    kim = member_page(browser, personal["A-1"])
-    lee = member_page(browser, personal["A-2"])
+    kim = member_page(browser, on(bases, 1, personal["A-1"]))
+    lee = member_page(browser, on(bases, 2, personal["A-2"]))
     park = member_page(browser, personal["A-3"])
-    park_phone = member_page(browser, personal["A-3"])  # a second device: the same member
+    # A second device (on another worker): the same member.
+    park_phone = member_page(browser, on(bases, 1, personal["A-3"]))
     assert park.evaluate("townhall.state.you.participant") == park_phone.evaluate(
         "townhall.state.you.participant"
     )
@@ -116,7 +153,7 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
     expect(kim_card.locator(".results .winner")).to_contain_text("Yes")
     # The big screen shows the same head as the facilitator's footer, for the room to note.
     projector = new_page(browser)
-    open_view(projector, links["observer"] + "&view=projector")
+    open_view(projector, on(bases, 2, links["observer"]) + "&view=projector")
     live_head = fac.locator("#record").inner_text().rsplit("·", 1)[1].strip()
     expect(projector.locator("#record")).to_contain_text(live_head)
     fac.get_by_role("button", name="End session").click()
@@ -154,13 +191,14 @@ def test_roll_session_with_proxies(browser: Browser, server: str) -> None:
         assert page_errors(page) == []
 
 
-def test_open_mode_one_browser_is_one_participant(browser: Browser, server: str) -> None:
+def test_open_mode_one_browser_is_one_participant(browser: Browser, bases: list[str]) -> None:
+    server = bases[0]
     created = httpx.post(
         f"{server}/api/townhalls", json={"title": "Open hall"}, headers=AUTH, timeout=10
     ).json()
     link = created["links"]["participant"]
     fac = new_page(browser)
-    open_view(fac, created["links"]["facilitator"])
+    open_view(fac, on(bases, 1, created["links"]["facilitator"]))  # another worker
     start_session(fac)
     tab = new_page(browser)
     tab.goto(link)
