@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from e2e.support import (
+    DESKTOP,
+    PHONE,
     Room,
     axe_violations,
     create_room,
@@ -170,6 +172,9 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
         fits(projector, pj)
         fits(projector, projector.locator(".pj-poll .pj-question"))
     projector.set_viewport_size(SCREENS[0])
+    alice.set_viewport_size(PHONE)  # a phone: the board fits its width
+    assert alice.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    alice.set_viewport_size(DESKTOP)
     views = {"participant": alice, "observer": obs, "projector": projector, "console": fac}
     assert no_axe_problems(views) == {}
     fac.get_by_role("button", name="Close poll", exact=True).click()
@@ -241,6 +246,9 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     ballot.get_by_role("button", name="Add a dot to Free bus passes for students").click()
     expect(ballot.locator(".dots-left")).to_have_text("0 of 3 dots left")
     assert no_axe_problems({"dot ballot": alice}) == {}
+    alice.set_viewport_size(PHONE)
+    assert alice.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    alice.set_viewport_size(DESKTOP)
     ballot.get_by_role("button", name="Vote", exact=True).click()
     expect(ballot.locator(".my-vote")).to_contain_text(
         "Your vote: Free bus passes for students: 1, Night buses on weekends: 2."
