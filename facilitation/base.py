@@ -18,7 +18,7 @@ class Role(StrEnum):
     CAPTIONER = "captioner"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actor:
     participant: str
     role: Role

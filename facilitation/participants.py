@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from facilitation.room import RoomState
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stay:
     """One stretch of presence, for the attendance list of the minutes."""
 
@@ -31,7 +31,7 @@ class Stay:
     left: datetime | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Person:
     id: str
     name: str

@@ -35,7 +35,7 @@ class Refused(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is on a connection, as the authenticator decided."""
 

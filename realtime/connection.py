@@ -182,6 +182,14 @@ class Connection:
 
     async def _authenticate(self, action: Authenticate) -> None:
         try:
+            await self._open(action)
+        finally:
+            # Done: the finished task (and its coroutine, ~0.5 KB) need not live as long
+            # as the socket.
+            self.auth = None
+
+    async def _open(self, action: Authenticate) -> None:
+        try:
             # "peer" is the hub's to set: a client's own "peer" field is overwritten.
             hello = {**action.data, "peer": self.peer}
             principal = await self.ctx.authenticator(action.hello.token, hello)

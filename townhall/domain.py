@@ -70,7 +70,7 @@ NOT_PEOPLE = (Role.OBSERVER, Role.CAPTIONER)
 HEAD_SHOWN = 8  # hex digits of the record's head sent with each event (SPEC §8)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """``Principal.info`` of a townhall connection."""
 
