@@ -83,6 +83,16 @@ async def test_a_long_export_answers_at_once_with_its_progress(api: Harness) -> 
     assert (2, "pdf") in kept  # rendered once, kept for every later download
     pdf = await api.client.get(answer["url"].removeprefix(BASE), headers=api.auth())
     assert pdf.content.startswith(b"%PDF-")
+    # The cache dropped (as approving a version does): rendered again, not "ready" at once.
+    async with api.sessions.begin() as session:
+        await session.execute(sa.delete(renders))
+    redo = await api.client.post(url, json={"format": "pdf"}, headers=api.auth())
+    assert redo.status_code == 202
+    while redo.status_code == 202:
+        await asyncio.sleep(0.02)
+        redo = await api.client.post(url, json={"format": "pdf"}, headers=api.auth())
+    async with api.sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(renders)) == 1
     again = await api.client.post(url, json={"format": "pdf"}, headers=api.auth())
     assert again.status_code == 200
     assert again.json()["ready"] is True
@@ -107,3 +117,25 @@ async def test_rendering_refuses_what_cannot_be_rendered(api: Harness) -> None:
     bad = await api.client.post(url, json={"format": "docx"}, headers=api.auth())
     assert bad.status_code == 422
     assert bad.json()["fields"][0]["field"] == "format"
+
+
+async def test_a_dropped_render_is_made_again_not_reported_ready(api: Harness) -> None:
+    """A job that finished while nobody asked, whose document was then dropped from the
+    cache (approving a version drops its renders), does not answer "ready" again."""
+    room = await two_versions(api)
+    url = f"/api/townhalls/{room}/minutes/render"
+    renders = metadata.tables["minutes_render"]
+    first = await api.client.post(url, json={"format": "md"}, headers=api.auth())
+    assert first.status_code == 202
+    for _ in range(3000):  # the job finishes on its own; nobody polls it
+        async with api.sessions() as session:
+            if await session.scalar(sa.select(sa.func.count()).select_from(renders)):
+                break
+        await asyncio.sleep(0.02)
+    cached = await api.client.post(url, json={"format": "md"}, headers=api.auth())
+    assert cached.status_code == 200
+    async with api.sessions.begin() as session:
+        await session.execute(sa.delete(renders))
+    again = await api.client.post(url, json={"format": "md"}, headers=api.auth())
+    assert again.status_code == 202
+    assert again.json()["ready"] is False

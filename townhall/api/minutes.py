@@ -189,7 +189,8 @@ class RenderJobs:
     A job runs as a task (the render itself in a thread), so the request that started it
     answers at once with the progress; later requests read the same job. A finished job
     leaves its document in the render cache (minutes_render) and is forgotten once
-    collected; a failed one hands its error to the next request, then is forgotten.
+    collected; one found done again (the cache was dropped since, by an approval) starts
+    over; a failed one hands its error to the next request, then is forgotten.
     """
 
     def __init__(self) -> None:
@@ -201,6 +202,10 @@ class RenderJobs:
         render: Callable[[Progress], Awaitable[bytes]],
     ) -> RenderJob:
         job = self._jobs.get(key)
+        if job is not None and job.task is not None and job.task.done():
+            failed = not job.task.cancelled() and job.task.exception() is not None
+            if not failed:  # its document went to the cache, since dropped: render again
+                job = None
         if job is None:
             job = self._jobs[key] = RenderJob()
             job.task = asyncio.ensure_future(render(job.tell))
