@@ -99,11 +99,12 @@ def join(page: Page, url: str, name: str, *, lang: str = "en") -> None:
 TABS = {
     "en": {"agenda": "Agenda", "polls": "Polls", "questions": "Questions",
            "statements": "Statements and transcript", "decisions": "Decisions",
-           "people": "Participants", "moderation": "Moderation log", "settings": "Settings",
-           "proposals": "Proposals", "cheers": "Cheering"},
+           "people": "Participants", "equity": "Voice equity", "moderation": "Moderation log",
+           "settings": "Settings", "proposals": "Proposals", "cheers": "Cheering"},
     "ko": {"agenda": "안건", "polls": "투표", "questions": "질문",
            "statements": "발언과 속기록", "decisions": "결정 사항", "people": "참가자",
-           "moderation": "진행 기록", "settings": "설정", "proposals": "제안", "cheers": "응원"},
+           "equity": "발언 형평성", "moderation": "진행 기록", "settings": "설정", "proposals": "제안",
+           "cheers": "응원"},
 }  # fmt: skip
 
 

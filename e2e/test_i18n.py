@@ -25,12 +25,19 @@ DYNAMIC = {
     "poll.kind": {"single", "multiple", "yes_no_abstain", "ranked", "score", "battle", "dot"},
     "poll.results": {"live", "on_close"},
     "poll.status": {"draft", "open", "closed", "published"},
-    "question.status": {"open", "answered", "dismissed", "queued"},
+    "question.status": {"open", "answered", "dismissed", "queued", "pending", "hidden"},
     "queue.policy": {"fifo", "fair"},
     "queue.policy_name": {"fifo", "fair"},
     "reaction": {"agree", "disagree", "applause", "unclear"},
     "role": {"participant", "facilitator", "observer", "projector"},
-    "room.toggle": {"lobby", "statements", "questions", "auto_advance"},
+    "room.toggle": {
+        "lobby",
+        "statements",
+        "questions",
+        "auto_advance",
+        "questions_premoderated",
+        "auto_advance_items",
+    },
     "session.status": {"scheduled", "live", "ended"},
     "error": {"generic", "forbidden", "muted", "not_eligible", "queue_empty"},
     "console.none": {"upcoming", "live", "past"},
@@ -54,9 +61,30 @@ DYNAMIC = {
         "participant.unmute",
         "participant.remove",
         "statement.hide",
+        "hand.lower",
+        "queue.move",
+        "queue.clear",
+        "floor.end",
+        "question.approve",
+        "question.hide",
+        "question.dismiss",
+        "cheer.reveal",
         "proposal.merge",
         "proposal.hide",
-        "cheer.reveal",
+    },
+    "moderation.setting": {
+        "queue_policy",
+        "turn_s",
+        "auto_advance",
+        "max_turns_per_item",
+        "slow_mode_s",
+        "statements",
+        "questions",
+        "lobby",
+        "auto_advance_items",
+        "item_grace_s",
+        "questions_premoderated",
+        "max_participants",
     },
 }
 
@@ -150,3 +178,33 @@ def test_no_external_resources() -> None:
     # The SVG namespace is a name (createElementNS), never fetched.
     names = {"http://www.w3.org/2000/svg"}
     assert [url for url in re.findall(r"https?://[^\s\"'`)]+", text) if url not in names] == []
+
+
+FACILITATION = FRONTEND.parent / "facilitation"
+
+
+def logged_actions() -> set[str]:
+    """The actions facilitation/ writes to the moderation log (log(room, ..., "x.y", ...),
+    _logged(...), or an `action = "x.y"` handed to it)."""
+    found: set[str] = set()
+    for path in FACILITATION.glob("*.py"):
+        src = path.read_text("utf-8")
+        calls = re.finditer(r'(?:\blog|_logged)\(\s*room,[^)]*?"([a-z_]+\.[a-z_]+)"', src, re.S)
+        found.update(m.group(1) for m in calls)
+        assigned = r'\baction(?:, reason)? = "([a-z_]+\.[a-z_]+)"(?: if .* else "([a-z_.]+)")?'
+        for m in re.finditer(assigned, src):
+            found.update(x for x in m.groups() if x)
+    return found
+
+
+def test_every_logged_action_and_setting_has_words() -> None:
+    """The public moderation log names every act and every setting in both languages."""
+    actions = logged_actions()
+    assert {"room.settings", "question.hide", "queue.clear"} <= actions  # the pattern works
+    assert actions <= DYNAMIC["moderation.action"]
+    rules = (FACILITATION / "moderation.py").read_text("utf-8")
+    settings = re.search(r"class Settings:\n(.*?)\n\n", rules, re.S)
+    assert settings is not None
+    names = set(re.findall(r"^    ([a-z_]+): ", settings.group(1), re.M))
+    assert {"queue_policy", "item_grace_s", "questions_premoderated"} <= names
+    assert names <= DYNAMIC["moderation.setting"]

@@ -48,8 +48,11 @@ def test_observer_has_no_control_and_cannot_send(browser: Browser, room: Room) -
     expect(obs.locator(".poll")).to_contain_text("Which repair comes first?")
     expect(obs.locator(".hands li")).to_have_count(1)
     expect(obs.locator(".question-list")).to_contain_text("budget")
-    # Nothing to type or press inside the room; only the language switch in the header.
-    assert obs.locator("main").locator("button, input, select, textarea, form").count() == 0
+    # Nothing to type or press inside the room; only the language switch in the header
+    # and the viewer's own "Show live captions" (it changes this page, not the room).
+    controls = ":is(button, input, select, textarea, form):not([data-k='captions-toggle'])"
+    assert obs.locator("main").locator(controls).count() == 0
+    assert obs.get_by_role("checkbox", name="Show live captions").count() == 1
     for name in ROOM_CONTROLS:
         assert obs.get_by_role("button", name=name).count() == 0, name
     assert obs.locator("main [draggable='true']").count() == 0

@@ -300,8 +300,13 @@ def project(event: Event, state_after: RoomState, audience: str) -> Json | None:
         question = state_after.questions.get(str(data["question"]))
         if question is None or question.status == "pending":
             return None  # premoderated: nobody but facilitators sees it yet
-        # Approval is where the public first sees a premoderated question.
-        return {**question_view(question, False, None), "question": question.id}
+        # Approval is where the public first sees a premoderated question; who approved
+        # it is on the public moderation log (`by`, as for every other act).
+        shown = {**question_view(question, False, None), "question": question.id}
+        asker = state_after.people.by_id.get(str(shown["participant"]))
+        if asker is not None:  # named (not anonymous): the public may not know them yet
+            shown |= {"display_name": asker.name, "role": str(asker.role)}
+        return {**shown, **{k: data[k] for k in ("by",) if k in data}}
     if name == "decision.recorded":
         decision = state_after.decisions.get(str(data["decision"]))
         if decision is None:

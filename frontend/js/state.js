@@ -36,12 +36,16 @@ export function fromWelcome(welcome) {
     },
     settings: { queue_policy: "fifo", turn_s: 120, slow_mode_s: 0, statements: true,
       questions: true, lobby: false, auto_advance: false, max_turns_per_item: 0,
+      auto_advance_items: false, item_grace_s: 30, questions_premoderated: false,
       ...(snap.settings || {}) },
     locked: Boolean(snap.locked),
     agenda: {
       items,
       order: agenda.order || asList(agenda.items).map((i) => i.id),
       current: agenda.current ?? null,
+      // The server's plan (agenda_timing): the page re-plans from it every second.
+      estimated_end: agenda.estimated_end ?? null,
+      plan: agenda.plan || null,
     },
     queues: {},
     raised: 0,
@@ -57,6 +61,14 @@ export function fromWelcome(welcome) {
     questions: {},
     statements: asList(snap.statements).map((x) => ({ ...x, text: x.text ?? "" })),
     reactions: { ...(snap.reactions || {}) },
+    // This viewer's current reaction (one per person per item), on the running item.
+    myReaction: { item: agenda.current ?? null, kind: snap.you?.reaction ?? null },
+    // The latest transcript line (the caption), from a turn or from the item.
+    caption: snap.caption || null,
+    // Facilitators only: who got the floor (facilitation/equity.py).
+    equity: snap.equity || null,
+    // Questions this viewer asked (an anonymous or pending one names nobody to them).
+    myQuestions: new Set(),
     decisions: asList(snap.decisions),
     moderation: asList(snap.moderation),
     lastEvent: null,
@@ -89,6 +101,7 @@ export function fromWelcome(welcome) {
   }
   for (const q of asList(snap.questions)) {
     state.questions[q.id] = { ...q, voted: Boolean(q.upvoted) };
+    if (q.mine) state.myQuestions.add(q.id);
   }
   formatsFromWelcome(state, snap);
   return state;
@@ -162,6 +175,26 @@ export function votedByMe(state, question) {
 export function reactionCounts(state) {
   const counts = state.reactions[queueKey(state.agenda.current)] || {};
   return { agree: 0, disagree: 0, applause: 0, unclear: 0, ...counts };
+}
+
+/** Each reaction's share of the people present (0-1): one reaction per person. */
+export function reactionShares(state) {
+  const counts = reactionCounts(state);
+  const people = state.present || 0;
+  const shares = {};
+  for (const [kind, n] of Object.entries(counts)) shares[kind] = people ? Math.min(1, n / people) : 0;
+  return shares;
+}
+
+/** This viewer's current reaction on the running item, or null. */
+export function myReaction(state) {
+  const mine = state.myReaction;
+  return mine && mine.item === (state.agenda.current ?? null) ? mine.kind : null;
+}
+
+/** A question's words are for facilitators and its asker once it is dismissed or hidden. */
+function keepsText(state, question) {
+  return state.you.role === "facilitator" || state.myQuestions.has(question.id);
 }
 
 // ---- reducers ------------------------------------------------------------------------
@@ -315,11 +348,13 @@ const REDUCERS = {
     const turn = s.turns.find((t) => t.number === d.turn);
     if (turn) turn.overrun = true;
   },
+  // Attached to the current turn, or to the running item when nobody has the floor.
   "transcript.appended": (s, d, at, ev) => {
-    const turn = s.turns.find((t) => t.number === d.turn);
+    const turn = d.turn == null ? null : s.turns.find((t) => t.number === d.turn);
     if (turn) turn.transcript = [...(turn.transcript || []), d.text];
-    s.statements.push({ id: `tr-${ev.seq}`, transcript: true, participant: turn?.participant,
-      text: d.text, at, turn: d.turn, item: turn?.item ?? null });
+    s.statements.push({ id: `tr-${ev.seq}`, transcript: true, participant: turn?.participant ?? null,
+      text: d.text, at, turn: d.turn ?? null, item: d.item ?? turn?.item ?? null });
+    s.caption = { text: d.text, at, turn: d.turn ?? null, item: d.item ?? turn?.item ?? null };
   },
 
   "statement.posted": (s, d, at) => s.statements.push({ id: d.statement, participant: d.participant,
@@ -331,9 +366,31 @@ const REDUCERS = {
     if (found) Object.assign(found, { hidden: true, hidden_reason: d.reason, text });
   },
 
+  // Facilitators get {question, participant, text, item, anonymous, pending}; the public
+  // the question as in the snapshot (never a pending one, and no asker when anonymous).
   "question.asked": (s, d, at) => {
-    s.questions[d.question] = { id: d.question, participant: d.participant, text: d.text, at,
-      item: d.item ?? null, votes: 0, voted: false, status: "open" };
+    const mine = s.myQuestions.has(d.question) || (d.participant != null && d.participant === s.you.participant);
+    if (mine) s.myQuestions.add(d.question);
+    s.questions[d.question] = { id: d.question, participant: d.participant ?? null,
+      anonymous: Boolean(d.anonymous), text: d.text ?? null, at: d.at ?? at, item: d.item ?? null,
+      votes: typeof d.votes === "number" ? d.votes : 0, voted: Boolean(d.upvoted), mine,
+      status: d.status || (d.pending ? "pending" : "open"), hidden_reason: d.hidden_reason ?? null };
+  },
+  "question.approved": (s, d, at) => {
+    const q = s.questions[d.question];
+    if (q) {
+      q.status = "open";
+      if (d.text !== undefined && d.text !== null) q.text = d.text;
+    } else if (d.text !== undefined) {
+      // The public first hears of a premoderated question when it is approved.
+      REDUCERS["question.asked"](s, { ...d, status: "open" }, at);
+    }
+  },
+  "question.hidden": (s, d) => {
+    const q = s.questions[d.question];
+    if (!q) return;
+    Object.assign(q, { status: "hidden", hidden_reason: d.reason ?? null });
+    if (!keepsText(s, q)) q.text = null;
   },
   "question.upvoted": (s, d) => {
     const q = s.questions[d.question];
@@ -344,14 +401,18 @@ const REDUCERS = {
     if (mine) q.voted = true;
   },
   "question.answered": (s, d) => setQuestion(s, d.question, "answered"),
-  "question.dismissed": (s, d) => setQuestion(s, d.question, "dismissed"),
+  "question.dismissed": (s, d) => {
+    setQuestion(s, d.question, "dismissed");
+    const q = s.questions[d.question];
+    if (q && !keepsText(s, q)) q.text = null;
+  },
   "question.queued": (s, d) => setQuestion(s, d.question, "queued"),
 
+  // The item's current reactions (one per person): the counts replace what the page had.
   "reaction.sent": (s, d) => {
     const key = queueKey(d.item);
-    const counts = (s.reactions[key] = s.reactions[key] || {});
-    if (d.counts) Object.assign(counts, d.counts);
-    else counts[d.kind] = (counts[d.kind] || 0) + (d.count || 1);
+    if (d.counts) s.reactions[key] = { ...d.counts };
+    if (typeof d.present === "number") s.present = d.present;
   },
 
   "decision.recorded": (s, d, at) => s.decisions.push({ id: d.decision, item: d.item, text: d.text,
@@ -404,26 +465,90 @@ function maxNumber(state) {
   return max;
 }
 
-// Moderation acts, as facilitation's moderation log records them (actor, action, target).
+// Moderation acts, as facilitation's moderation log records them (facilitation/
+// moderation_log.py: actor, action, target, reason, detail), read from each event on the
+// state before it applies: {action, target?, detail?, when?}.
+const none = () => null;
+const questionTarget = (s, d) => {
+  const q = s.questions[d.question];
+  return q && !q.anonymous ? q.participant ?? null : null; // an anonymous asker is never named
+};
 const LOGGED = {
-  "room.settings_changed": ["room.settings", () => null],
-  "room.locked": ["room.lock", () => null],
-  "room.unlocked": ["room.unlock", () => null],
-  "participant.admitted": ["participant.admit", (s, d) => d.participant],
-  "participant.muted": ["participant.mute", (s, d) => d.participant],
-  "participant.unmuted": ["participant.unmute", (s, d) => d.participant],
-  "participant.removed": ["participant.remove", (s, d) => d.participant],
-  "statement.hidden": ["statement.hide",
-    (s, d) => s.statements.find((x) => x.id === d.statement)?.participant ?? null],
+  "room.settings_changed": { action: "room.settings", detail: (s, d) => ({ changes: settingsChanges(s, d) }) },
+  "room.locked": { action: "room.lock" },
+  "room.unlocked": { action: "room.unlock" },
+  "participant.admitted": { action: "participant.admit", target: (s, d) => d.participant },
+  "participant.muted": { action: "participant.mute", target: (s, d) => d.participant },
+  "participant.unmuted": { action: "participant.unmute", target: (s, d) => d.participant },
+  "participant.removed": { action: "participant.remove", target: (s, d) => d.participant },
+  "statement.hidden": { action: "statement.hide",
+    target: (s, d) => s.statements.find((x) => x.id === d.statement)?.participant ?? null },
+  // Lowering someone else's hand; one's own is nobody's act.
+  "hand.lowered": { action: "hand.lower", target: (s, d) => d.participant,
+    when: (s, d) => Boolean(d.by) && d.by !== d.participant },
+  "hand.moved": { action: "queue.move", target: (s, d) => d.participant,
+    detail: (s, d) => ({ position: d.position }) },
+  "queue.cleared": { action: "queue.clear",
+    detail: (s, d) => ({ hands: (s.queues[queueKey(d.item)]?.hands || []).map((x) => x.participant) }) },
+  "floor.ended": { action: "floor.end", when: (s, d) => d.reason === "end",
+    target: (s, d) => s.turns.find((x) => x.number === d.turn)?.participant ?? null,
+    detail: (s, d) => ({ turn: d.turn }) },
+  "question.approved": { action: "question.approve", target: questionTarget,
+    detail: (s, d) => ({ question: d.question }) },
+  "question.hidden": { action: "question.hide", target: questionTarget,
+    detail: (s, d) => ({ question: d.question }) },
+  "question.dismissed": { action: "question.dismiss", target: questionTarget,
+    detail: (s, d) => ({ question: d.question }) },
+  "cheer.revealed": { action: "cheer.reveal", detail: (s, d) => ({ item: d.item, counts: d.counts || {} }) },
+  "proposal.merged": { action: "proposal.merge", detail: (s, d) => ({ proposal: d.proposal, into: d.into }) },
+  "proposal.hidden": { action: "proposal.hide", detail: (s, d) => ({ proposal: d.proposal }),
+    target: (s, d) => proposalAuthor(s, d.proposal) },
 };
 
-function logModeration(state, event) {
+function proposalAuthor(state, id) {
+  const found = asList(state.proposals).find((p) => p && (p.id === id));
+  return found?.participant ?? null;
+}
+
+/** {setting: [old, new]} for every setting a room.settings_changed event changes (the
+ * snapshot's `max_turns_per_item` null is the event's 0: no cap). */
+function settingsChanges(state, data) {
+  const same = (key, v) => JSON.stringify(key === "max_turns_per_item" && !v ? 0 : v ?? null);
+  const changes = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "by" || key === "queue") continue;
+    const before = state.settings[key];
+    if (same(key, before) !== same(key, value)) changes[key] = [before ?? null, value];
+  }
+  return changes;
+}
+
+function logModeration(state, event, data) {
   const entry = LOGGED[event.name];
-  if (!entry) return;
-  const [action, target] = entry;
-  const data = event.data || {};
-  state.moderation.push({ at: event.at, actor: data.by ?? null, action,
-    target: target(state, data), reason: data.reason ?? null });
+  if (!entry || (entry.when && !entry.when(state, data))) return;
+  state.moderation.push({ at: event.at, actor: data.by ?? null, action: entry.action,
+    target: (entry.target || none)(state, data) ?? null, reason: data.reason ?? null,
+    detail: entry.detail ? entry.detail(state, data) : null });
+}
+
+/** The ack of question.ask names the question: a pending or anonymous one is mine all the same. */
+export function noteMyQuestion(state, id, { text, anonymous = false } = {}) {
+  if (!id) return;
+  state.myQuestions.add(id);
+  const q = state.questions[id];
+  if (q) {
+    q.mine = true;
+    if (q.participant == null) q.participant = state.you.participant;
+  } else if (state.settings.questions_premoderated && state.you.role !== "facilitator") {
+    // Nobody but facilitators hears of it until approved: the asker keeps it meanwhile.
+    state.questions[id] = { id, participant: state.you.participant, anonymous, text, at: new Date().toISOString(),
+      item: state.agenda.current ?? null, votes: 0, voted: false, mine: true, status: "pending" };
+  }
+}
+
+/** The ack of reaction.send: this viewer's reaction on the running item (null: withdrawn). */
+export function noteMyReaction(state, kind) {
+  state.myReaction = { item: state.agenda.current ?? null, kind: kind ?? null };
 }
 
 /**
@@ -465,9 +590,20 @@ export function applyEvent(state, event) {
           name: data.display_name, ...(data.role ? { role: data.role } : {}) });
       }
     }
-    logModeration(state, event);
+    logModeration(state, event, data);
     if (reducer) reducer(state, data, event.at, event);
     if (data.queue && Array.isArray(data.queue.hands)) adoptQueue(state, data.queue);
+    // Derived values the server sends with events: taken as they are (docs/protocol/room.md).
+    if (event.name.startsWith("agenda.")) {
+      if (data.estimated_end !== undefined) state.agenda.estimated_end = data.estimated_end;
+      if (data.plan) state.agenda.plan = data.plan;
+    }
+    if (data.equity) state.equity = data.equity;
+    if (data.temperature && typeof data.temperature === "object") {
+      const temp = data.temperature;
+      state.reactions[queueKey(temp.item)] = { ...(temp.counts || {}) };
+      if (typeof temp.present === "number") state.present = temp.present;
+    }
     if (!reducer) return false;
   } catch (error) {
     // A reducer must never take the page down; the next full welcome repairs the state.

@@ -199,6 +199,16 @@ def test_project_question_asked_hides_pending_and_anonymous() -> None:
     shown = project(approve, state_of(*ON_ITEM, PREMODERATED, PENDING, approve), "public")
     assert shown is not None
     assert (shown["question"], shown["text"], shown["status"]) == ("q1", "Who pays?", "open")
+    assert shown["by"] == "f1"  # the public moderation log names who approved it
+    assert "by" not in anon  # asking is nobody's moderation act
+    # A named asker comes with their name (the public may not know them yet); an
+    # anonymous one with none.
+    assert (shown["participant"], shown["display_name"], shown["role"]) == (
+        "p1",
+        state_of(*ON_ITEM).people.by_id["p1"].name,
+        "participant",
+    )
+    assert "display_name" not in anon
     gone = QuestionApproved(at=t(4), question="zz", by="f1")
     assert project(gone, state_of(*ON_ITEM, gone), "public") is None
 

@@ -6,7 +6,7 @@ import { h, swap, field, clearSent } from "../dom.js";
 import { t, formatDuration, formatTime } from "../i18n.js";
 import { countdown } from "./timer.js";
 import { currentItem } from "../state.js";
-import { now } from "../clock.js";
+import { now, everySecond } from "../clock.js";
 import { linkify, documentsList } from "./documents.js";
 
 /** "The agenda is finished" only when there was an agenda and every item of it is done. */
@@ -47,6 +47,7 @@ export function currentItemPart() {
     el,
     topics: ["agenda.", "session."],
     update(state) {
+      followPlan(state);
       const item = currentItem(state);
       swap(el,
         h("h2", { id: "current-item-h" }, t("agenda.current")),
@@ -57,7 +58,8 @@ export function currentItemPart() {
             presentersLine(item),
             h("p", {}, countdown({ deadline: item.deadline, remaining: item.remaining_s,
               paused: item.status === "paused" })),
-            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
+            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) })),
+            h("p", { class: "muted" }, planTime("advance"))]
           : h("p", { class: "muted" }, idleText(state)));
     },
   };
@@ -73,6 +75,7 @@ export function nowPart({ send }) {
     el,
     topics: ["agenda.", "session."],
     update(state) {
+      followPlan(state);
       const item = currentItem(state);
       const next = nextItem(state);
       const live = state.session.status === "live";
@@ -92,17 +95,19 @@ export function nowPart({ send }) {
           ? [h("p", { class: "item-title" }, item.title),
             h("p", { class: "timer" }, countdown({ deadline: item.deadline, remaining: item.remaining_s,
               paused: item.status === "paused", big: true })),
-            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }))]
+            h("p", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) })),
+            h("p", { class: "muted" }, planTime("advance"))]
           : h("p", { class: "muted" }, idleText(state)),
         buttons.length ? h("div", { class: "buttons" }, buttons) : null,
         next ? h("div", { class: "next-item" },
           h("h3", {}, t("agenda.next")),
           h("p", {}, h("span", { class: "next-title", id: "now-next-title" }, next.title), " ",
-            h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(next.duration_s) }))),
+            h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(next.duration_s) })),
+            live ? [" · ", h("span", { class: "muted" }, planTime("start", next.id))] : null),
           live ? h("div", { class: "buttons" }, h("button", { type: "button", class: item ? "" : "primary",
             "data-k": "item-next", "aria-describedby": "now-next-title",
             onclick: () => send("agenda.start", { item: next.id }) }, t("agenda.start"))) : null) : null,
-        live && next ? h("p", { class: "muted" }, t("agenda.estimated_end", { time: formatTime(estimatedEnd(state)) })) : null);
+        live && next ? h("p", { class: "muted" }, planTime("end")) : null);
     },
   };
 }
@@ -118,18 +123,76 @@ function actual(item) {
   return null;
 }
 
-/** Estimated end: now (or the running deadline) plus every pending item's planned time. */
-function estimatedEnd(state) {
-  let at = now();
+// ---- the plan, re-planned every second from the server's (facilitation/agenda_timing.py)
+
+/** When the running item gives way by itself (auto_advance_items): deadline + grace, or null. */
+export function advanceAt(state) {
   const running = currentItem(state);
-  if (running?.deadline) at = Math.max(at, Date.parse(running.deadline));
-  else if (running) at += Math.max(0, running.remaining_s || 0) * 1000;
+  if (!state.settings.auto_advance_items || !running?.deadline) return null;
+  return Date.parse(running.deadline) + (state.settings.item_grace_s || 0) * 1000;
+}
+
+/** When the running item is expected to end, seen at `at` (ms): its deadline, or now while
+ * it runs over (at most when it advances by itself); now + the rest while paused. */
+function runningEnd(state, at) {
+  const running = currentItem(state);
+  if (!running) return at;
+  if (!running.deadline) return at + Math.max(0, running.remaining_s || 0) * 1000;
+  const end = Math.max(at, Date.parse(running.deadline));
+  const due = advanceAt(state);
+  return due === null ? end : Math.min(end, due);
+}
+
+/** Each pending item's planned start and the estimated end (ms), seen at `at`: the
+ * server's offsets (`agenda.plan`) after the running item's expected end. */
+export function replan(state, at = now()) {
+  const base = runningEnd(state, at);
+  const offsets = state.agenda.plan?.offsets || {};
+  const starts = {};
+  let pending = 0;
   for (const id of state.agenda.order) {
     const item = state.agenda.items[id];
-    if (item?.status === "pending") at += item.duration_s * 1000;
+    if (item?.status !== "pending") continue;
+    starts[id] = base + 1000 * (typeof offsets[id] === "number" ? offsets[id] : pending);
+    pending += item.duration_s;
   }
-  return new Date(at).toISOString();
+  return { starts, end: base + pending * 1000 };
 }
+
+// One ticker re-plans every shown time from the latest state: an overrun moves them on
+// without waiting for another event.
+let planned = null;
+const PLAN_TEXT = { start: "agenda.planned_start", end: "agenda.estimated_end", advance: "agenda.advance_at" };
+
+function planTime(kind, item = "") {
+  const el = h("span", { class: `plan-time plan-${kind}`, "data-plan": kind, "data-item": item });
+  if (planned) refreshPlan(el, replan(planned));
+  return el;
+}
+
+function refreshPlan(el, plan) {
+  const kind = el.dataset.plan;
+  const at = kind === "end" ? plan.end : kind === "advance" ? advanceAt(planned) : plan.starts[el.dataset.item];
+  if (at === null || at === undefined) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  const iso = new Date(at).toISOString();
+  if (el.dataset.at !== iso) el.dataset.at = iso;
+  const text = t(PLAN_TEXT[kind], { time: formatTime(iso) });
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function followPlan(state) {
+  planned = state;
+}
+
+everySecond(() => {
+  if (!planned) return;
+  const plan = replan(planned);
+  for (const el of document.querySelectorAll(".plan-time")) refreshPlan(el, plan);
+});
 
 export function agendaPart({ send, facilitator = false }) {
   const el = h("section", { class: "card agenda", "aria-labelledby": "agenda-h" });
@@ -218,6 +281,8 @@ export function agendaPart({ send, facilitator = false }) {
     el,
     topics: ["agenda.", "session."],
     update(state) {
+      followPlan(state);
+      const live = state.session.status === "live";
       const rows = state.agenda.order.map((id, index) => {
         const item = state.agenda.items[id];
         if (!item) return null;
@@ -227,7 +292,8 @@ export function agendaPart({ send, facilitator = false }) {
         h("span", { class: "item-title", id: `agenda-${id}-title` }, item.title),
         h("span", { class: "badge" }, statusText(item)),
         h("span", { class: "muted" }, t("agenda.planned", { time: formatDuration(item.duration_s) }),
-          spent !== null ? ` · ${t("agenda.actual", { time: formatDuration(spent) })}` : ""),
+          spent !== null ? ` · ${t("agenda.actual", { time: formatDuration(spent) })}` : "",
+          live && item.status === "pending" ? [" · ", planTime("start", id)] : null),
         presentersLine(item),
         item.description ? h("p", { class: "muted item-description" }, linkify(item.description)) : null,
         documentsList(item),
@@ -236,9 +302,7 @@ export function agendaPart({ send, facilitator = false }) {
       const pending = state.agenda.order.some((id) => state.agenda.items[id]?.status !== "done");
       swap(list,
         rows.length ? h("ol", { class: "agenda-list" }, rows) : h("p", { class: "muted" }, t("agenda.empty")),
-        pending && state.session.status === "live"
-          ? h("p", { class: "muted" }, t("agenda.estimated_end", { time: formatTime(estimatedEnd(state)) }))
-          : null);
+        pending && live ? h("p", { class: "muted agenda-end" }, planTime("end")) : null);
     },
   };
   return api;

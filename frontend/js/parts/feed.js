@@ -70,7 +70,8 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
         || (off && !facilitator);
       note.textContent = off ? t("feed.off") : state.settings.slow_mode_s
         ? t("feed.slow", { n: state.settings.slow_mode_s }) : "";
-      transcriptForm.hidden = state.currentTurn === null;
+      // A line goes to the current turn, or to the running item when nobody has the floor.
+      transcriptForm.hidden = state.currentTurn === null && !state.agenda.current;
       const entries = state.statements.slice(-200);
       list.parentElement.hidden = !entries.length;
       swap(list, entries.map((s) => h("li", { class: `entry${s.transcript ? " transcript" : ""}${s.hidden ? " hidden" : ""}`,

@@ -2,7 +2,8 @@
 // - sessionPart: the session's state and its one-way actions (Start session, End session
 //   with a confirmation) and, once it has ended, "Export minutes";
 // - togglesPart: immediate switches that take effect at once and can be switched back
-//   (lock, lobby, statements, questions, auto-advance);
+//   (lock, lobby, statements, questions, approving questions first, auto-advance of
+//   turns and of agenda items);
 // - settingsPart: the numbers and the queue order, applied together with one button.
 
 import { LIMITS } from "../limits.js";
@@ -74,7 +75,10 @@ export function togglesPart({ send }) {
         state.session.status === "ended" ? null : h("div", { class: "switches" },
           toggle("lock", state.locked, t("room.lock"), () => send(state.locked ? "room.unlock" : "room.lock")),
           setting("lobby", state.settings.lobby), setting("statements", state.settings.statements !== false),
-          setting("questions", state.settings.questions !== false), setting("auto_advance", state.settings.auto_advance)));
+          setting("questions", state.settings.questions !== false),
+          setting("questions_premoderated", Boolean(state.settings.questions_premoderated)),
+          setting("auto_advance", state.settings.auto_advance),
+          setting("auto_advance_items", Boolean(state.settings.auto_advance_items))));
     },
   };
 }
@@ -84,18 +88,20 @@ export function settingsPart({ send }) {
   const slow = h("input", { type: "number", min: 0, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "slow" });
   const turn = h("input", { type: "number", min: 10, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "turn-s" });
   const cap = h("input", { type: "number", min: 0, max: 100, inputmode: "numeric", "data-k": "cap" });
+  const grace = h("input", { type: "number", min: 0, max: LIMITS.turn_s, inputmode: "numeric", "data-k": "grace" });
   const policy = h("select", { "data-k": "policy" }, ["fifo", "fair"].map((p) => h("option", { value: p }, t(`queue.policy_name.${p}`))));
   const form = h("form", { class: "inline-form", onsubmit: (e) => {
     e.preventDefault();
     dirty = false;
     send("room.settings", { slow_mode_s: Number(slow.value), turn_s: Number(turn.value), queue_policy: policy.value,
-      max_turns_per_item: Number(cap.value) || null });
+      max_turns_per_item: Number(cap.value) || null, item_grace_s: Number(grace.value) });
   } }, field(t("room.slow_mode"), slow), field(t("room.turn_s"), turn), field(t("room.cap"), cap),
+  field(t("room.item_grace_s"), grace),
   field(t("room.policy"), policy),
   h("button", { type: "submit" }, t("room.apply")));
   el.append(h("h2", { id: "settings-h" }, t("room.settings")), form);
   let dirty = false;
-  for (const input of [slow, turn, cap, policy]) input.addEventListener("input", () => { dirty = true; });
+  for (const input of [slow, turn, cap, grace, policy]) input.addEventListener("input", () => { dirty = true; });
   return {
     el,
     topics: ["session.", "room."],
@@ -105,6 +111,7 @@ export function settingsPart({ send }) {
         turn.value = String(state.settings.turn_s ?? 120);
         cap.value = String(state.settings.max_turns_per_item || 0);
         policy.value = state.settings.queue_policy || "fifo";
+        grace.value = String(state.settings.item_grace_s ?? 30);
       }
       form.hidden = state.session.status === "ended";
     },

@@ -5,7 +5,7 @@
 // - the board, always in view: now and next item with the item timer, the speaker with
 //   the turn timer and the queue (grant, end, extend), the open poll's results;
 // - the workspace: tabs for the agenda, polls, questions, statements, decisions, people,
-//   the moderation log and the settings.
+//   voice equity, the moderation log and the settings.
 // On a phone (a co-facilitator) the same regions stack: board first, then the tabs.
 //
 // Other parts add a tab by pushing to `extraTabs` before the view mounts.
@@ -14,6 +14,7 @@ import { h } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { agendaPart, nowPart } from "../parts/agenda.js";
 import { decisionsPart } from "../parts/decisions.js";
+import { equityPart } from "../parts/equity.js";
 import { feedPart } from "../parts/feed.js";
 import { floorPart } from "../parts/floor.js";
 import { moderationPart } from "../parts/moderation.js";
@@ -48,10 +49,12 @@ export function mountFacilitator(root, base) {
     reactions: reactionsPart({ ...ctx, readOnly: true }),
     decisions: decisionsPart(ctx),
     people: peoplePart(ctx),
+    equity: equityPart(ctx),
     moderation: moderationPart(),
     settings: settingsPart(ctx),
   };
-  const open = (state) => Object.values(state.questions).filter((q) => q.status === "open").length;
+  // Questions waiting for a decision: open ones, and pending ones when premoderated.
+  const open = (state) => Object.values(state.questions).filter((q) => q.status === "open" || q.status === "pending").length;
   const waiting = (state) => Object.values(state.people).filter((p) => p && p.status === "waiting").length;
   const present = (state) => Object.values(state.people)
     .filter((p) => p && p.status === "present" && p.role !== "observer").length;
@@ -64,6 +67,7 @@ export function mountFacilitator(root, base) {
     { id: "decisions", label: () => t("decision.title"), el: parts.decisions.el },
     { id: "people", label: () => t("people.title"), el: parts.people.el,
       badge: (s) => (waiting(s) ? t("people.waiting_count", { n: formatNumber(waiting(s)) }) : count(present(s))) },
+    { id: "equity", label: () => t("equity.title"), el: parts.equity.el },
     { id: "moderation", label: () => t("moderation.title"), el: parts.moderation.el },
     { id: "settings", label: () => t("room.settings"), el: parts.settings.el },
   ];

@@ -5,9 +5,11 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { agendaPart, currentItemPart } from "../parts/agenda.js";
+import { captionsPart } from "../parts/captions.js";
 import { decisionsPart } from "../parts/decisions.js";
 import { feedPart } from "../parts/feed.js";
 import { floorPart } from "../parts/floor.js";
+import { publicModerationPart } from "../parts/moderation.js";
 import { pollsPart } from "../parts/polls.js";
 import { questionsPart } from "../parts/questions.js";
 import { queuePart } from "../parts/queue.js";
@@ -26,6 +28,7 @@ export function mountParticipant(root, base) {
     waiting: waitingPart(ctx),
     stream: streamPart(ctx),
     floor: floorPart(ctx),
+    captions: captionsPart(ctx),
     queue: queuePart(ctx),
     openPolls: pollsPart(ctx, { which: "open" }),
     item: currentItemPart(),
@@ -35,6 +38,7 @@ export function mountParticipant(root, base) {
     decisions: decisionsPart(ctx),
     polls: pollsPart(ctx, { which: "rest" }),
     agenda: agendaPart(ctx),
+    moderation: publicModerationPart(ctx),
   };
   const where = { now: [], main: [], side: [] };
   for (const extra of extraParts) {
@@ -43,12 +47,12 @@ export function mountParticipant(root, base) {
   }
   root.append(h("div", { class: "participant-layout" }, parts.waiting.el, parts.stream.el,
     h("div", { class: "now-row", role: "region", "aria-label": t("participant.now") },
-      h("div", { class: "col" }, parts.floor.el, parts.queue.el, parts.item.el),
+      h("div", { class: "col" }, parts.floor.el, parts.captions.el, parts.queue.el, parts.item.el),
       h("div", { class: "col" }, parts.openPolls.el, parts.reactions.el, where.now)),
     h("div", { class: "rest-row" },
       h("div", { class: "col" }, parts.feed.el, where.main),
       h("div", { class: "col" }, parts.questions.el, parts.decisions.el, where.side),
-      h("div", { class: "col" }, parts.polls.el, parts.agenda.el))));
+      h("div", { class: "col" }, parts.polls.el, parts.agenda.el, parts.moderation.el))));
   const onEvent = watchRoom(ctx, () => latest);
   return {
     role: base.readOnly ? "observer" : "participant",

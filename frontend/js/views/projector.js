@@ -14,11 +14,12 @@ import { countdown } from "../parts/timer.js";
 import { results } from "../parts/results.js";
 import { battleBoard } from "../parts/battle.js";
 import { livePoll, optionsOf } from "../parts/polls.js";
-import { REACTIONS } from "../parts/reactions.js";
+import { REACTIONS, formatShare } from "../parts/reactions.js";
 import { agendaFinished } from "../parts/agenda.js";
 import { joinPart, startsPart } from "../parts/meeting.js";
 import { streamPart } from "../parts/stream.js";
-import { currentItem, currentQueue, currentTurn, displayName, reactionCounts, sortedQuestions, votesOf } from "../state.js";
+import { captionLine } from "../parts/captions.js";
+import { currentItem, currentQueue, currentTurn, displayName, reactionShares, sortedQuestions, votesOf } from "../state.js";
 
 export const projectorSlots = [];
 
@@ -27,10 +28,6 @@ function section(name, labelKey, ...children) {
     h("h2", { id: `pj-${name}-h`, class: "pj-label" }, t(labelKey)), ...children);
 }
 
-function lastCaption(state) {
-  const entry = state.statements.findLast((s) => s.transcript && !s.hidden);
-  return entry ? { who: entry.participant ? displayName(state, entry.participant) : "", text: entry.text } : null;
-}
 
 export function mountProjector(root, ctx) {
   const el = h("div", { class: "projector" });
@@ -94,7 +91,7 @@ export function mountProjector(root, ctx) {
       }
 
       const questions = sortedQuestions(state).filter((q) => q.status === "open").slice(0, 4);
-      const counts = reactionCounts(state);
+      const shares = reactionShares(state); // one reaction per person: a share of the room
       swap(board,
         section("questions", "projector.questions",
           questions.length ? h("ol", { class: "pj-questions" }, questions.map((q) => h("li", {},
@@ -103,11 +100,12 @@ export function mountProjector(root, ctx) {
             : h("p", { class: "muted" }, t("question.none"))),
         section("temp", "projector.temperature",
           h("ul", { class: "pj-reactions" }, REACTIONS.map((kind) => h("li", {},
-            h("span", { class: "pj-count" }, formatNumber(counts[kind])), " ", t(`reaction.${kind}`))))),
+            h("span", { class: "pj-count" }, formatShare(shares[kind])), " ", t(`reaction.${kind}`))))),
         slots.filter((slot) => slot.area !== "record").map((slot) => slot.made.el));
       for (const slot of slots) slot.made.update(state);
 
-      const line = lastCaption(state);
+      // The latest transcript line, from a turn or the item (the snapshot's `caption`).
+      const line = captionLine(state);
       swap(caption, h("p", { class: "pj-caption", "aria-live": "off" },
         h("span", { class: "pj-label" }, t("projector.caption")), " ",
         line ? [line.who ? h("strong", {}, line.who, ": ") : null, line.text] : h("span", { class: "muted" }, "—")));
