@@ -59,19 +59,21 @@ def test_facilitator_console_keeps_every_live_control_in_view(browser: Browser, 
     poll = fac.locator(".board .live-poll")
     in_view(fac, poll.locator(".result-list"))
     in_view(fac, poll.get_by_role("button", name="Close poll"))
-    for switch in (
-        "Lock room",
-        "Lobby",
-        "Statements",
-        "Questions",
-        "Approve questions first",
-        "Auto-advance items",
-    ):
+    for switch in ("Lock room", "Lobby", "Statements", "Questions"):
         in_view(fac, fac.get_by_role("switch", name=switch, exact=True))
     in_view(fac, fac.get_by_role("button", name="End session", exact=True))
     in_view(fac, fac.get_by_role("tablist"))
     # Every tab keeps the page one screen: the workspace scrolls inside itself.
-    for tab in ("polls", "questions", "statements", "decisions", "people", "equity", "moderation"):
+    for tab in (
+        "polls",
+        "questions",
+        "statements",
+        "decisions",
+        "people",
+        "equity",
+        "moderation",
+        "settings",
+    ):
         show_tab(fac, tab)
         no_scrolling(fac)
         in_view(fac, fac.get_by_role("button", name="Grant floor to next"))

@@ -41,6 +41,7 @@ def test_questions_reactions_log_and_captions(browser: Browser, server: str) -> 
     fac.get_by_role("button", name="Start session", exact=True).click()
     expect(fac.locator("body[data-session='live']")).to_be_attached()
     fac.get_by_role("button", name="Start item", exact=True).click()
+    show_tab(fac, "settings")
     switch(fac, "Approve questions first", True)
 
     alice = new_page(browser)

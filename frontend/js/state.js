@@ -467,7 +467,8 @@ function maxNumber(state) {
 
 // Moderation acts, as facilitation's moderation log records them (facilitation/
 // moderation_log.py: actor, action, target, reason, detail), read from each event on the
-// state before it applies: {action, target?, detail?, when?}.
+// state before it applies: {action, target?, detail?, when?, reason?} (reason: the
+// event's `reason` is the act's reason; floor.ended's is how the turn ended, not why).
 const none = () => null;
 const questionTarget = (s, d) => {
   const q = s.questions[d.question];
@@ -480,8 +481,8 @@ const LOGGED = {
   "participant.admitted": { action: "participant.admit", target: (s, d) => d.participant },
   "participant.muted": { action: "participant.mute", target: (s, d) => d.participant },
   "participant.unmuted": { action: "participant.unmute", target: (s, d) => d.participant },
-  "participant.removed": { action: "participant.remove", target: (s, d) => d.participant },
-  "statement.hidden": { action: "statement.hide",
+  "participant.removed": { action: "participant.remove", target: (s, d) => d.participant, reason: true },
+  "statement.hidden": { action: "statement.hide", reason: true,
     target: (s, d) => s.statements.find((x) => x.id === d.statement)?.participant ?? null },
   // Lowering someone else's hand; one's own is nobody's act.
   "hand.lowered": { action: "hand.lower", target: (s, d) => d.participant,
@@ -495,13 +496,13 @@ const LOGGED = {
     detail: (s, d) => ({ turn: d.turn }) },
   "question.approved": { action: "question.approve", target: questionTarget,
     detail: (s, d) => ({ question: d.question }) },
-  "question.hidden": { action: "question.hide", target: questionTarget,
+  "question.hidden": { action: "question.hide", target: questionTarget, reason: true,
     detail: (s, d) => ({ question: d.question }) },
   "question.dismissed": { action: "question.dismiss", target: questionTarget,
     detail: (s, d) => ({ question: d.question }) },
   "cheer.revealed": { action: "cheer.reveal", detail: (s, d) => ({ item: d.item, counts: d.counts || {} }) },
   "proposal.merged": { action: "proposal.merge", detail: (s, d) => ({ proposal: d.proposal, into: d.into }) },
-  "proposal.hidden": { action: "proposal.hide", detail: (s, d) => ({ proposal: d.proposal }),
+  "proposal.hidden": { action: "proposal.hide", detail: (s, d) => ({ proposal: d.proposal }), reason: true,
     target: (s, d) => proposalAuthor(s, d.proposal) },
 };
 
@@ -527,7 +528,7 @@ function logModeration(state, event, data) {
   const entry = LOGGED[event.name];
   if (!entry || (entry.when && !entry.when(state, data))) return;
   state.moderation.push({ at: event.at, actor: data.by ?? null, action: entry.action,
-    target: (entry.target || none)(state, data) ?? null, reason: data.reason ?? null,
+    target: (entry.target || none)(state, data) ?? null, reason: entry.reason ? data.reason ?? null : null,
     detail: entry.detail ? entry.detail(state, data) : null });
 }
 

@@ -39,9 +39,9 @@ export function questionsPart({ send, facilitator = false, readOnly = false, you
     });
     return undefined;
   } }, field(t("question.label"), text),
-  h("label", { class: "choice" }, anonymous, t("question.anonymous")),
-  h("p", { class: "hint", id: hintId }, t("question.anonymous_hint")),
-  premoderated,
+  // Anonymity hides a participant from the public; a facilitator's name is never hidden.
+  facilitator ? null : [h("label", { class: "choice" }, anonymous, t("question.anonymous")),
+    h("p", { class: "hint", id: hintId }, t("question.anonymous_hint")), premoderated],
   h("button", { type: "submit" }, t("question.ask")));
   el.append(h("h2", { id: "questions-h" }, t("question.title")));
   if (!readOnly) el.append(form);

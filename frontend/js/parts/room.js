@@ -2,9 +2,9 @@
 // - sessionPart: the session's state and its one-way actions (Start session, End session
 //   with a confirmation) and, once it has ended, "Export minutes";
 // - togglesPart: immediate switches that take effect at once and can be switched back
-//   (lock, lobby, statements, questions, approving questions first, auto-advance of
-//   turns and of agenda items);
-// - settingsPart: the numbers and the queue order, applied together with one button.
+//   (lock, lobby, statements, questions, auto-advance);
+// - settingsPart: two more switches (approving questions first, the agenda running
+//   itself), then the numbers and the queue order, applied together with one button.
 
 import { LIMITS } from "../limits.js";
 import { h, swap, field } from "../dom.js";
@@ -61,6 +61,12 @@ export function sessionPart({ send, token }) {
   };
 }
 
+/** A switch for a boolean room setting: applies at once, and says its state. */
+function settingSwitch(send, key, on) {
+  return h("button", { type: "button", role: "switch", "data-k": key, "aria-checked": on ? "true" : "false",
+    onclick: () => send("room.settings", { [key]: !on }) }, t(`room.toggle.${key}`));
+}
+
 export function togglesPart({ send }) {
   const el = h("section", { class: "toggles", "aria-labelledby": "toggles-h" });
   return {
@@ -75,10 +81,7 @@ export function togglesPart({ send }) {
         state.session.status === "ended" ? null : h("div", { class: "switches" },
           toggle("lock", state.locked, t("room.lock"), () => send(state.locked ? "room.unlock" : "room.lock")),
           setting("lobby", state.settings.lobby), setting("statements", state.settings.statements !== false),
-          setting("questions", state.settings.questions !== false),
-          setting("questions_premoderated", Boolean(state.settings.questions_premoderated)),
-          setting("auto_advance", state.settings.auto_advance),
-          setting("auto_advance_items", Boolean(state.settings.auto_advance_items))));
+          setting("questions", state.settings.questions !== false), setting("auto_advance", state.settings.auto_advance)));
     },
   };
 }
@@ -99,7 +102,8 @@ export function settingsPart({ send }) {
   field(t("room.item_grace_s"), grace),
   field(t("room.policy"), policy),
   h("button", { type: "submit" }, t("room.apply")));
-  el.append(h("h2", { id: "settings-h" }, t("room.settings")), form);
+  const switches = h("div", { class: "switches settings-switches" });
+  el.append(h("h2", { id: "settings-h" }, t("room.settings")), switches, form);
   let dirty = false;
   for (const input of [slow, turn, cap, grace, policy]) input.addEventListener("input", () => { dirty = true; });
   return {
@@ -114,6 +118,9 @@ export function settingsPart({ send }) {
         grace.value = String(state.settings.item_grace_s ?? 30);
       }
       form.hidden = state.session.status === "ended";
+      swap(switches, state.session.status === "ended" ? null : [
+        settingSwitch(send, "questions_premoderated", Boolean(state.settings.questions_premoderated)),
+        settingSwitch(send, "auto_advance_items", Boolean(state.settings.auto_advance_items))]);
     },
   };
 }
