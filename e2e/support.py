@@ -103,8 +103,8 @@ TABS = {
            "settings": "Settings", "proposals": "Proposals", "cheers": "Cheering"},
     "ko": {"agenda": "안건", "polls": "투표", "questions": "질문",
            "statements": "발언과 속기록", "decisions": "결정 사항", "people": "참가자",
-           "equity": "발언 형평성", "moderation": "진행 기록", "settings": "설정", "proposals": "제안",
-           "cheers": "응원"},
+           "equity": "발언 형평성", "moderation": "진행 기록", "settings": "설정",
+           "proposals": "제안", "cheers": "응원"},
 }  # fmt: skip
 
 
