@@ -73,6 +73,10 @@ def test_questions_reactions_log_and_captions(browser: Browser, server: str) -> 
     expect(public_row).to_contain_text("Anonymous")
     expect(public_row).not_to_contain_text("Alice")
     expect(mine).not_to_contain_text("Waiting for approval")
+    alice.wait_for_function(
+        "() => (window.townhallSaid || []).includes("
+        "'Your question was approved and everyone can see it now')"
+    )
     expect(observer.locator(".question-list")).to_contain_text("Who pays for the new lights?")
 
     # A second question, hidden with a reason: its words leave every public view.

@@ -55,6 +55,15 @@ export function watchRoom(ctx, getState) {
       case "cheer.revealed":
         ctx.announce(t("cheer.revealed_note"));
         break;
+      // The asker of a question that waited for approval (or was hidden) hears of it.
+      case "question.approved":
+        if (state.myQuestions?.has(d.question) && ctx.role !== "facilitator") ctx.announce(t("announce.question_approved"));
+        break;
+      case "question.hidden":
+        if (state.myQuestions?.has(d.question) && ctx.role !== "facilitator") {
+          ctx.announce(t("announce.question_hidden", { reason: d.reason || "" }));
+        }
+        break;
       case "session.started":
         ctx.announce(t("announce.session_started"));
         break;
