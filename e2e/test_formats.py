@@ -213,6 +213,12 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     car.get_by_label("Reason for hiding").fill("Off topic")
     car.get_by_role("button", name="Hide the proposal “Buy my old car”").click()
     assert no_axe_problems({"console proposals": fac}) == {}
+    show_tab(fac, "moderation")
+    log = fac.locator("#panel-moderation .moderation-list")
+    expect(log).to_contain_text("hid a proposal")
+    expect(log).to_contain_text("Off topic")
+    expect(log).to_contain_text("merged a proposal")
+    expect(log).to_contain_text("revealed the cheers")
     for page in (alice, bob, obs):
         listed = page.locator(".proposals .proposal-list")
         expect(listed).not_to_contain_text("Buy my old car")
