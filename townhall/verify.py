@@ -503,6 +503,33 @@ def _check_decisions(doc: Json, events: list[Json]) -> None:
             raise Mismatch(f"{where}: text differs from the event")
 
 
+def _check_roll(doc: Json, events: list[Json]) -> None:
+    """The roll in the order members were added, with their names, and the proxies
+    standing at the end (recorded and not revoked), by giver."""
+    members: list[Json] = []
+    proxies: dict[Any, Any] = {}
+    for e in events:
+        data = e["data"]
+        if e["name"] == "roll.members_added":
+            members += [
+                {"participant": p, "name": n}
+                for p, n in zip(
+                    data.get("participants") or [], data.get("names") or [], strict=False
+                )
+            ]
+        elif e["name"] == "proxy.recorded":
+            proxies[data.get("giver")] = data.get("holder")
+        elif e["name"] == "proxy.revoked":
+            proxies.pop(data.get("giver"), None)
+    if (doc.get("roll") or []) != members:
+        raise Mismatch("roll: not the members the events added")
+    standing = [
+        {"giver": g, "holder": h} for g, h in sorted(proxies.items(), key=lambda x: str(x[0]))
+    ]
+    if (doc.get("proxies") or []) != standing:
+        raise Mismatch("proxies: not the proxies the events recorded")
+
+
 def verify(doc: Json) -> Verified:
     """Raises ``Mismatch`` naming the first disagreement."""
     record = doc.get("record")
@@ -514,6 +541,7 @@ def verify(doc: Json) -> Verified:
         ("statements", _check_statements),
         ("tallies", _check_tallies),
         ("decisions", _check_decisions),
+        ("roll", _check_roll),
     ):
         try:
             check(doc, events)

@@ -295,7 +295,7 @@ def test_verify_fails_on_any_changed_event_or_summary(played: Played) -> None:
 
 CHARS = st.characters(codec="utf-8", exclude_categories=["Cs"])
 SECTIONS = {"attendance": "attendance", "statements": "statements", "polls": "tallies",
-            "decisions": "decisions"}  # fmt: skip
+            "decisions": "decisions", "roll": "roll", "proxies": "proxies"}  # fmt: skip
 Path_ = tuple[Any, ...]
 
 
