@@ -100,11 +100,11 @@ TABS = {
     "en": {"agenda": "Agenda", "polls": "Polls", "questions": "Questions",
            "statements": "Statements and transcript", "decisions": "Decisions",
            "people": "Participants", "equity": "Voice equity", "moderation": "Moderation log",
-           "settings": "Settings", "proposals": "Proposals", "cheers": "Cheering"},
+           "settings": "Settings", "proposals": "Proposals"},
     "ko": {"agenda": "안건", "polls": "투표", "questions": "질문",
            "statements": "발언과 속기록", "decisions": "결정 사항", "people": "참가자",
            "equity": "발언 형평성", "moderation": "진행 기록", "settings": "설정",
-           "proposals": "제안", "cheers": "응원"},
+           "proposals": "제안"},
 }  # fmt: skip
 
 

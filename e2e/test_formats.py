@@ -125,7 +125,7 @@ def test_policy_battle_format_end_to_end(browser: Browser, server: str) -> None:
     assert not re.search(r"\d", projector.locator(".pj-cheers").inner_text())
     expect(obs.locator(".cheers")).to_contain_text("The counts are revealed at the end.")
     expect(obs.get_by_role("button", name="Cheer Dr. Kim")).to_have_count(0)
-    show_tab(fac, "cheers")
+    show_tab(fac, "agenda")
     expect(fac.locator(".cheers-console")).to_contain_text("Presenters: Dr. Kim, Prof. Lee")
     expect(fac.locator(".cheer-totals")).to_have_count(0)  # hidden from facilitators too
     fac.get_by_role("button", name="Reveal cheers").click()

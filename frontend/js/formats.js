@@ -1,6 +1,6 @@
 // Issue 15's formats in the views (SPEC §10): the participant view gets cheering (with
 // what matters now) and proposals (beside the questions, also while scheduled); the
-// console a Proposals tab and a Cheering tab; the projector a cheering region. Battles
+// console a Proposals tab and cheering in the Agenda tab; the projector a cheering region. Battles
 // and dot votes are poll kinds: parts/polls.js draws them (parts/battle.js, parts/dot.js).
 
 import { t, formatNumber } from "./i18n.js";
@@ -21,7 +21,8 @@ extraTabs.push(
   { id: "proposals", after: "questions", label: () => t("proposal.title"),
     badge: (state) => (openProposals(state) ? formatNumber(openProposals(state)) : ""),
     part: (ctx) => proposalsPart(ctx) },
-  { id: "cheers", after: "agenda", label: () => t("cheer.title"), part: (ctx) => cheersConsolePart(ctx) },
+  // Cheering belongs to the agenda's items (their presenters): below the agenda, not a tab.
+  { id: "cheers", into: "agenda", part: (ctx) => cheersConsolePart(ctx) },
 );
 
 projectorSlots.push({ id: "cheers", area: "side", part: () => cheersProjectorPart() });

@@ -27,7 +27,8 @@ import { sessionPart, settingsPart, togglesPart } from "../parts/room.js";
 import { tabsPart } from "../parts/tabs.js";
 import { updateParts, watchRoom } from "./watch.js";
 
-/** Tabs other features add: {id, label: () => string, badge?: (state) => string, part: (ctx) => part}. */
+/** Tabs other features add: {id, label: () => string, badge?: (state) => string, part: (ctx) => part},
+ * or with `into: "<tab id>"` a part added to an existing tab's panel. */
 export const extraTabs = [];
 
 const count = (n) => (n ? formatNumber(n) : "");
@@ -74,6 +75,12 @@ export function mountFacilitator(root, base) {
   for (const extra of extraTabs) {
     const part = extra.part(ctx);
     parts[extra.id] = part;
+    // `into`: a part of an existing tab's panel (below what it holds), not a tab of its own.
+    const host = extra.into ? tabs.find((tab) => tab.id === extra.into) : null;
+    if (host) {
+      host.el = h("div", {}, host.el, part.el);
+      continue;
+    }
     tabs.splice(extra.after ? tabs.findIndex((tab) => tab.id === extra.after) + 1 : tabs.length, 0,
       { id: extra.id, label: extra.label, badge: extra.badge, el: part.el });
   }
