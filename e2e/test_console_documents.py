@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, FilePayload, expect
 
-from e2e.support import join, new_page, page_errors
+from e2e.support import axe_violations, describe, join, new_page, page_errors
 from e2e.test_console import link_card, sign_in
 
 pytestmark = pytest.mark.browser
@@ -48,6 +48,7 @@ def test_documents_are_attached_uploaded_and_shown(browser: Browser, server: str
     )
     expect(page.locator("#errors")).to_contain_text("Only PDF, PNG, JPEG, GIF and WebP")
     expect(page.get_by_label("Document URL")).to_have_count(2)
+    assert describe(axe_violations(page)) == describe([])  # the editor with its documents
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Budget hearing"))).to_be_visible()
 

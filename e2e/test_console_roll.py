@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, FilePayload, expect
 
-from e2e.support import new_page, page_errors
+from e2e.support import axe_violations, describe, new_page, page_errors
 from e2e.test_console import sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,8 @@ def test_roll_import_personal_links_and_proxies(browser: Browser, server: str) -
     qr = page.get_by_role("img", name="QR code for the personal link of Lee, Jiwon")
     expect(qr).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 0
+
+    assert describe(axe_violations(page)) == describe([])  # the roll, links, QR codes
 
     # A proxy: Park gives hers to Kim; listed, then revoked.
     page.get_by_label("Member giving the proxy").select_option("M-3")
