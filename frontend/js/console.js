@@ -685,12 +685,20 @@ async function rollSection(th, host) {
   const scheduled = th.status === "scheduled";
   const redraw = () => rollSection(th, host);
   const add = async (members) => {
-    const answer = await api("POST", `/api/townhalls/${th.id}/roll`, { members, qr: true });
-    // Kept in this page only (never stored): the links stay on screen while the
-    // organiser records proxies, and are gone once the page is left or reloaded.
-    shownLinks.set(th.id, [...(shownLinks.get(th.id) || []), ...answer.personal]);
-    announce(plural("console.members_added", answer.personal.length));
-    await redraw();
+    // In parts of 500 (the API takes at most 5,000 at once); each part's links are kept
+    // in this page only (never stored): they stay on screen while the organiser records
+    // proxies, and are gone once the page is left or reloaded.
+    let added = 0;
+    try {
+      for (let at = 0; at < members.length; at += 500) {
+        const answer = await api("POST", `/api/townhalls/${th.id}/roll`, { members: members.slice(at, at + 500), qr: true });
+        shownLinks.set(th.id, [...(shownLinks.get(th.id) || []), ...answer.personal]);
+        added += answer.personal.length;
+      }
+    } finally {
+      if (added) announce(plural("console.members_added", added));
+      await redraw();
+    }
   };
   const file = h("input", { type: "file", accept: ".csv,text/csv", "data-k": "roll-csv" });
   file.addEventListener("change", async () => {
