@@ -140,7 +140,9 @@ def test_questions_reactions_log_and_captions(browser: Browser, server: str) -> 
     caption = bob.locator(".caption-line")
     expect(caption).to_have_attribute("aria-live", "polite")
     show_tab(fac, "statements")
-    fac.get_by_label("Transcript for the current speaker").fill("Welcome to the budget item")
+    fac.get_by_label("Caption for the running item (nobody has the floor)").fill(
+        "Welcome to the budget item"
+    )
     fac.get_by_role("button", name="Add to transcript").click()
     expect(projector.locator(".pj-caption")).to_contain_text("Welcome to the budget item")
     expect(caption).to_have_text("Welcome to the budget item")

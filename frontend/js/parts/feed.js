@@ -72,6 +72,9 @@ export function feedPart({ send, facilitator = false, readOnly = false, you }) {
         ? t("feed.slow", { n: state.settings.slow_mode_s }) : "";
       // A line goes to the current turn, or to the running item when nobody has the floor.
       transcriptForm.hidden = state.currentTurn === null && !state.agenda.current;
+      const label = transcriptForm.querySelector("label");
+      const wanted = t(state.currentTurn === null ? "feed.caption_label" : "feed.transcript_label");
+      if (label && label.textContent !== wanted) label.textContent = wanted;
       const entries = state.statements.slice(-200);
       list.parentElement.hidden = !entries.length;
       swap(list, entries.map((s) => h("li", { class: `entry${s.transcript ? " transcript" : ""}${s.hidden ? " hidden" : ""}`,
