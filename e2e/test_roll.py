@@ -10,7 +10,8 @@ head, which the published minutes end with and which verifies.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -28,7 +29,7 @@ from e2e.support import (
     start_session,
 )
 from tests import services
-from tests.conftest import redis_prefix, redis_url
+from tests.conftest import postgres_available, redis_prefix, redis_url
 from townhall import verify
 
 pytestmark = pytest.mark.browser
@@ -36,27 +37,40 @@ pytestmark = pytest.mark.browser
 AUTH = {"Authorization": f"Bearer {ORGANISER_KEY}"}
 
 
-__all__ = ["redis_prefix", "redis_url"]  # fixtures used by ``bases``
+__all__ = ["postgres_available", "redis_prefix", "redis_url"]  # fixtures used by ``bases``
 
 
 @pytest.fixture(
-    params=["one", pytest.param("three-redis", marks=[pytest.mark.redis, pytest.mark.slow])]
+    params=[
+        "one",
+        pytest.param(
+            "three-redis-postgres",
+            marks=[pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow],
+        ),
+    ]
 )
-def bases(
-    request: pytest.FixtureRequest, worker_pool: services.WorkerPool, tmp_path: Path
-) -> list[str]:
-    """One server, or three workers sharing a database and Redis: pages then talk to
-    different workers, as behind a load balancer."""
+def bases(request: pytest.FixtureRequest, worker_pool: services.WorkerPool) -> Iterator[list[str]]:
+    """One server (SQLite), or three workers sharing PostgreSQL and Redis: pages then
+    talk to different workers, as behind a load balancer."""
     if request.param == "one":
         (worker,) = worker_pool.start(1, env={"TOWNHALL_ORGANISER_KEY": ORGANISER_KEY})
-        return [worker.url]
+        yield [worker.url]
+        return
+    request.getfixturevalue("postgres_available")
     prefix = f"{request.getfixturevalue('redis_prefix')}{uuid.uuid4().hex[:8]}:"
+    with ThreadPoolExecutor(1) as pool:  # asyncio.run, beside Playwright's own loop
+        database = pool.submit(services.create_pg_database).result()
     env = {
         "TOWNHALL_ORGANISER_KEY": ORGANISER_KEY,
-        "TOWNHALL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'townhall.db'}",
+        "TOWNHALL_DATABASE_URL": services.pg_url(database),
         "TOWNHALL_REDIS_URL": f"{request.getfixturevalue('redis_url')}?prefix={prefix}",
     }
-    return [worker.url for worker in worker_pool.start(3, env=env)]
+    try:
+        yield [worker.url for worker in worker_pool.start(3, env=env)]
+    finally:
+        worker_pool.stop_all()
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(services.drop_pg_database, database).result()
 
 
 def on(bases: list[str], n: int, url: str) -> str:
