@@ -24,6 +24,18 @@ async def api_any_db(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
 
 
+async def test_create_sets_the_deliberation_settings(api_any_db: Harness) -> None:
+    # Issue 15's settings are set up with the town hall, not only live in the room.
+    settings = {"auto_advance_items": True, "item_grace_s": 45, "questions_premoderated": True}
+    body = {"title": "Self-running agenda", "settings": settings}
+    response = await api_any_db.client.post("/api/townhalls", json=body, headers=api_any_db.auth())
+    assert response.status_code == 201, response.text
+    assert ("room.settings", settings) in api_any_db.rooms.commands(response.json()["id"])
+    body["settings"] = {"item_grace_s": -1}
+    refused = await api_any_db.client.post("/api/townhalls", json=body, headers=api_any_db.auth())
+    assert refused.status_code == 422
+
+
 async def test_create_returns_three_page_links_and_sets_up_the_room(api_any_db: Harness) -> None:
     api = api_any_db
     body = {

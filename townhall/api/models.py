@@ -109,6 +109,13 @@ class RoomSettings(_Strict):
     max_participants: int | None = Field(
         default=None, ge=1, le=MAX_PARTICIPANTS, description="Participants the room admits."
     )
+    auto_advance_items: bool | None = Field(
+        default=None, description="At an item's deadline plus the grace the next item starts."
+    )
+    item_grace_s: int | None = Field(default=None, ge=0, le=3600)
+    questions_premoderated: bool | None = Field(
+        default=None, description="New questions wait for a facilitator's approval."
+    )
 
     def command_data(self) -> dict[str, Any]:
         # Only what the client sent: ``max_turns_per_item: null`` means "no cap".
