@@ -14,7 +14,9 @@ from facilitation.room import EVENTS
 
 
 def to_iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # The one wire form of a time, as realtime.wire.timestamp: UTC to the millisecond,
+    # "2026-11-25T15:00:04.000Z" (fixed width, so the strings sort as the times do).
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 _BY_NAME: dict[str, type[Event]] = {cls.name: cls for cls in EVENTS}

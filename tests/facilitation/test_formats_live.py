@@ -282,10 +282,10 @@ def test_agenda_plan_is_recomputed_from_the_overrun() -> None:
     assert view["plan"] == {"offsets": {"i2": 0.0, "i3": 300.0}, "advance_at": None}
     assert [i["planned_start"] for i in view["items"]] == [
         None,
-        "2026-11-25T15:11:12Z",
-        "2026-11-25T15:16:12Z",
+        "2026-11-25T15:11:12.000Z",
+        "2026-11-25T15:16:12.000Z",
     ]
-    assert snapshot(auto, PUBLIC)["agenda"]["plan"]["advance_at"] == "2026-11-25T15:10:32Z"
+    assert snapshot(auto, PUBLIC)["agenda"]["plan"]["advance_at"] == "2026-11-25T15:10:32.000Z"
     shown = project(AgendaItemOverran(at=t(672), item="i1"), late, "public")
     assert shown is not None
     assert shown["plan"]["offsets"] == {"i2": 0.0, "i3": 300.0}
@@ -312,7 +312,7 @@ def test_transcript_append_by_a_captioner_who_is_no_person_in_the_room() -> None
         "text": "Good evening",
         "turn": None,
         "item": "i1",
-        "at": "2026-11-25T15:00:30Z",
+        "at": "2026-11-25T15:00:30.000Z",
     }
 
 

@@ -37,8 +37,8 @@ def test_snapshot_battle_shows_opening_moves_switches_timeline() -> None:
         "moves": [[0, 1], [0, 0]],
         "switches": [[0, 1], [0, 0]],
         "timeline": [
-            {"at": "2026-11-25T15:00:04Z", "counts": [2, 0]},
-            {"at": "2026-11-25T15:00:30Z", "counts": [1, 1]},
+            {"at": "2026-11-25T15:00:04.000Z", "counts": [2, 0]},
+            {"at": "2026-11-25T15:00:30.000Z", "counts": [1, 1]},
         ],
     }
     assert shown["tally"]["counts"] == [1, 1]
@@ -123,7 +123,7 @@ def test_snapshot_moderation_log_is_public_with_detail() -> None:
     log = snapshot(state_of(*PROPOSALS, merge), Viewer(None, Role.OBSERVER))["moderation"]
     assert log[-2:] == [
         {
-            "at": "2026-11-25T15:00:07Z",
+            "at": "2026-11-25T15:00:07.000Z",
             "actor": "f1",
             "action": "proposal.hide",
             "target": "p2",
@@ -131,7 +131,7 @@ def test_snapshot_moderation_log_is_public_with_detail() -> None:
             "detail": {"proposal": "x2"},
         },
         {
-            "at": "2026-11-25T15:00:09Z",
+            "at": "2026-11-25T15:00:09.000Z",
             "actor": "f1",
             "action": "proposal.merge",
             "target": None,
