@@ -10,14 +10,13 @@ links with QR codes, a proxy). Starts its own ``townhall serve`` on a free port.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page
 
+from e2e.shooting import run
 from e2e.support import DESKTOP, ORGANISER_KEY, new_page
-from tests.services import WorkerPool, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": f"Bearer {ORGANISER_KEY}"}
@@ -114,27 +113,5 @@ def shoot(browser: Browser, base: str, out: Path) -> list[Path]:
     return saved
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    executable = chromium_path()
-    if executable is None:
-        print("Chromium is needed: apt-get install chromium fonts-noto-cjk", file=sys.stderr)
-        return 1
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        pool = WorkerPool(base_dir=Path(tmp), env={"TOWNHALL_ORGANISER_KEY": ORGANISER_KEY})
-        try:
-            (worker,) = pool.start(1)
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-            )
-            for path in shoot(browser, worker.url, out):
-                print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-            browser.close()
-        finally:
-            pool.stop_all()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(shoot, sys.argv))

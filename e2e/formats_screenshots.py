@@ -12,15 +12,14 @@ Starts its own ``townhall serve`` on a free port.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from e2e.support import ORGANISER_KEY, create_room, join, new_page, open_view, show_tab
-from tests.services import WorkerPool, chromium_path
+from e2e.shooting import run
+from e2e.support import create_room, join, new_page, open_view, show_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDE: ViewportSize = {"width": 1280, "height": 800}
@@ -132,24 +131,5 @@ def shoot(browser: Browser, base: str, out: Path) -> list[Path]:
     return saved
 
 
-def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        pool = WorkerPool(base_dir=Path(tmp))
-        try:
-            (worker,) = pool.start(1, env={"TOWNHALL_ORGANISER_KEY": ORGANISER_KEY})
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=chromium_path(),
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                )
-                for path in shoot(browser, worker.url, out):
-                    print(path)
-                browser.close()
-        finally:
-            pool.stop_all()
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(run(shoot, sys.argv))

@@ -10,15 +10,14 @@ record's head in the footer. Starts its own ``townhall serve`` on a free port.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from e2e.shooting import run
 from e2e.support import ORGANISER_KEY
-from tests.services import WorkerPool, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES: dict[str, ViewportSize] = {
@@ -80,24 +79,5 @@ def shoot(browser: Browser, base: str, out: Path) -> list[Path]:
     return saved
 
 
-def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        pool = WorkerPool(base_dir=Path(tmp))
-        try:
-            (worker,) = pool.start(1, env={"TOWNHALL_ORGANISER_KEY": ORGANISER_KEY})
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=chromium_path(),
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                )
-                for path in shoot(browser, worker.url, out):
-                    print(path)
-                browser.close()
-        finally:
-            pool.stop_all()
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(run(shoot, sys.argv))
