@@ -38,13 +38,17 @@ S = TypeVar("S")
 log = logging.getLogger("realtime.server")
 
 # uvicorn settings the hub is built for (townhall's `serve` passes them to uvicorn.run):
-# - "websockets-sansio": reads whenever the app has taken the previous message, so with
-#   our never-blocking reader pongs are always processed; the legacy "websockets" protocol
-#   (deprecated) stops reading once its inbound queue fills and then fails its keepalive.
-# - permessage-deflate off: it costs about +64% CPU per delivered frame here.
-# - 64 KiB frame cap: larger frames are closed with 1009 before the app sees them.
-# - "realtime.transport.protocol:FrameProtocol" is that protocol plus the `realtime.frames`
-#   extension: the hub writes pre-encoded frames to the transport, not through `send`.
+# - "realtime.transport.protocol:FrameProtocol": Townhall's own RFC 6455 protocol below
+#   ASGI (decision 0008), lighter per socket than uvicorn's; it offers the
+#   `realtime.frames` extension, so the hub writes pre-encoded frames to the transport,
+#   not through `send`. Like uvicorn's "websockets-sansio" it reads whenever the app has
+#   taken the previous message, so with our never-blocking reader pongs are always
+#   processed (the legacy "websockets" protocol stops reading once its inbound queue
+#   fills and then fails its keepalive).
+# - permessage-deflate off: it costs about +64% CPU per delivered frame here (FrameProtocol
+#   never negotiates it).
+# - 64 KiB message cap: a larger message is closed with 1009 before it is buffered.
+# - pings every 20 s, by one timer per worker sweeping its sockets; 20 s to answer.
 UVICORN_WS_OPTIONS: dict[str, Any] = {
     "ws": "realtime.transport.protocol:FrameProtocol",
     "ws_max_size": MAX_FRAME,

@@ -1,2 +1,3 @@
-"""The hub's transport: ready frames (``frames``) written below the ASGI send path by
-uvicorn's sans-I/O WebSocket protocol with one extension (``protocol``); decision 0003."""
+"""The hub's transport: ready frames (``frames``) written below the ASGI send path, and
+Townhall's own WebSocket protocol for uvicorn that offers them (``protocol``); decisions
+0003 and 0008."""

@@ -3,7 +3,7 @@
 A server-to-client text frame is not masked, so the same bytes go to every connection of
 an audience: the hub encodes a frame once and writes it N times, through a ``FrameSink``
 that the ASGI server offers in the scope extension ``EXTENSION``
-(``realtime.transport.protocol.FrameProtocol`` under uvicorn).
+(``realtime.transport.protocol.FrameProtocol``, our WebSocket protocol under uvicorn).
 """
 
 from __future__ import annotations

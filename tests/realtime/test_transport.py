@@ -1,9 +1,11 @@
 """Pre-encoded frames below the ASGI send path: the frame encoder, the flusher's outboxes,
-uvicorn's protocol as FrameProtocol extends it, and the fallback to ASGI ``send``."""
+the FrameWriter of Townhall's own protocol on a real uvicorn, and the fallback to ASGI
+``send``. The protocol's RFC 6455 conformance is in test_ws_protocol.py."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
@@ -21,7 +23,7 @@ from realtime.client import Client
 from realtime.fanout import Flusher, Outbox, RoomFanout, Traffic
 from realtime.transport import protocol as protocol_module
 from realtime.transport.frames import EXTENSION, text_frame
-from realtime.transport.protocol import FrameProtocol, FrameWriter, _Flag, _Inbox
+from realtime.transport.protocol import FrameProtocol, FrameWriter
 from realtime.wire import CloseCode
 from tests.realtime.conftest import ServeFn
 
@@ -172,39 +174,6 @@ async def test_a_vanished_peer_is_going_away_and_others_still_get_their_frames()
     assert fanout.counts() == {"public": 1}
 
 
-async def test_inbox_keeps_order_and_a_cancelled_get_loses_nothing() -> None:
-    inbox = _Inbox()
-    assert inbox.empty()
-    waiting = asyncio.create_task(inbox.get())
-    await _ticks()
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
-    inbox.put_nowait(1)
-    inbox.put_nowait(2)
-    assert not inbox.empty()
-    getter = asyncio.create_task(inbox.get())
-    assert await getter == 1
-    assert await inbox.get() == 2
-    later = asyncio.create_task(inbox.get())
-    await _ticks()
-    assert not later.done()
-    inbox.put_nowait(3)
-    assert await later == 3
-
-
-async def test_flag_blocks_while_cleared() -> None:
-    flag = _Flag()
-    await flag.wait()  # set at first: writable
-    flag.clear()
-    waiters = [asyncio.create_task(flag.wait()) for _ in range(2)]
-    await _ticks()
-    assert not any(w.done() for w in waiters)
-    flag.set()
-    await asyncio.gather(*waiters)
-    assert flag.is_set()
-
-
 @dataclass
 class Direct:
     """A bare ASGI app on a real uvicorn server with FrameProtocol: each socket is
@@ -337,26 +306,39 @@ async def test_a_peer_that_never_reads_is_closed_after_the_close_timeout(
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
 
 
-async def test_the_protocol_is_lighter_than_uvicorns_and_drops_the_handshake(
+async def test_the_protocol_is_light_and_keeps_nothing_of_the_handshake(
     direct: Callable[[Script], Awaitable[Direct]],
 ) -> None:
+    """Per socket: a slotted object (no dict), the handshake dropped once answered, and
+    uvicorn's HTTP protocol that read the upgrade request not kept alive by its parser's
+    reference cycle (checked with the cycle collector off: only reference counts free)."""
+
     async def script(writer: FrameWriter) -> None:
         return None
 
     served = await direct(script)
-    async with connect(served.url) as ws:
-        await ws.ping()  # served: the app is past the accept
-        (protocol,) = served.server.server_state.connections
-        assert isinstance(protocol, FrameProtocol)
-        assert isinstance(protocol.queue, _Inbox)
-        assert isinstance(protocol.writable, _Flag)
-        assert not hasattr(protocol, "request")  # the parsed handshake is not kept
-        await ws.send("hello")  # the lighter inbox still carries what the peer sends
-        for _ in range(500):
-            if served.received:
-                break
-            await asyncio.sleep(0.01)
-        assert served.received[0] == {"type": "websocket.receive", "text": "hello"}
+    gc.collect()
+    gc.disable()
+    try:
+        async with connect(served.url) as ws:
+            await ws.ping()  # served: the app is past the accept
+            (protocol,) = served.server.server_state.connections
+            assert isinstance(protocol, FrameProtocol)
+            assert not hasattr(protocol, "__dict__")
+            assert protocol._key is None
+            assert protocol._scope is None
+            assert protocol._inbox is None
+            assert protocol._buf is None
+            http = [o for o in gc.get_objects() if type(o).__name__ == "HttpToolsProtocol"]
+            assert http == []
+            await ws.send("hello")  # and it still carries what the peer sends
+            for _ in range(500):
+                if served.received:
+                    break
+                await asyncio.sleep(0.01)
+            assert served.received[0] == {"type": "websocket.receive", "text": "hello"}
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("ws", ["realtime.transport.protocol:FrameProtocol", "websockets-sansio"])
