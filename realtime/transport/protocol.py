@@ -522,9 +522,10 @@ class FrameProtocol(asyncio.Protocol):
     async def send(self, message: Any) -> None:
         while self._write_paused:
             drain = self._drain
-            if drain is None:
+            if drain is None or drain.done():
                 drain = self._drain = asyncio.get_running_loop().create_future()
-            await drain
+            # Shielded: a sender cancelled while waiting must not cancel the others' wait.
+            await asyncio.shield(drain)
         kind = message["type"]
         state = self._state
         if state == _OPEN:

@@ -608,23 +608,28 @@ async def test_reading_waits_for_the_app_to_take_each_message(start: Start) -> N
 
 
 async def test_asgi_send_waits_while_the_peer_does_not_read(start: Start) -> None:
+    """Backpressure: ``send`` waits while the transport is paused; a waiting sender that
+    is cancelled does not cancel another's wait, which ends once the peer reads."""
     blocked = asyncio.Event()
-    sent: list[int] = []
+    finished: list[str] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
         await send({"type": "websocket.accept"})
         chunk = b"x" * 60_000
         while True:
-            task = asyncio.ensure_future(send({"type": "websocket.send", "bytes": chunk}))
+            first = asyncio.ensure_future(send({"type": "websocket.send", "bytes": chunk}))
             for _ in range(50):
                 await asyncio.sleep(0)
-            if not task.done():
-                blocked.set()
-                await receive()  # the disconnect, once the peer goes
-                task.cancel()
-                return
-            sent.append(1)
+            if not first.done():
+                break
+        second = asyncio.ensure_future(send({"type": "websocket.send", "text": "after"}))
+        await asyncio.sleep(0)
+        blocked.set()
+        first.cancel()
+        await second
+        finished.append("after")
+        await receive()
 
     served = await start(app)
     peer = await Peer.open(served)
@@ -633,8 +638,17 @@ async def test_asgi_send_waits_while_the_peer_does_not_read(start: Start) -> Non
     (protocol,) = served.server.server_state.connections
     assert isinstance(protocol, FrameProtocol)
     assert protocol._write_paused
-    assert protocol.transport.get_write_buffer_size() > 0
-    peer.writer.transport.abort()
+    assert finished == []
+    while True:  # now read: the second sender goes on
+        opcode, payload = await peer.recv()
+        if opcode == 1:
+            break
+    assert payload == b"after"
+    for _ in range(500):
+        if finished:
+            break
+        await asyncio.sleep(0.01)
+    assert finished == ["after"]
 
 
 # -- hostile bytes ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Attack class: secrets in the logs. At every log level no link token, resume token or
-organiser key reaches the server's log (the websockets frame log at ``debug`` used to
-print the whole hello), and refused handshakes leave no ERROR line each (log noise
-anyone could drive)."""
+organiser key reaches the server's log (under uvicorn's websockets protocols, the
+websockets frame log at ``debug`` used to print the whole hello; Townhall's own protocol
+logs no frames), and refused handshakes leave no ERROR line each (log noise anyone could
+drive)."""
 
 from __future__ import annotations
 
@@ -59,5 +60,8 @@ async def test_no_token_reaches_the_log_at_any_level(tmp_path: Path, level: str)
         assert "forged-xxxx" not in text
         assert "ERROR" not in text
         assert "Traceback" not in text
-        if level == "debug":
-            assert "content not logged" in text  # the frame log ran, redacted
+        if level != "warning":
+            # The log ran at that level: the accept lines, their paths through the filter.
+            # (Our WebSocket protocol logs no frames; townhall.api.logging still redacts
+            # websockets' frame log, written at debug under uvicorn's own protocols.)
+            assert '"WebSocket /ws" [accepted]' in text

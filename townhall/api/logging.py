@@ -5,9 +5,10 @@ the server for exactly that URL, so uvicorn's access line would write the token 
 every log. This filter cuts the query string from the request paths uvicorn logs
 (access lines, and the WebSocket accept/reject lines of ``uvicorn.error``).
 
-At ``debug`` the websockets library also logs every frame it reads or writes on
-``uvicorn.error``, the ``hello`` (with its link or resume token) and people's words
-included: such a frame is logged as its kind and size only.
+Under uvicorn's own WebSocket protocols (not Townhall's, ``realtime.transport.protocol``,
+which logs no frames), at ``debug`` the websockets library also logs every frame it
+reads or writes on ``uvicorn.error``, the ``hello`` (with its link or resume token) and
+people's words included: such a frame is logged as its kind and size only.
 """
 
 from __future__ import annotations
