@@ -223,9 +223,12 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 # -- the opening handshake ----------------------------------------------------------------
 
 
-async def test_a_valid_handshake_is_accepted_with_the_apps_subprotocol(start: Start) -> None:
+@pytest.mark.parametrize("http", ["httptools", "h11"])  # each re-assembles the request
+async def test_a_valid_handshake_is_accepted_with_the_apps_subprotocol(
+    start: Start, http: str
+) -> None:
     app = Echo()
-    served = await start(app)
+    served = await start(app, http=http)
     peer = await Peer.open(served)
     status, headers, _ = await peer.request({"Sec-WebSocket-Protocol": "chat, superchat"})
     assert status == 101
