@@ -138,7 +138,7 @@ class _Server:
         "max_size",
         "root_path",
         "round",
-        "state",
+        "state_ref",
         "tasks",
         "timeout_rounds",
         "timer",
@@ -152,7 +152,8 @@ class _Server:
         self.asgi_version = config.asgi_version
         self.root_path: str = config.root_path
         self.max_size: int = config.ws_max_size
-        self.state = server_state
+        # Weakly: this object is the value of a WeakKeyDictionary keyed by server_state.
+        self.state_ref = weakref.ref(server_state)
         self.connections: set[Any] = server_state.connections
         self.tasks: set[asyncio.Task[None]] = server_state.tasks
         interval = config.ws_ping_interval
@@ -163,6 +164,11 @@ class _Server:
         )
         self.timer: asyncio.TimerHandle | None = None
         self.round = 0
+
+    def default_headers(self) -> list[tuple[bytes, bytes]]:
+        """uvicorn's ``server`` and ``date`` headers (it renews the date every second)."""
+        state = self.state_ref()
+        return list(state.default_headers) if state is not None else []
 
     def arm(self) -> None:
         if self.timer is None and self.interval:
@@ -456,7 +462,7 @@ class FrameProtocol(asyncio.Protocol):
         log.info("WebSocket handshake refused (%d): %s", status, reason)
         body = f"invalid WebSocket handshake: {reason}\n".encode()
         headers = [
-            *self._server.state.default_headers,
+            *self._server.default_headers(),
             *extra,
             (b"Content-Type", b"text/plain; charset=utf-8"),
             (b"Content-Length", str(len(body)).encode()),
@@ -471,7 +477,7 @@ class FrameProtocol(asyncio.Protocol):
         if self._state in (_HANDSHAKE, _CONNECTING) and self._reply is None:
             body = b"Internal Server Error"
             headers = [
-                *self._server.state.default_headers,
+                *self._server.default_headers(),
                 (b"Content-Type", b"text/plain; charset=utf-8"),
                 (b"Content-Length", str(len(body)).encode()),
                 (b"Connection", b"close"),
@@ -585,7 +591,7 @@ class FrameProtocol(asyncio.Protocol):
             (b"Upgrade", b"websocket"),
             (b"Connection", b"Upgrade"),
             (b"Sec-WebSocket-Accept", self._key or b""),
-            *self._server.state.default_headers,
+            *self._server.default_headers(),
             *message.get("headers", []),
         ]
         subprotocol = message.get("subprotocol")
@@ -606,7 +612,7 @@ class FrameProtocol(asyncio.Protocol):
         status, given, body = reply
         headers = [(bytes(n), bytes(v)) for n, v in given]
         defaults = (
-            *self._server.state.default_headers,  # server, date (as uvicorn's other answers)
+            *self._server.default_headers(),  # server, date (as uvicorn's other answers)
             (b"date", email.utils.formatdate(usegmt=True).encode()),
             (b"connection", b"close"),
             (b"content-length", str(len(body)).encode()),

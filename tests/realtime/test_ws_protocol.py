@@ -366,6 +366,57 @@ async def test_an_app_that_fails_before_accepting_gets_a_500(
     assert any("Exception in ASGI application" in e for e in errors(caplog))
 
 
+async def test_frames_sent_before_the_accept_wait_for_it(start: Start) -> None:
+    """A client that sends frames right behind its request, while the app has not
+    answered yet: they are kept (reading paused) and read after the accept, in order."""
+    go = asyncio.Event()
+    received: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await go.wait()
+        await send({"type": "websocket.accept"})
+        while (message := await receive())["type"] == "websocket.receive":
+            received.append(message["text"])
+
+    served = await start(app)
+    peer = await Peer.open(served)
+    request = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: " + KEY + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    peer.writer.write(request)
+    await peer.writer.drain()
+    try:
+        protocol = None
+        for _ in range(500):
+            ours = [
+                c for c in served.server.server_state.connections if isinstance(c, FrameProtocol)
+            ]
+            if ours and ours[0]._state == protocol_module._CONNECTING:
+                protocol = ours[0]
+                break
+            await asyncio.sleep(0.01)
+        assert protocol is not None
+        peer.send(1, b"one")
+        peer.send(1, b"two")
+        await peer.writer.drain()
+        for _ in range(500):
+            if protocol._buf:
+                break
+            await asyncio.sleep(0.01)
+        assert protocol._buf
+        assert received == []
+    finally:
+        go.set()
+    await peer.reader.readuntil(b"\r\n\r\n")  # the 101
+    for _ in range(500):
+        if len(received) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert received == ["one", "two"]
+
+
 # -- frames -------------------------------------------------------------------------------
 
 
