@@ -112,6 +112,14 @@ class Domain(Protocol[S, E]):
         """The event data for ``view`` (``state`` is after ``event``); None: not sent."""
         ...
 
+    def lazy(self, event: E, view: str) -> bool:
+        """Whether ``view``'s copy of ``event`` may wait for the next pass over its
+        connections (at most ``RealtimeConfig.lazy_delay`` seconds) instead of starting
+        one: for news of the crowd (arrivals and departures as counts), which during a
+        join storm would otherwise be a frame to every connection per batch. Order and
+        exactly-once delivery are the same either way; only the moment changes."""
+        ...
+
     def stale(self, then: S, now: S) -> bool:
         """Whether an event rendered at ``then`` may show what ``now`` has withdrawn (a
         hidden text): a replay at ``now`` then renders it again with ``replay``."""

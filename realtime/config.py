@@ -51,6 +51,10 @@ class RealtimeConfig:
     # against 1.42 us and 550 k at 5 ms, with a lower p99 (docs/benchmarks.md).
     flush_interval: float = 0.02
     presence_interval: float = 1.0
+    # How long a lazy broadcast (Domain.lazy: a crowd's attendance counts) may wait for
+    # the next pass over its connections: during a join storm, a pass over the whole
+    # room about once a second instead of one per batch of joins (fanout.Flusher).
+    lazy_delay: float = 1.0
     # The cycle collector's full passes stop the loop for 100+ ms at a few thousand
     # sockets: young passes every 0.25 s and frozen survivors instead (gc_pacer.py).
     gc: GcSettings = field(default_factory=GcSettings)

@@ -351,12 +351,13 @@ class Audience:
             outbox.unfollow(self)
             self.direct.discard(outbox)
 
-    def publish(self, text: str, count: int = 1) -> None:
-        """Queue ``text`` (``count`` messages) for every member."""
+    def publish(self, text: str, count: int = 1, lazy: bool = False) -> None:
+        """Queue ``text`` (``count`` messages) for every member (``lazy``: see
+        ``Flusher.add_audience``)."""
         if self.direct:
             self.items.append((text, count))
             assert self.flusher is not None
-            self.flusher.add_audience(self)
+            self.flusher.add_audience(self, lazy)
         if not self.tasked:
             return
         closing: list[Outbox] = []
@@ -404,11 +405,11 @@ class RoomFanout:
     def __len__(self) -> int:
         return sum(len(found) for found in self._audiences.values())
 
-    def publish(self, audience: str, text: str, count: int = 1) -> None:
+    def publish(self, audience: str, text: str, count: int = 1, lazy: bool = False) -> None:
         """Queue ``text`` (``count`` messages) for every connection of ``audience``."""
         found = self._audiences.get(audience)
         if found is not None:
-            found.publish(text, count)
+            found.publish(text, count, lazy)
 
 
 class Flusher:
@@ -425,6 +426,14 @@ class Flusher:
     between, and the gap between passes stretches to ``1 / share`` times the write time
     of the last one, so passes take at most ``share`` of the loop. An outbox that gets
     more messages before its turn in a running pass sends them in that pass.
+
+    A *lazy* broadcast (``add_audience(..., lazy=True)``: a crowd's attendance counts)
+    does not start a pass over its audience by itself: it goes out with the next pass
+    that visits those connections anyway (a broadcast of theirs that is not lazy, or a
+    message of their own), and at the latest ``lazy_delay`` seconds after it was
+    queued. A join storm then costs a pass over the whole room about once per
+    ``lazy_delay``, not once per batch of joins: without it, frames written during a
+    storm of N arrivals grow as N x passes, and writing them took half the loop.
     """
 
     __slots__ = (
@@ -436,6 +445,9 @@ class Flusher:
         "_handle",
         "_interval",
         "_last",
+        "_lazy",
+        "_lazy_delay",
+        "_lazy_handle",
         "_passing",
         "_pending",
         "_share",
@@ -450,8 +462,12 @@ class Flusher:
         share: float = 0.7,
         slice: float = 0.004,
         clock: Callable[[], float] = time.perf_counter,  # uvloop's time() is per iteration
+        lazy_delay: float = 1.0,
     ) -> None:
         self._interval = interval
+        self._lazy_delay = lazy_delay
+        self._lazy: dict[Audience, None] = {}  # audiences whose broadcasts are all lazy
+        self._lazy_handle: asyncio.TimerHandle | None = None
         self._clock = clock
         self._share = share
         self._slice = slice
@@ -476,13 +492,29 @@ class Flusher:
         if self._handle is None and not self._current:  # else the due or running pass
             self._schedule()  # schedules the next one when it ends
 
-    def add_audience(self, audience: Audience) -> None:
-        """``audience`` has broadcasts for its direct members (once per pass is enough)."""
+    def add_audience(self, audience: Audience, lazy: bool = False) -> None:
+        """``audience`` has broadcasts for its direct members (once per pass is enough);
+        ``lazy``: they may wait for the next pass, at most ``lazy_delay`` seconds."""
         if audience in self._feeds:
             return
+        if lazy:
+            if audience not in self._lazy:
+                self._lazy[audience] = None
+                if self._lazy_handle is None:
+                    loop = asyncio.get_running_loop()
+                    self._lazy_handle = loop.call_later(self._lazy_delay, self._lazy_due)
+            return
+        self._lazy.pop(audience, None)  # goes now, with what it had waiting
         self._feeds[audience] = None
         if self._handle is None and not self._current:
             self._schedule()
+
+    def _lazy_due(self) -> None:
+        """The oldest lazy broadcast has waited ``lazy_delay``: every one waiting goes."""
+        self._lazy_handle = None
+        lazy, self._lazy = self._lazy, {}
+        for audience in lazy:
+            self.add_audience(audience)
 
     def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
@@ -546,6 +578,12 @@ class Flusher:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        if self._lazy_handle is not None:
+            self._lazy_handle.cancel()
+            self._lazy_handle = None
+        for audience in self._lazy:
+            self._feeds.setdefault(audience, None)
+        self._lazy = {}
         self._current, self._pending = self._current[self._at :] + self._pending, []
         self._at = 0
         self._take_feeds()

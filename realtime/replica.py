@@ -135,6 +135,9 @@ class Replica(Generic[S]):
         for audience in fanout.active() if publish else ():
             audiences.setdefault(domain.view(audience), []).append(audience)
         frames: dict[str, list[str]] = {view: [] for view in audiences}
+        # A view's batch is lazy when every event in it is (Domain.lazy): it may wait
+        # for the flusher's next pass over those connections (fanout.Flusher).
+        urgent: set[str] = set()
         applied: list[Record] = []
         try:
             for i, record in enumerate(records):
@@ -155,14 +158,17 @@ class Replica(Generic[S]):
                     text = entry.frame(domain, view)
                     if text is not None:
                         texts.append(text)
+                        if view not in urgent and not domain.lazy(event, view):
+                            urgent.add(view)
         finally:
             # Whatever was applied is sent, even if a later record of the batch fails.
             for view, texts in frames.items():
                 if not texts:
                     continue
                 chunk = texts[0] if len(texts) == 1 else ",".join(texts)
+                lazy = view not in urgent
                 for audience in audiences[view]:
-                    fanout.publish(audience, chunk, len(texts))
+                    fanout.publish(audience, chunk, len(texts), lazy)
             if applied and self.applied is not None:
                 self.applied(self.name, applied, self.state)
 

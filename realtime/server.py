@@ -77,7 +77,7 @@ class Realtime(Generic[S]):
             presence or open_presence(log), self._engine.all_counts, self.config.presence_interval
         )
         self.traffic = Traffic()
-        self.flusher = Flusher(self.config.flush_interval)
+        self.flusher = Flusher(self.config.flush_interval, lazy_delay=self.config.lazy_delay)
         limits = self.config.limits
         self._connections = ConnectionContext(
             limits=limits,

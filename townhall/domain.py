@@ -14,7 +14,13 @@ from typing import Any
 
 from facilitation import codec, views
 from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, Role
-from facilitation.participants import AttendanceEntry, JoinRoom, LeaveRoom, RecordAttendance
+from facilitation.participants import (
+    AttendanceEntry,
+    AttendanceRecorded,
+    JoinRoom,
+    LeaveRoom,
+    RecordAttendance,
+)
 from facilitation.record import link, public_data
 from facilitation.redaction import needs_redaction, redact
 from facilitation.room import (
@@ -246,6 +252,13 @@ class TownhallDomain:
         # The record's head after this event, as the room's footer shows it.
         data["head"] = state.head[:HEAD_SHOWN]
         return data
+
+    def lazy(self, event: Event, view: str) -> bool:
+        """The public's copy of ``attendance.recorded`` (the crowd's arrivals and
+        departures, as counts) may wait up to a second for the next pass: in a join storm
+        that is one frame per connection per second instead of one per batch. The
+        facilitators see arrivals at once (the lobby, the people list)."""
+        return view != "facilitator" and isinstance(event, AttendanceRecorded)
 
     def stale(self, then: RoomState, now: RoomState) -> bool:
         return needs_redaction(then, now)

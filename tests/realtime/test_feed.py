@@ -119,10 +119,61 @@ async def test_connections_without_the_flusher_still_get_each_broadcast() -> Non
     writer.cancel()
 
 
-# One step of a scenario: publish, push to a connection, join, leave, or let the loop turn.
+async def test_a_lazy_broadcast_waits_for_the_next_pass_or_its_delay() -> None:
+    flusher = Flusher(lazy_delay=0.05)
+    fanout = RoomFanout()
+    socks = [FakeSocket() for _ in range(3)]
+    for sock in socks:
+        fanout.add("public", _outbox(sock, flusher))
+    fanout.publish("public", "1", lazy=True)
+    await _ticks()
+    assert flusher.passes == 0  # a crowd's count alone starts no pass
+    assert all(sock.frames == [] for sock in socks)
+    await asyncio.sleep(0.1)
+    assert flusher.passes == 1  # ... but it does not wait longer than its delay
+    assert all(_messages(sock) == [1] for sock in socks)
+
+
+async def test_a_lazy_broadcast_leaves_with_the_next_urgent_one_in_order() -> None:
+    flusher = Flusher(lazy_delay=3600.0)
+    fanout = RoomFanout()
+    socks = [FakeSocket() for _ in range(3)]
+    for sock in socks:
+        fanout.add("public", _outbox(sock, flusher))
+    fanout.publish("public", "1", lazy=True)
+    fanout.publish("public", "2", lazy=True)
+    await _ticks()
+    assert flusher.passes == 0
+    fanout.publish("public", "3")
+    await _ticks()
+    assert flusher.passes == 1
+    assert all(_messages(sock) == [1, 2, 3] for sock in socks)
+    assert all(len(sock.frames) == 1 for sock in socks)  # one frame for the three
+
+
+async def test_an_own_message_takes_the_waiting_lazy_broadcasts_first() -> None:
+    flusher = Flusher(lazy_delay=3600.0)
+    fanout = RoomFanout()
+    me, other = FakeSocket(), FakeSocket()
+    mine = _outbox(me, flusher)
+    fanout.add("public", mine)
+    fanout.add("public", _outbox(other, flusher))
+    fanout.publish("public", '"count"', lazy=True)
+    mine.push('"welcome"')
+    await _ticks()
+    assert _messages(me) == ["count", "welcome"]  # the order holds
+    assert other.frames == []  # the others wait: no pass over the whole room
+    flusher.close()  # shutdown writes what waits
+    assert _messages(other) == ["count"]
+
+
+# One step of a scenario: publish (lazy or not), push to a connection, join, leave, or let
+# the loop turn.
 Step = tuple[str, int]
 steps = st.lists(
-    st.tuples(st.sampled_from(["publish", "push", "join", "leave", "turn"]), st.integers(0, 7)),
+    st.tuples(
+        st.sampled_from(["publish", "lazy", "push", "join", "leave", "turn"]), st.integers(0, 7)
+    ),
     max_size=60,
 )
 
@@ -135,7 +186,7 @@ def test_every_member_gets_exactly_its_messages_in_order(
     # A clock step of 1 ms with a 0-length slice cuts every pass after 64 writes: with
     # 8 connections a pass is never cut, so the slices come from 64 extra bystanders.
     async def scenario() -> None:
-        flusher = Flusher(slice=0.0, clock=StepClock(slice_clock))
+        flusher = Flusher(slice=0.0, clock=StepClock(slice_clock), lazy_delay=3600.0)
         fanout = RoomFanout()
         socks = [FakeSocket() for _ in range(8)]
         boxes = [_outbox(sock, flusher) for sock in socks]
@@ -147,9 +198,9 @@ def test_every_member_gets_exactly_its_messages_in_order(
         everyone: list[int] = []
         n = 0
         for op, who in steps:
-            if op == "publish":
+            if op in ("publish", "lazy"):
                 n += 1
-                fanout.publish("public", str(n))
+                fanout.publish("public", str(n), lazy=op == "lazy")
                 everyone.append(n)
                 for i in range(8):
                     if member[i]:

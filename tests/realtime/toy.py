@@ -155,6 +155,9 @@ class ToyDomain:
             return None
         return event.data
 
+    def lazy(self, event: NewEvent, view: str) -> bool:
+        return False  # every toy event goes at once (tests/realtime/test_feed.py: lazy ones)
+
     def stale(self, then: ToyState, now: ToyState) -> bool:
         return False  # the toy withdraws nothing
 
