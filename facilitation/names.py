@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["RESERVED", "name_problem", "visible"]
 
@@ -39,9 +40,16 @@ def visible(name: str) -> str:
 
 def name_problem(name: str, staff_names: Iterable[str]) -> str | None:
     """The refusal code for a participant's display name, or None when it may be used."""
-    seen = visible(name).casefold()
+    seen = _reads_as(name)
     if not seen:
         return "invalid_name"
-    if seen in RESERVED or seen in {visible(s).casefold() for s in staff_names}:
+    if seen in RESERVED or any(seen == _reads_as(s) for s in staff_names):
         return "name_reserved"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _reads_as(name: str) -> str:
+    """``visible(name)``, case-folded: remembered, since every join compares its name
+    with the same facilitators' names (a join storm checked them thousands of times)."""
+    return visible(name).casefold()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from facilitation.base import SYSTEM, Actor, Command, Event, Role, refuse
+from facilitation.base import SYSTEM, Actor, Command, Event, Role, changed, refuse
 from facilitation.limits import MAX_NAME
 from facilitation.names import name_problem
 from facilitation.pmap import PMap
@@ -318,9 +318,9 @@ def with_person(room: RoomState, person: Person) -> RoomState:
     elif old is None:
         participants += 1
     by_id = people.by_id.set(person.id, person)
-    return replace(
+    return changed(
         room,
-        people=replace(
+        people=changed(
             people, by_id=by_id, present=present, participants=participants, staff=staff
         ),
     )

@@ -9,7 +9,7 @@ a timer fired late or twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -31,7 +31,7 @@ from facilitation import (
     statements,
 )
 from facilitation.agenda import Agenda
-from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, refuse
+from facilitation.base import SYSTEM, Actor, Command, DomainError, Event, changed, refuse
 from facilitation.cheers import Cheers
 from facilitation.decisions import Decision
 from facilitation.floor import Caption, Floor
@@ -201,8 +201,8 @@ def evolve(state: RoomState, event: Event) -> RoomState:
     after = _EVOLVERS[type(event)](state, event)
     seq = state.seq + 1
     if event.name in WITHDRAWING:
-        return replace(after, clock=event.at, seq=seq, withdrawn=seq)
-    return replace(after, clock=event.at, seq=seq)
+        return changed(after, clock=event.at, seq=seq, withdrawn=seq)
+    return changed(after, clock=event.at, seq=seq)
 
 
 def fold(events: Iterable[Event], state: RoomState | None = None) -> RoomState:
