@@ -16,7 +16,7 @@ order is sorted out on the first iteration of a given map, O(n log n), and kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from operator import itemgetter
 from typing import Any, TypeVar, overload
 
@@ -34,11 +34,12 @@ _position = itemgetter(1)
 class PMap(Mapping[K, V]):
     """An immutable mapping with ``set``; compares equal to a dict with the same items."""
 
-    __slots__ = ("_entries", "_next", "_order")
+    __slots__ = ("_entries", "_next", "_order", "_values")
 
     _entries: immutables.Map[K, tuple[int, V]]
     _next: int
     _order: list[K] | None
+    _values: list[V] | None  # in the order of _order, once iterated by value
 
     def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
@@ -53,12 +54,12 @@ class PMap(Mapping[K, V]):
                 else:
                     draft[key] = (found[0], value)
             entries = draft.finish()
-        self._entries, self._next, self._order = entries, n, None
+        self._entries, self._next, self._order, self._values = entries, n, None, None
 
     @classmethod
     def _of(cls, entries: immutables.Map[K, tuple[int, V]], next_: int) -> PMap[K, V]:
         made: PMap[K, V] = cls.__new__(cls)
-        made._entries, made._next, made._order = entries, next_, None
+        made._entries, made._next, made._order, made._values = entries, next_, None, None
         return made
 
     def set(self, key: K, value: V) -> PMap[K, V]:
@@ -98,5 +99,37 @@ class PMap(Mapping[K, V]):
             order = self._order = [k for k, _ in ranked]
         return iter(order)
 
+    def _ordered_values(self) -> list[V]:
+        values = self._values
+        if values is None:
+            entries = self._entries
+            values = self._values = [entries[k][1] for k in self]
+        return values
+
+    def values(self) -> ValuesView[V]:
+        """In insertion order, kept once listed: a welcome lists every statement, and
+        ``Mapping``'s view looked each one up again through Python code."""
+        return _Values(self)
+
+    def items(self) -> ItemsView[K, V]:
+        return _Items(self)
+
     def __repr__(self) -> str:
         return f"PMap({dict(self.items())!r})"
+
+
+class _Values(ValuesView[V]):
+    __slots__ = ()
+    _mapping: PMap[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        return iter(self._mapping._ordered_values())
+
+
+class _Items(ItemsView[K, V]):
+    __slots__ = ()
+    _mapping: PMap[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        pmap = self._mapping
+        return zip(pmap, pmap._ordered_values(), strict=True)

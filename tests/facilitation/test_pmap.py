@@ -32,6 +32,8 @@ def test_a_pmap_is_an_ordered_dict_whose_versions_never_change(
         versions.append((pmap, dict(model)))
     for version, expected in versions:  # every earlier version is as it was
         assert list(version.items()) == list(expected.items())
+        assert list(version.values()) == list(expected.values())
+        assert list(version.items()) == list(expected.items())  # listed once, kept
         assert len(version) == len(expected)
         for key in "abcdefghz":
             assert (key in version) == (key in expected)
