@@ -7,9 +7,11 @@ visibility allows) and turnout; a viewer additionally sees their own current cho
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from facilitation.agenda_timing import advance_at, estimated_end, plan_offsets, planned_starts
 from facilitation.base import Event, Role
@@ -38,6 +40,7 @@ from facilitation.render import (
 if TYPE_CHECKING:
     from facilitation.decisions import Decision
     from facilitation.room import RoomState
+    from facilitation.statements import Statement
     from facilitation.tally import Choice
 
 
@@ -55,7 +58,19 @@ def _staff(role: Role) -> bool:
     return role in (Role.FACILITATOR, Role.ORGANISER)
 
 
-def snapshot(state: RoomState, viewer: Viewer) -> Json:
+# ``memo(name, sources, build)``: ``build()``, or what it gave before for the same
+# ``sources`` (compared by identity: the state's parts are immutable and an event that
+# does not touch a part keeps it). A server welcoming thousands passes one that
+# remembers; ``wire`` may also hand back the value already encoded (it goes out as is).
+Memo = Callable[[str, tuple[object, ...], Callable[[], Any]], Any]
+
+
+def fresh(name: str, sources: tuple[object, ...], build: Callable[[], Any]) -> Any:
+    """The ``Memo`` that remembers nothing."""
+    return build()
+
+
+def snapshot(state: RoomState, viewer: Viewer, memo: Memo = fresh, wire: Memo = fresh) -> Json:
     staff = _staff(viewer.role)
     s = state.session
     # Facilitators list everyone, the lobby included. The public gets the people whose
@@ -63,7 +78,8 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
     # moderation), the facilitators and the viewer, not the whole crowd: a welcome costs
     # the same in a room of 50 and of 5,000. Events that bring someone into view later
     # carry their name (`project`); `present` counts.
-    people = list(state.people.by_id.values()) if staff else _named(state, viewer)
+    people = list(state.people.by_id.values()) if staff else _named(state, viewer, memo)
+    audience = "staff" if staff else "public"
     return {
         "room": state.room,
         "clock": iso(state.clock),
@@ -102,25 +118,19 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
         "caption": caption_view(state),
         "queue": queue_view(state),
         "floor": None if (t := state.floor.current_turn()) is None else turn_view(t),
-        "turns": [turn_view(t) for t in state.floor.turns],
+        "turns": wire(
+            "turns", (state.floor.turns,), lambda: [turn_view(t) for t in state.floor.turns]
+        ),
         "polls": [
             poll_view(p, staff, _mine(p, viewer))
             for p in state.polls.values()
             if staff or p.status != "draft"
         ],
-        "statements": [
-            {
-                "id": x.id,
-                "participant": x.participant,
-                "at": iso(x.at),
-                "turn": x.turn,
-                "item": x.item,
-                "hidden": x.hidden,
-                "hidden_reason": x.hidden_reason,
-                "text": x.text if staff or not x.hidden else None,
-            }
-            for x in state.statements.values()
-        ],
+        "statements": wire(
+            f"statements:{audience}",
+            (state.statements,),
+            lambda: [statement_view(x, staff) for x in state.statements.values()],
+        ),
         "questions": [
             question_view(q, staff, viewer.participant)
             for q in sorted(state.questions.values(), key=lambda q: (-len(q.votes), q.at))
@@ -136,7 +146,11 @@ def snapshot(state: RoomState, viewer: Viewer) -> Json:
             proposal_view(x, staff, viewer.participant)
             for x in sorted(state.proposals.values(), key=lambda x: (-len(x.supporters), x.at))
         ],
-        "moderation": [moderation_view(m) for m in state.moderation],
+        "moderation": wire(
+            "moderation",
+            (state.moderation,),
+            lambda: [moderation_view(m) for m in state.moderation],
+        ),
         "you": you_view(state, viewer),
         **({"equity": equity_view(of_room(state))} if staff else {}),
         # The hash chain's head after event `seq` (SPEC §8): people note it and check
@@ -174,14 +188,42 @@ def public_ids(state: RoomState) -> set[str]:
     return ids
 
 
-def _named(state: RoomState, viewer: Viewer) -> list[Person]:
+def statement_view(x: Statement, staff: bool) -> Json:
+    return {
+        "id": x.id,
+        "participant": x.participant,
+        "at": iso(x.at),
+        "turn": x.turn,
+        "item": x.item,
+        "hidden": x.hidden,
+        "hidden_reason": x.hidden_reason,
+        "text": x.text if staff or not x.hidden else None,
+    }
+
+
+def _named(state: RoomState, viewer: Viewer, memo: Memo = fresh) -> list[Person]:
     """The people of a public snapshot: `public_ids` and the viewer, never the lobby."""
-    ids = public_ids(state)
-    if viewer.participant is not None:
-        ids.add(viewer.participant)
-    by_id = state.people.by_id
-    found = [p for p in (by_id.get(i) for i in ids) if p is not None and p.status != "waiting"]
-    return sorted(found, key=lambda p: p.stays[0].joined if p.stays else state.clock or _EPOCH)
+
+    def first_seen(p: Person) -> datetime:
+        return p.stays[0].joined if p.stays else state.clock or _EPOCH
+
+    def public() -> tuple[set[str], list[Person]]:
+        ids = public_ids(state)
+        by_id = state.people.by_id
+        found = (by_id.get(i) for i in ids)
+        named = [p for p in found if p is not None and p.status != "waiting"]
+        return ids, sorted(named, key=first_seen)
+
+    s = state
+    sources = (s.people, s.queues, s.floor, s.statements, s.questions, s.moderation, s.clock)
+    ids: set[str]
+    named: list[Person]
+    ids, named = memo("named", sources, public)
+    me = state.people.by_id.get(viewer.participant or "")
+    if me is None or me.id in ids or me.status == "waiting":
+        return named
+    at = bisect_right(named, first_seen(me), key=first_seen)
+    return [*named[:at], me, *named[at:]]
 
 
 def _mine(poll: Poll, viewer: Viewer) -> Choice | None:

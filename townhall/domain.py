@@ -34,6 +34,7 @@ from facilitation.room import (
 from realtime.application import Principal, Refused
 from realtime.log import NewEvent, Record
 from realtime.wire import timestamp
+from townhall.snapshots import SnapshotMemo
 
 JOIN = "server:join"
 LEAVE = "server:leave"
@@ -97,6 +98,9 @@ def viewer_of(principal: Principal) -> views.Viewer:
 
 class TownhallDomain:
     """``realtime.application.Domain[RoomState]`` for town halls."""
+
+    def __init__(self) -> None:
+        self.memo = SnapshotMemo()  # what welcomes share (townhall.snapshots)
 
     def initial(self, room: str) -> RoomState:
         return initial_state(room)
@@ -238,7 +242,7 @@ class TownhallDomain:
         return f"{principal.key}:{id}"
 
     def snapshot(self, state: RoomState, principal: Principal) -> dict[str, Any]:
-        return views.snapshot(state, viewer_of(principal))
+        return views.snapshot(state, viewer_of(principal), self.memo.value, self.memo.encoded)
 
     def view(self, audience: str) -> str:
         return PROJECTION.get(audience, "public")

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import Any
 
+from facilitation import views
 from facilitation.base import ORGANISER, Actor, Role
 from facilitation.room import Deadline, RoomState, next_deadlines
 from realtime.application import Principal, Refused
@@ -26,7 +27,7 @@ from realtime.log import Record
 from realtime.server import Realtime
 from townhall.archiving import Archiver
 from townhall.deadlines import Deadlines
-from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain
+from townhall.domain import JOIN, PRESENCE, TIMER, Member, TownhallDomain, viewer_of
 from townhall.lost import STATE_LOST, LostRooms
 from townhall.ports import CommandRefused
 
@@ -176,7 +177,8 @@ class LiveRooms:
 
     async def room_view(self, room: str) -> dict[str, Any]:
         state = await self._rt.state(room)
-        return self.domain.snapshot(state, organiser_principal(room))
+        # Plain values (the hub's welcomes may hold parts already encoded as JSON).
+        return views.snapshot(state, viewer_of(organiser_principal(room)))
 
     async def disconnect(self, room: str, roles: frozenset[str]) -> None:
         self._rt.disconnect(room, lambda p: str(p.you.get("role")) in roles, "link_rotated")
