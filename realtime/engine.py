@@ -113,7 +113,17 @@ class Engine(Generic[S]):
                 async with room.lock:
                     # An idle room may have been unloaded while the join ran: use the one held.
                     if self._held.get(principal.room) is room:
-                        await self._held.catch_up(room)
+                        # A join this worker just appended was applied with it, so the
+                        # head is fresh enough: the snapshot holds the join, and what
+                        # other workers append later arrives as events. A read of the
+                        # log under the lock (one per hello: thousands when a worker's
+                        # clients come back at once) is needed only when there is no
+                        # join, or to replay past what this worker has applied.
+                        if joined is None or (
+                            resume is not None
+                            and (resume.epoch != room.epoch or resume.seq > room.head)
+                        ):
+                            await self._held.catch_up(room)
                         # Registering and taking the snapshot under the lock that orders every
                         # apply: this connection gets exactly the events after the snapshot.
                         room.join(principal, outbox)
@@ -226,6 +236,14 @@ class Engine(Generic[S]):
         async with room.lock:
             await self._held.catch_up(room)
             return room.state
+
+    async def held_state(self, room_name: str) -> S:
+        """The room's state as this worker holds it, loading the room if it holds none:
+        no log read for a room already held (the watcher keeps it at most a moment
+        behind). What a hello may check cheaply: a reconnect storm is thousands of them,
+        and each read of the log would wait for the room lock."""
+        room = await self._held.load(room_name)
+        return room.state
 
     def states(self) -> dict[str, S]:
         """The rooms this worker holds, with their current states."""

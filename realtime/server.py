@@ -135,6 +135,10 @@ class Realtime(Generic[S]):
         """The room's state at the log head as this worker knows it (loads the room)."""
         return await self._engine.state(room)
 
+    async def held_state(self, room: str) -> S:
+        """The room's state as this worker holds it (loads the room; no log read if held)."""
+        return await self._engine.held_state(room)
+
     def states(self) -> dict[str, S]:
         """The rooms this worker holds, with their current states."""
         return self._engine.states()

@@ -118,7 +118,7 @@ async def _start_services(
     )
     lost = None
     if settings.distributed:  # (the embedded log is in the SQL database itself)
-        lost = LostRooms(sessions, log, realtime.states, realtime.state)
+        lost = LostRooms(sessions, log, realtime.states, realtime.held_state)
         authenticator.verify = lost.verify  # a hello to a lost room: state_lost
     archiver = Archiver(
         sessions,
