@@ -77,6 +77,10 @@ JOIN_TARGETS: dict[str, Callable[[], Target]] = {
     "townhall-participants": lambda: townhall(
         PRESETS["participants"], name="townhall participants"
     ),
+    # The same, into a room that already holds 3,000 statements (every welcome has them).
+    "townhall-statements": lambda: townhall(
+        PRESETS["statements"], name="townhall participants, 3,000 statements"
+    ),
     # Floors: the hub of realtime/ with its toy domain (observers), and bench's own
     # minimal Starlette hub (a bare accept, hello and welcome under uvicorn).
     "townhall-hub": lambda: townhall(PRESETS["hub"]),
@@ -183,9 +187,9 @@ def join_table(runs: list[dict[str, Any]]) -> str:
         "| target | clients | all welcomed, s | / node socket.io | / node ws "
         "| curve 10/50/90/100 %, s "
         "| connect→welcome p50 / p99 ms | welcome KB mean / max | server µs per join "
-        "| KB/idle conn | failed |"
+        "| KB/idle conn | RSS idle, MB | failed |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     by = {(r["target"], r["clients"]): r for r in runs if "error" not in r}
     for run in runs:
         if "error" in run:
@@ -205,7 +209,7 @@ def join_table(runs: list[dict[str, Any]]) -> str:
             f"{c['welcome_ms']['p50']} / {c['welcome_ms']['p99']} | "
             f"{wb.get('mean', 0) / 1024:.1f} / {wb.get('max', 0) / 1024:.1f} | "
             f"{run['server_cpu_us_per_join']:,} | {run['rss']['per_idle_connection_kb']} | "
-            f"{c['failed']} |"
+            f"{run['rss']['idle_mb']} | {c['failed']} |"
         )
     return "\n".join(lines)
 

@@ -106,6 +106,11 @@ PRESETS["participants"] = replace(
     setup="bench.townhall_setup:live_townhall_participants",
     label="townhall app, participants",
 )
+PRESETS["statements"] = replace(
+    PRESETS["app"],
+    setup="bench.townhall_setup:live_townhall_statements",
+    label="townhall app, participants, 3,000 statements",
+)
 
 
 @dataclass(frozen=True)

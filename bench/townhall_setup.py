@@ -60,3 +60,33 @@ def live_townhall(base_url: str, subscribers: str = "observer") -> dict[str, str
 def live_townhall_participants(base_url: str) -> dict[str, str]:
     """The same town hall, with subscribers joining by the participant link."""
     return live_townhall(base_url, "participant")
+
+
+STATEMENTS = 3000  # issue 16: "a room of 5,000 participants and 3,000 statements"
+
+
+def live_townhall_statements(base_url: str) -> dict[str, str]:
+    """The participants' town hall with ``STATEMENTS`` statements already posted (by
+    the facilitator, 200 at a time: a connection may have 256 commands in flight)."""
+    tokens = live_townhall(base_url, "participant")
+    ws_url = base_url.replace("http", "ws", 1) + "/ws"
+    with connect(ws_url, open_timeout=10, max_size=2**24) as ws:
+        ws.send(json.dumps({"type": "hello", "data": {"token": tokens["pub_token"], "name": "b"}}))
+        sent = 0
+        while sent < STATEMENTS:
+            chunk = range(sent, min(sent + 200, STATEMENTS))
+            for n in chunk:
+                text = f"Statement {n}: the budget line for the parks should double next year."
+                ws.send(
+                    json.dumps({"type": "statement.post", "id": f"s{n}", "data": {"text": text}})
+                )
+            waiting = {f"s{n}" for n in chunk}
+            while waiting:
+                frame = json.loads(ws.recv(timeout=30))
+                for message in frame if isinstance(frame, list) else [frame]:
+                    if message.get("id") in waiting:
+                        if message["type"] == "error":
+                            raise RuntimeError(f"statement.post refused: {message['code']}")
+                        waiting.discard(message["id"])
+            sent += len(chunk)
+    return tokens
