@@ -3,6 +3,7 @@ in a given language and width, joining, and axe-core injected from e2e/node_modu
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import shutil
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 E2E_DIR = Path(__file__).resolve().parent
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_LOCK = E2E_DIR / ".npm-install.lock"  # beside node_modules/, which npm ci deletes
 ORGANISER_KEY = "thk_e2e-organiser-key"
 DESKTOP: ViewportSize = {"width": 1366, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 780}
@@ -120,12 +122,19 @@ def seq(page: Page) -> int:
 
 
 def ensure_axe() -> Path:
-    """axe-core from the npm registry, pinned by e2e/package-lock.json."""
-    if not AXE_JS.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is needed once to install axe-core (apt-get install npm)")
-        subprocess.run([npm, "ci", "--prefix", str(E2E_DIR), "--no-audit", "--no-fund"], check=True)
+    """axe-core from the npm registry, pinned by e2e/package-lock.json.
+
+    Installed once, under a file lock: the parallel test workers (pytest-xdist) would
+    otherwise run ``npm ci`` together, each deleting the node_modules the other is filling,
+    or read an axe.min.js that is still being written."""
+    with AXE_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE_JS.exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("npm is needed once to install axe-core (apt-get install npm)")
+            command = [npm, "ci", "--prefix", str(E2E_DIR), "--no-audit", "--no-fund"]
+            subprocess.run(command, check=True)
     return AXE_JS
 
 

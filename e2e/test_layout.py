@@ -4,6 +4,8 @@ options included."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
@@ -39,7 +41,9 @@ def no_scrolling(page: Page) -> None:
     assert height <= inner_h, f"{height} px high in {inner_h}"
 
 
-def test_facilitator_console_keeps_every_live_control_in_view(browser: Browser, room: Room) -> None:
+def test_facilitator_console_keeps_every_live_control_in_view(
+    browser: Browser, room: Room, tmp_path: Path
+) -> None:
     staged = stage(browser, room, "en", size=CONSOLE)
     fac = staged.facilitator
     fac.evaluate("window.scrollTo(0, 0)")
@@ -77,7 +81,7 @@ def test_facilitator_console_keeps_every_live_control_in_view(browser: Browser, 
         show_tab(fac, tab)
         no_scrolling(fac)
         in_view(fac, fac.get_by_role("button", name="Grant floor to next"))
-    fac.screenshot(path="/tmp/townhall-console-1280.png")
+    fac.screenshot(path=tmp_path / "console-1280.png")  # this test's own directory
 
 
 def ten_option_poll(browser: Browser, room: Room) -> Page:
@@ -103,7 +107,7 @@ def ten_option_poll(browser: Browser, room: Room) -> Page:
 
 @pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
 def test_projector_fits_the_screen_in_every_state(
-    browser: Browser, room: Room, size: ViewportSize
+    browser: Browser, room: Room, size: ViewportSize, tmp_path: Path
 ) -> None:
     projector = new_page(browser, size=size)
     open_view(projector, room.link("observer") + "&view=projector")
@@ -120,7 +124,7 @@ def test_projector_fits_the_screen_in_every_state(
     in_view(projector, projector.locator(".pj-questions, .pj-cell-board .muted").first)
     in_view(projector, projector.locator(".pj-caption"))
     in_view(projector, qr)
-    projector.screenshot(path=f"/tmp/townhall-projector-{size['width']}.png")
+    projector.screenshot(path=tmp_path / f"projector-{size['width']}.png")
     # The poll closed, a speaker, a long question: still one screen.
     fac.get_by_role("button", name="Close poll", exact=True).click()
     expect(projector.locator(".pj-poll")).to_contain_text("Last poll")
