@@ -48,8 +48,12 @@ typecheck: $(VENV)/.dev-installed
 
 # Unit, integration (real Redis and PostgreSQL) and browser tests, then coverage:
 # facilitation/ must stay at 100 % line and branch coverage.
+# The tests mostly wait (worker processes starting, browsers, timers), so they run in
+# PYTEST_WORKERS parallel processes (pytest-xdist), each file whole in one of them (its
+# module fixtures are made once). Every process isolates itself like a separate run.
+PYTEST_WORKERS ?= 4
 unit: $(VENV)/.dev-installed
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=term
 	$(BIN)/coverage report --include='facilitation/*' --fail-under=100
 
 test: lint typecheck unit
