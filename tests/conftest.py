@@ -97,9 +97,15 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Browser]:
-    """A Playwright browser driving Debian's Chromium (no downloaded browsers)."""
+    """A Playwright browser driving Debian's Chromium (no downloaded browsers).
+
+    Package-scoped: Playwright's sync API leaves its event loop marked as running in the
+    thread while it is open, so any asyncio test the same process runs meanwhile fails
+    ("Runner.run() cannot be called from a running event loop"). Closed when the process
+    leaves the package of browser tests, it never overlaps one (with pytest-xdist a worker
+    process may run tests/ files after e2e/ ones)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
