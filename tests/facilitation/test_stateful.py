@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -84,10 +85,22 @@ class RoomMachine(RuleBasedStateMachine):
         self.events: list[Event] = []
         self.now = 0
         self.ids = 0
+        self.views: dict[Viewer, dict[str, Any]] = {}
+        self.views_of: RoomState | None = None
 
     # --- helpers ---------------------------------------------------------------------
     def at(self) -> datetime:
         return T0 + timedelta(seconds=self.now)
+
+    def view(self, viewer: Viewer) -> dict[str, Any]:
+        """``snapshot(self.state, viewer)``, made once per state: several invariants read
+        the same views after each step (the state is immutable, and refold checks that a
+        view is a function of the state alone)."""
+        if self.views_of is not self.state:
+            self.views, self.views_of = {}, self.state
+        if viewer not in self.views:
+            self.views[viewer] = snapshot(self.state, viewer)
+        return self.views[viewer]
 
     def new_id(self, prefix: str) -> str:
         self.ids += 1
@@ -244,7 +257,7 @@ class RoomMachine(RuleBasedStateMachine):
 
     @invariant()
     def cheers_stay_hidden_until_revealed_and_equity_adds_up(self) -> None:
-        view = snapshot(self.state, VIEWERS[1])  # a facilitator
+        view = self.view(VIEWERS[1])  # a facilitator
         for item, shown in view["cheers"].items():
             assert (shown["counts"] is None) == (item not in self.state.cheers.revealed)
         equity = view["equity"]
@@ -265,7 +278,7 @@ class RoomMachine(RuleBasedStateMachine):
 
     @invariant()
     def anonymous_and_unpublished_questions_stay_private(self) -> None:
-        shown = {q["id"]: q for q in snapshot(self.state, VIEWERS[0])["questions"]}
+        shown = {q["id"]: q for q in self.view(VIEWERS[0])["questions"]}
         for question in self.state.questions.values():
             if question.status == "pending":
                 assert question.id not in shown, "a pending question is not public"
@@ -304,13 +317,13 @@ class RoomMachine(RuleBasedStateMachine):
         again = fold(self.events[n:], fold(self.events[:n], initial_state("r")))
         assert again == self.state
         viewer = VIEWERS[len(self.events) % len(VIEWERS)]
-        assert snapshot(again, viewer) == snapshot(self.state, viewer)
+        assert snapshot(again, viewer) == self.view(viewer)
 
     @invariant()
     def views_keep_secret_ballots_secret(self) -> None:
         secret_keys = [k for p in self.state.polls.values() if p.secret for k in p.ballots]
         for viewer in VIEWERS:
-            view = snapshot(self.state, viewer)
+            view = self.view(viewer)
             text = json.dumps(view)
             assert not any(k in text for k in secret_keys)
             for shown in view["polls"]:
