@@ -50,10 +50,12 @@ typecheck: $(VENV)/.dev-installed
 # facilitation/ must stay at 100 % line and branch coverage.
 # The tests mostly wait (worker processes starting, browsers, timers), so they run in
 # PYTEST_WORKERS parallel processes (pytest-xdist), each file whole in one of them (its
-# module fixtures are made once). Every process isolates itself like a separate run.
+# module fixtures are made once), the files with slow tests handed out first (the order
+# tests/conftest.py gives; --no-loadscope-reorder keeps it). Every process isolates
+# itself like a separate run.
 PYTEST_WORKERS ?= 4
 unit: $(VENV)/.dev-installed
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=term
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --cov --cov-report=term
 	$(BIN)/coverage report --include='facilitation/*' --fail-under=100
 
 test: lint typecheck unit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,30 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests import services
+
+
+def _weight(item: pytest.Item) -> int:
+    """0: a slow test (multi-process, load, a long state machine); 1: one that starts real
+    worker processes or a browser; 2: the rest."""
+    if item.get_closest_marker("slow"):
+        return 0
+    if item.get_closest_marker("browser") or "worker_pool" in getattr(item, "fixturenames", ()):
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a parallel run (pytest-xdist, ``--dist loadfile --no-loadscope-reorder``), the
+    files with the longest tests are handed out first, so the run does not end with three
+    processes idle while one works through the 5-minute state machine it was given last.
+    Files stay whole and keep their order within each weight; a run in one process keeps
+    the plain collection order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    weight: dict[object, int] = {}
+    for item in items:
+        weight[item.path] = min(weight.get(item.path, 2), _weight(item))
+    items.sort(key=lambda item: weight[item.path])
 
 
 @pytest.fixture(scope="session")

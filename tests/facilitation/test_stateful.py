@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -548,4 +549,4 @@ RoomMachine.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestRoomSessions = RoomMachine.TestCase
+TestRoomSessions = pytest.mark.slow(RoomMachine.TestCase)  # minutes: started first in parallel
