@@ -121,6 +121,21 @@ def seq(page: Page) -> int:
     return int(page.evaluate("document.body.dataset.seq"))
 
 
+def wait_until(page: Page, js: str, arg: Any = None) -> None:
+    """Waits until ``js`` (an expression, or a function given ``arg``) is truthy in the page.
+
+    Not ``page.wait_for_function``: after a first look it polls by evaluating the string
+    inside the page, which the page's CSP (script-src 'self', no 'unsafe-eval') refuses
+    with an EvalError, so it passed only when the condition already held at the first look
+    and failed on a busy machine. ``page.evaluate`` goes through the DevTools protocol,
+    which the CSP does not govern. Bounded like every wait here."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not page.evaluate(js, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {WAIT_MS} ms: {js}")
+        page.wait_for_timeout(50)
+
+
 def ensure_axe() -> Path:
     """axe-core from the npm registry, pinned by e2e/package-lock.json.
 

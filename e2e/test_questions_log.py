@@ -9,7 +9,17 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, create_room, join, new_page, open_view, page_errors, seq, show_tab
+from e2e.support import (
+    Room,
+    create_room,
+    join,
+    new_page,
+    open_view,
+    page_errors,
+    seq,
+    show_tab,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -73,9 +83,10 @@ def test_questions_reactions_log_and_captions(browser: Browser, server: str) -> 
     expect(public_row).to_contain_text("Anonymous")
     expect(public_row).not_to_contain_text("Alice")
     expect(mine).not_to_contain_text("Waiting for approval")
-    alice.wait_for_function(
-        "() => (window.townhallSaid || []).includes("
-        "'Your question was approved and everyone can see it now')"
+    wait_until(
+        alice,
+        "(window.townhallSaid || []).includes("
+        "'Your question was approved and everyone can see it now')",
     )
     expect(observer.locator(".question-list")).to_contain_text("Who pays for the new lights?")
 
@@ -182,9 +193,10 @@ def test_agenda_runs_itself_and_equity(browser: Browser, server: str) -> None:
     expect(alice.locator(".agenda-item.overrun")).to_contain_text("Opening")
     before_seq = seq(alice)
     first = budget.get_attribute("data-at") or ""
-    alice.wait_for_function(
+    wait_until(
+        alice,
         "([sel, first]) => document.querySelector(sel).dataset.at > first",
-        arg=[".agenda-item:nth-child(2) .plan-start", first],
+        [".agenda-item:nth-child(2) .plan-start", first],
     )
     assert seq(alice) == before_seq  # re-planned by the page's clock, not by an event
 

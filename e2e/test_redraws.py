@@ -7,7 +7,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import Room, join, new_page, open_view, seq, show_tab, start_session
+from e2e.support import (
+    Room,
+    join,
+    new_page,
+    open_view,
+    seq,
+    show_tab,
+    start_session,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +61,7 @@ def test_joins_and_leaves_redraw_only_the_people_list(browser: Browser, room: Ro
     for page in others:
         page.context.close()
     # Four joins and four leaves reached Alice's page...
-    alice.wait_for_function(f"Number(document.body.dataset.seq) >= {before + 8}")
+    wait_until(alice, f"Number(document.body.dataset.seq) >= {before + 8}")
     expect(chair.locator(".people-list")).to_contain_text("Guest 3")
     # ... and none of them touched the parts that do not list people.
     assert redraws(alice) == dict.fromkeys(watched, 0)
