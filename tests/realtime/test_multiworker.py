@@ -29,8 +29,11 @@ def _wire(cause: str | None) -> str | None:
 
 async def _connect_all(urls: list[str]) -> list[Client]:
     # full event lists on a few clients per worker; (seq, cause) traces on all of them
+    # open_timeout: websockets gives a handshake 10 s; 50 at once on a busy 2-core machine
+    # (other test processes alongside, load 31) took longer. Bounded, as every wait here.
     clients = [
-        Client(urls[i % len(urls)], "participant@main", keep_history=i < 9) for i in range(CLIENTS)
+        Client(urls[i % len(urls)], "participant@main", keep_history=i < 9, open_timeout=60)
+        for i in range(CLIENTS)
     ]
     for start in range(0, CLIENTS, 50):
         await asyncio.gather(*(c.connect() for c in clients[start : start + 50]))
