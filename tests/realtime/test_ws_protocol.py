@@ -437,6 +437,23 @@ async def test_frames_sent_before_the_accept_wait_for_it(start: Start) -> None:
         (frame(1, "é".encode()[:1], fin=False) + frame(0, b"z"), 1007),  # split, invalid
         (frame(8, struct.pack("!H", 1000) + b"\xff"), 1007),  # close reason not UTF-8
     ],
+    # Named, not shown: the frames carry random mask keys, and ids drawn from them differ
+    # between pytest-xdist processes, which must all collect the same tests.
+    ids=[
+        "unmasked",
+        "rsv1",
+        "reserved-data-opcode",
+        "reserved-control-opcode",
+        "fragmented-control",
+        "long-control",
+        "lone-continuation",
+        "new-message-mid-message",
+        "one-byte-close",
+        "close-1005",
+        "not-utf8",
+        "split-not-utf8",
+        "close-reason-not-utf8",
+    ],
 )
 async def test_a_protocol_error_closes_with_its_code(
     start: Start, caplog: pytest.LogCaptureFixture, data: bytes, code: int
