@@ -61,7 +61,8 @@ def _staff(role: Role) -> bool:
 # ``memo(name, sources, build)``: ``build()``, or what it gave before for the same
 # ``sources`` (compared by identity: the state's parts are immutable and an event that
 # does not touch a part keeps it). A server welcoming thousands passes one that
-# remembers; ``wire`` may also hand back the value already encoded (it goes out as is).
+# remembers the latest value under each name (names start with the room's id); ``wire``
+# may also hand back the value already encoded (it goes out as is).
 Memo = Callable[[str, tuple[object, ...], Callable[[], Any]], Any]
 
 
@@ -119,7 +120,9 @@ def snapshot(state: RoomState, viewer: Viewer, memo: Memo = fresh, wire: Memo = 
         "queue": queue_view(state),
         "floor": None if (t := state.floor.current_turn()) is None else turn_view(t),
         "turns": wire(
-            "turns", (state.floor.turns,), lambda: [turn_view(t) for t in state.floor.turns]
+            f"{state.room}/turns",
+            (state.floor.turns,),
+            lambda: [turn_view(t) for t in state.floor.turns],
         ),
         "polls": [
             poll_view(p, staff, _mine(p, viewer))
@@ -127,7 +130,7 @@ def snapshot(state: RoomState, viewer: Viewer, memo: Memo = fresh, wire: Memo = 
             if staff or p.status != "draft"
         ],
         "statements": wire(
-            f"statements:{audience}",
+            f"{state.room}/statements:{audience}",
             (state.statements,),
             lambda: [statement_view(x, staff) for x in state.statements.values()],
         ),
@@ -147,7 +150,7 @@ def snapshot(state: RoomState, viewer: Viewer, memo: Memo = fresh, wire: Memo = 
             for x in sorted(state.proposals.values(), key=lambda x: (-len(x.supporters), x.at))
         ],
         "moderation": wire(
-            "moderation",
+            f"{state.room}/moderation",
             (state.moderation,),
             lambda: [moderation_view(m) for m in state.moderation],
         ),
@@ -218,7 +221,7 @@ def _named(state: RoomState, viewer: Viewer, memo: Memo = fresh) -> list[Person]
     sources = (s.people, s.queues, s.floor, s.statements, s.questions, s.moderation, s.clock)
     ids: set[str]
     named: list[Person]
-    ids, named = memo("named", sources, public)
+    ids, named = memo(f"{state.room}/named", sources, public)
     me = state.people.by_id.get(viewer.participant or "")
     if me is None or me.id in ids or me.status == "waiting":
         return named

@@ -23,11 +23,14 @@ _encoder = msgspec.json.Encoder()
 
 
 class SnapshotMemo:
-    """Recent parts, by name and sources; at most ``size`` kept (oldest dropped first)."""
+    """The latest value of each part, by name (``views`` starts each name with the room's
+    id), with the sources it was built from; at most ``size`` names kept (the least
+    recently built dropped first). One value per name: a room posting statements all
+    evening replaces its encoded list, it does not pile up a copy per version."""
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._kept: dict[tuple[str, int], tuple[tuple[object, ...], Any]] = {}
+        self._kept: dict[str, tuple[tuple[object, ...], Any]] = {}
         self.built = 0  # parts built (a cache miss each), for tests and curiosity
 
     def value(self, name: str, sources: tuple[object, ...], build: Callable[[], Any]) -> Any:
@@ -39,17 +42,14 @@ class SnapshotMemo:
         return self._get(name, sources, lambda: msgspec.Raw(_encoder.encode(build())))
 
     def _get(self, name: str, sources: tuple[object, ...], build: Callable[[], Any]) -> Any:
-        # The first source tells rooms apart (each room's parts are its own objects);
-        # being held here, it cannot be freed and its id reused while kept.
-        key = (name, id(sources[0]))
-        found = self._kept.get(key)
+        found = self._kept.get(name)
         if found is not None and _same(found[0], sources):
             return found[1]
         value = build()
         self.built += 1
         kept = self._kept
-        kept.pop(key, None)
-        kept[key] = (sources, value)
+        kept.pop(name, None)
+        kept[name] = (sources, value)
         if len(kept) > self._size:
             del kept[next(iter(kept))]
         return value

@@ -84,15 +84,18 @@ def test_the_shared_parts_are_built_once_per_change() -> None:
     assert memo.built == built + 1
 
 
-def test_the_memo_keeps_at_most_its_size() -> None:
+def test_the_memo_keeps_one_value_per_name_and_at_most_its_size() -> None:
     memo = SnapshotMemo(size=2)
     parts = [object() for _ in range(5)]
-    for part in parts:
-        assert memo.value("x", (part,), lambda: 1) == 1
-    assert len(memo._kept) == 2
-    assert memo.value("x", (parts[-1],), lambda: 2) == 1  # still kept
-    assert memo.value("x", (parts[0],), lambda: 3) == 3  # dropped, built again
-    assert memo.value("x", (parts[0], parts[1]), lambda: 4) == 4  # other sources
+    for n, part in enumerate(parts):
+        assert memo.value("r1/x", (part,), lambda n=n: n) == n  # type: ignore[misc]
+    assert len(memo._kept) == 1  # a new version replaces the old one: nothing piles up
+    assert memo.value("r1/x", (parts[-1],), lambda: -1) == 4  # still kept
+    assert memo.value("r1/x", (parts[0],), lambda: 0) == 0  # replaced, built again
+    assert memo.value("r1/x", (parts[0], parts[1]), lambda: 9) == 9  # other sources
+    memo.value("r2/x", (parts[0],), lambda: 2)
+    memo.value("r3/x", (parts[0],), lambda: 3)
+    assert set(memo._kept) == {"r2/x", "r3/x"}  # at most two names: the oldest went
 
 
 def test_observers_facilitators_and_the_organiser_view_need_no_memo() -> None:
