@@ -102,6 +102,18 @@ async def render(api: Api, request: Request) -> Response:
     key = (row.id, chosen, body.format, False)
     done = await filing.cached(api.sessions, row.id, chosen, body.format, False) is not None
     if not done:
+        # A job that finished while the cache was being read left its document there:
+        # read it again rather than render again (the answer went from 0.94 back to 0,
+        # and a second PDF was rendered for nothing). Still missing: an approval dropped
+        # it since, and the job below starts over.
+        try:
+            finished = api.renders.collect(key) is not None
+        except FontNotFound as exc:
+            raise ApiError("minutes_unavailable", str(exc)) from None
+        if finished:
+            cached = await filing.cached(api.sessions, row.id, chosen, body.format, False)
+            done = cached is not None
+    if not done:
         exporter = api.exporter
 
         async def make(progress: Progress) -> bytes:
