@@ -121,6 +121,20 @@ class Worker:
                 self.kill()
 
 
+class PortTaken(Exception):
+    """The worker's port answered for another process (parallel runs share 127.0.0.1)."""
+
+
+def _ours(pid: int, root: int) -> bool:
+    if pid == root:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return int(stat.rpartition(")")[2].split()[1]) == root  # the parent's pid
+
+
 @dataclass
 class WorkerPool:
     """Starts real worker processes on free ports and stops them all at the end."""
@@ -131,8 +145,21 @@ class WorkerPool:
 
     def start(self, count: int = 1, env: Mapping[str, str] | None = None) -> list[Worker]:
         started = [self._spawn(env or {}) for _ in range(count)]
-        for worker in started:
-            self.wait_healthy(worker)
+        for i, worker in enumerate(started):
+            for _ in range(3):
+                try:
+                    self.wait_healthy(worker)
+                    break
+                except PortTaken:
+                    # Another process of a parallel run took the free port between our
+                    # look and the worker's bind: a new port, a new worker.
+                    worker.stop()
+                    self.workers.remove(worker)
+                    worker = started[i] = self._spawn(env or {})
+            else:
+                raise RuntimeError(
+                    f"no free port for a worker; last log:\n{worker.log.read_text()}"
+                )
         return started
 
     def _spawn(self, extra: Mapping[str, str]) -> Worker:
@@ -157,10 +184,18 @@ class WorkerPool:
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             if worker.process.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{worker.log.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{worker.url}/health", timeout=1).status_code == 200:
-                    return
+                log = worker.log.read_text()
+                if "address already in use" in log.lower():
+                    raise PortTaken(worker.port)
+                raise RuntimeError(f"worker exited early:\n{log}")
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                answer = httpx.get(f"{worker.url}/health", timeout=1)
+                if answer.status_code == 200:
+                    # /health names the process that answered: ours, or with --workers
+                    # one of its children; anything else is another test's server.
+                    if _ours(int(answer.json().get("pid", 0)), worker.process.pid):
+                        return
+                    raise PortTaken(worker.port)
             time.sleep(0.1)
         raise RuntimeError(f"worker did not answer /health:\n{worker.log.read_text()}")
 
