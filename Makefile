@@ -53,7 +53,7 @@ typecheck: $(VENV)/.dev-installed
 # module fixtures are made once), the files with slow tests handed out first (the order
 # tests/conftest.py gives; --no-loadscope-reorder keeps it). Every process isolates
 # itself like a separate run.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 2
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --cov --cov-report=term
 	$(BIN)/coverage report --include='facilitation/*' --fail-under=100
