@@ -325,12 +325,7 @@ class FrameProtocol(asyncio.Protocol):
             self._closer.cancel()
             self._closer = None
         self._disconnect(1006)  # no close frame came: abnormal closure (RFC 6455 §7.1.5)
-        self._write_paused = False
-        drain = self._drain
-        if drain is not None:
-            self._drain = None
-            if not drain.done():
-                drain.set_result(None)
+        self.resume_writing()  # a sender waiting for the socket to drain goes on (and fails)
         if exc is None:
             self.transport.close()
 
